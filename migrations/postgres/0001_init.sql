@@ -1,0 +1,57 @@
+-- vault schema, version 1 (PostgreSQL).
+-- vault.secrets is exactly the seed table (docs: shared/seed/vault.secrets.md);
+-- the key tables beside it hold the envelope-encryption key model.
+
+CREATE TABLE vault.secrets (
+    id          uuid                     NOT NULL DEFAULT gen_random_uuid(),
+    name        text,
+    description text                     NOT NULL DEFAULT '',
+    secret      text                     NOT NULL,
+    key_id      uuid,
+    nonce       bytea,
+    created_at  timestamp with time zone NOT NULL DEFAULT now(),
+    updated_at  timestamp with time zone NOT NULL DEFAULT now(),
+    CONSTRAINT secrets_pkey PRIMARY KEY (id)
+);
+COMMENT ON TABLE vault.secrets IS 'Secrets sealed on the client with age; the secret column is always ciphertext.';
+CREATE UNIQUE INDEX secrets_name_idx ON vault.secrets USING btree (name) WHERE (name IS NOT NULL);
+
+-- updated_at follows every UPDATE, including ones made outside vault.
+CREATE FUNCTION vault.touch_updated_at() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER secrets_touch_updated_at
+    BEFORE UPDATE ON vault.secrets
+    FOR EACH ROW EXECUTE FUNCTION vault.touch_updated_at();
+
+-- A vault key: an age X25519 key pair. Only the public half is stored in clear.
+CREATE TABLE vault.keys (
+    id         uuid                     PRIMARY KEY,
+    recipient  text                     NOT NULL,
+    state      text                     NOT NULL CHECK (state IN ('current', 'retiring', 'retired')),
+    created_at timestamp with time zone NOT NULL DEFAULT now(),
+    retired_at timestamp with time zone
+);
+-- At most one key seals new secrets.
+CREATE UNIQUE INDEX keys_one_current ON vault.keys ((true)) WHERE state = 'current';
+
+-- The people and machines who may open the vault, by their personal age recipient.
+CREATE TABLE vault.members (
+    recipient text                     PRIMARY KEY,
+    name      text                     NOT NULL UNIQUE,
+    added_at  timestamp with time zone NOT NULL DEFAULT now(),
+    added_by  text
+);
+
+-- A key's private half, sealed (age, armored) to one member's recipient.
+CREATE TABLE vault.key_grants (
+    key_id     uuid                     NOT NULL REFERENCES vault.keys (id) ON DELETE CASCADE,
+    recipient  text                     NOT NULL REFERENCES vault.members (recipient) ON DELETE CASCADE,
+    sealed_key text                     NOT NULL,
+    created_at timestamp with time zone NOT NULL DEFAULT now(),
+    PRIMARY KEY (key_id, recipient)
+);

@@ -1,0 +1,118 @@
+//! `vault init`: create the personal identity, the database schema and the
+//! first vault key. Safe to run again: nothing existing is overwritten.
+
+use crate::cli::InitArgs;
+use crate::error::{Error, Result};
+use crate::seal::{self, Personal, VaultKey};
+use crate::store::{self, MemberRecord};
+use crate::{Context, Source, secure_fs};
+
+pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
+    let report = ctx.report;
+    let (url, source) = ctx.database_url()?;
+
+    // 1. The personal identity: reuse it when present, never overwrite it.
+    let id_path = ctx.identity_path();
+    let me = if std::fs::symlink_metadata(&id_path).is_ok() {
+        let me = ctx.load_identity()?;
+        report.info(format!(
+            "using identity {} ({})",
+            id_path.display(),
+            me.recipient()
+        ));
+        me
+    } else {
+        let (me, file) = Personal::generate();
+        if let Some(dir) = id_path.parent() {
+            secure_fs::ensure_private_dir(dir)?;
+        }
+        if !secure_fs::create_private_file(&id_path, file.as_bytes())? {
+            // Another `vault init` won the race; use what it wrote.
+            return Err(
+                Error::conflict(format!("{} appeared while init was running", id_path.display()))
+                    .hint("run `vault init` again"),
+            );
+        }
+        report.info(format!(
+            "created identity {} ({})",
+            id_path.display(),
+            me.recipient()
+        ));
+        me
+    };
+
+    // 2. The schema.
+    let mut store = store::open(&url, true).await?;
+    store.migrate().await?;
+
+    // 3. The first vault key, unless the vault already has one.
+    let new = VaultKey::generate();
+    let grant = new
+        .key
+        .grant_to(seal::parse_recipient(me.recipient())?.as_ref())?;
+    let founder = MemberRecord {
+        recipient: me.recipient().to_owned(),
+        name: member_name(args.name)?,
+        added_at: None,
+        added_by: None,
+    };
+    if store
+        .bootstrap(&founder, new.key.id(), &new.recipient, &grant)
+        .await?
+    {
+        report.info(format!("created vault key {}; migrated {url}", new.key.id()));
+    } else {
+        let current = store.current_key(me.recipient()).await?;
+        match current {
+            Some(k) if k.grant.is_some() => {
+                report.info(format!(
+                    "vault at {url} is ready (key {}); you are a member",
+                    k.id
+                ));
+            }
+            _ => {
+                report.info(format!(
+                    "vault at {url} already exists and you are not a member yet.\n\
+                     Ask a member to run:  vault member add {} --name {}",
+                    me.recipient(),
+                    founder.name
+                ));
+            }
+        }
+    }
+
+    // 4. Remember where the vault is, so later commands need no flags.
+    let mut config = crate::config::ConfigFile::load(&ctx.paths.config_file())?;
+    let mut changed = false;
+    if source != Source::Config && config.database_url.as_deref() != Some(url.expose()) {
+        config.database_url = Some(url.expose().to_owned());
+        changed = true;
+    }
+    if let Some(p) = &ctx.identity_given
+        && config.identity.as_ref() != Some(p)
+        && *p != ctx.paths.default_identity()
+    {
+        config.identity = Some(std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+        changed = true;
+    }
+    if changed {
+        config.save(&ctx.paths.config_file())?;
+        report.verbose(format!("wrote {}", ctx.paths.config_file().display()));
+    }
+    Ok(())
+}
+
+fn member_name(given: Option<String>) -> Result<String> {
+    let name = given
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "owner".into());
+    if name.len() > 64 || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(
+            Error::usage("member names are 1-64 visible characters without spaces")
+                .hint("pass another --name"),
+        );
+    }
+    Ok(name)
+}

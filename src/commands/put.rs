@@ -1,0 +1,91 @@
+//! `vault put NAME`: store a value read from a file, a pipe, or a silent prompt.
+//!
+//! The value never comes from the command line, where `ps` and shell history
+//! would see it.
+
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use crate::Context;
+use crate::cli::PutArgs;
+use crate::error::{Error, Result};
+use crate::name::{self, MAX_VALUE_BYTES};
+use crate::store::{PutItem, PutMode};
+use crate::vault::Value;
+
+pub async fn run(args: PutArgs, ctx: &Context) -> Result<()> {
+    let name = name::canonical(&args.name)?;
+    if let Some(d) = &args.description {
+        name::check_description(d)?;
+    }
+    // Read the value before connecting: a prompt should not hold a connection open.
+    let value = read_value(&name, args.file.as_deref())?;
+    name::check_value(value.len())?;
+    let mut vault = ctx.open_vault().await?;
+    let mode = if args.no_overwrite {
+        PutMode::CreateOnly
+    } else {
+        PutMode::Upsert
+    };
+    let item = PutItem {
+        name: name.clone(),
+        description: args.description,
+    };
+    let done = vault.put(vec![(item, value)], mode).await?;
+    for o in &done {
+        let verb = if o.created { "created" } else { "updated" };
+        ctx.report.info(format!("{verb} {}", name::display(&o.name)));
+    }
+    Ok(())
+}
+
+/// The value from `--file`, else stdin when it is not a terminal, else a
+/// prompt (asked twice, no echo).
+pub fn read_value(name: &str, file: Option<&Path>) -> Result<Value> {
+    match file {
+        Some(p) if p == Path::new("-") => read_limited(std::io::stdin().lock(), "stdin"),
+        Some(p) => {
+            let f = std::fs::File::open(p).map_err(|e| Error::io("read", p, &e))?;
+            read_limited(f, &p.display().to_string())
+        }
+        None if !std::io::stdin().is_terminal() => read_limited(std::io::stdin().lock(), "stdin"),
+        None => prompt_twice(name),
+    }
+}
+
+/// Reads to EOF, byte-exact, refusing more than the value limit without
+/// reading the rest.
+fn read_limited(r: impl Read, what: &str) -> Result<Value> {
+    let mut buf = Zeroizing::new(Vec::new());
+    r.take(MAX_VALUE_BYTES as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| {
+            Error::usage(format!("cannot read the value from {what}: {e}")).hint("check the input")
+        })?;
+    name::check_value(buf.len())?;
+    Ok(buf)
+}
+
+fn prompt_twice(name: &str) -> Result<Value> {
+    let shown = name::display(name);
+    let ask = |prompt: String| {
+        rpassword::prompt_password(prompt)
+            .map(Zeroizing::new)
+            .map_err(|e| {
+                Error::usage(format!("cannot read the value from the terminal: {e}"))
+                    .hint("pipe the value on stdin or use --file")
+            })
+    };
+    let first = ask(format!("Value for {shown}: "))?;
+    let second = ask(format!("Again, to confirm: "))?;
+    if *first != *second {
+        return Err(Error::usage("the two values differ; nothing was stored").hint("run the command again"));
+    }
+    if first.is_empty() {
+        return Err(Error::usage("the value is empty; nothing was stored")
+            .hint("type a value, or pipe an empty one on stdin if you mean it"));
+    }
+    Ok(Zeroizing::new(first.as_bytes().to_vec()))
+}

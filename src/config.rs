@@ -1,0 +1,213 @@
+//! Where things live, and which database and identity a command uses.
+//!
+//! Resolution order for both the database URL and the identity file:
+//! command-line flag, environment variable (clap reads both), `config.toml`,
+//! then the default. With nothing configured the default database is the
+//! embedded SQLite file under the user's data directory.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::secure_fs;
+
+/// The directories vault uses, from `dirs` (so XDG variables are honoured).
+#[derive(Clone, Debug)]
+pub struct Paths {
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    pub fn from_env() -> Result<Paths> {
+        let config = dirs::config_dir().ok_or_else(|| {
+            Error::identity("cannot find your config directory").hint("set HOME or XDG_CONFIG_HOME")
+        })?;
+        let data = dirs::data_dir().ok_or_else(|| {
+            Error::identity("cannot find your data directory").hint("set HOME or XDG_DATA_HOME")
+        })?;
+        Ok(Paths {
+            config_dir: config.join("vault"),
+            data_dir: data.join("vault"),
+        })
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
+    }
+
+    pub fn default_identity(&self) -> PathBuf {
+        self.config_dir.join("identity.txt")
+    }
+
+    pub fn default_database(&self) -> PathBuf {
+        self.data_dir.join("vault.db")
+    }
+}
+
+/// The contents of `config.toml`.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<PathBuf>,
+}
+
+impl ConfigFile {
+    /// Reads the config file; a missing file is an empty config.
+    pub fn load(path: &Path) -> Result<ConfigFile> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
+            Err(e) => return Err(Error::io("read config file", path, &e)),
+        };
+        toml::from_str(&text).map_err(|e| {
+            let first = e.message().lines().next().unwrap_or("invalid TOML").to_owned();
+            Error::usage(format!("config file {} is invalid: {first}", path.display()))
+                .hint("fix it or remove it and run `vault init` again")
+        })
+    }
+
+    /// Writes the config file (0600: the URL may hold a password).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let text =
+            toml::to_string(self).map_err(|e| Error::internal(format!("cannot encode config: {e}")))?;
+        let text = format!("# written by `vault init`\n{text}");
+        if let Some(dir) = path.parent() {
+            secure_fs::ensure_private_dir(dir)?;
+        }
+        secure_fs::replace_private_file(path, text.as_bytes())
+    }
+}
+
+/// Which storage backend a URL selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// A database URL. Its `Display` hides any password, so it is safe in
+/// messages and `--verbose` output; `expose()` gives the real URL to the driver.
+#[derive(Clone)]
+pub struct DbUrl {
+    raw: String,
+    backend: Backend,
+}
+
+impl DbUrl {
+    pub fn parse(raw: &str) -> Result<DbUrl> {
+        let raw = raw.trim();
+        let scheme = raw.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        let backend = match scheme.as_deref() {
+            Some("postgres" | "postgresql") => Backend::Postgres,
+            Some("sqlite") => Backend::Sqlite,
+            _ => {
+                return Err(
+                    Error::usage(format!("{} is not a database URL vault understands", redact(raw)))
+                        .hint("use postgres://USER@HOST/DB or sqlite:///path/to/vault.db"),
+                );
+            }
+        };
+        if backend == Backend::Postgres && url::Url::parse(raw).is_err() {
+            return Err(Error::usage(format!("{} is not a valid URL", redact(raw)))
+                .hint("use postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require]"));
+        }
+        Ok(DbUrl {
+            raw: raw.to_owned(),
+            backend,
+        })
+    }
+
+    /// The URL of the embedded database at `path`.
+    pub fn sqlite(path: &Path) -> DbUrl {
+        DbUrl {
+            raw: format!("sqlite://{}", path.display()),
+            backend: Backend::Sqlite,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The real URL, password included: only for the database driver.
+    pub fn expose(&self) -> &str {
+        &self.raw
+    }
+
+    /// For SQLite URLs, the file path.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        if self.backend != Backend::Sqlite {
+            return None;
+        }
+        let rest = self.raw.split_once(':').map(|(_, r)| r).unwrap_or_default();
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or_default();
+        Some(PathBuf::from(path))
+    }
+}
+
+impl fmt::Display for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact(&self.raw))
+    }
+}
+
+impl fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DbUrl({self})")
+    }
+}
+
+/// Replaces a URL's password (and any `password=` query value) with `***`.
+pub fn redact(raw: &str) -> String {
+    let mut out = match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(_) => raw.to_owned(),
+        // Not a URL: show at most the scheme so a mistyped password never leaks.
+        Err(_) => match raw.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://…"),
+            None => "the given value".to_owned(),
+        },
+    };
+    if let Some(pos) = out.find("password=") {
+        let end = out[pos..].find('&').map(|e| pos + e).unwrap_or(out.len());
+        out.replace_range(pos + "password=".len()..end, "***");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        let u = DbUrl::parse("postgres://me:hunter2@db:5432/app").unwrap();
+        assert_eq!(u.to_string(), "postgres://me:***@db:5432/app");
+        assert_eq!(u.expose(), "postgres://me:hunter2@db:5432/app");
+        assert!(!redact("postgres://h/db?password=hunter2&x=1").contains("hunter2"));
+        assert!(!redact("postgres://me:hunt er2@").contains("hunt"));
+    }
+
+    #[test]
+    fn selects_backend_and_path() {
+        let u = DbUrl::parse("sqlite:///tmp/x.db").unwrap();
+        assert_eq!(u.backend(), Backend::Sqlite);
+        assert_eq!(u.sqlite_path().unwrap(), PathBuf::from("/tmp/x.db"));
+        assert_eq!(
+            DbUrl::parse("postgresql://h/d").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert!(DbUrl::parse("mysql://h/d").is_err());
+        assert!(DbUrl::parse("not a url").is_err());
+    }
+}

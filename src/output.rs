@@ -1,0 +1,93 @@
+//! Writing to stdout and stderr the way a Unix tool should.
+//!
+//! A closed pipe (`vault ls | head -1`) is not an error: once a write fails
+//! with `BrokenPipe`, further output is dropped and the command succeeds.
+
+use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
+
+use crate::error::{Error, Result};
+
+/// Buffered stdout that swallows `BrokenPipe`.
+pub struct Stdout {
+    inner: BufWriter<StdoutLock<'static>>,
+    closed: bool,
+}
+
+impl Stdout {
+    pub fn new() -> Stdout {
+        Stdout {
+            inner: BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
+            closed: false,
+        }
+    }
+
+    pub fn is_terminal() -> bool {
+        io::stdout().is_terminal()
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let r = self.inner.write_all(bytes);
+        self.check(r)
+    }
+
+    pub fn flush(&mut self) -> Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.check(r)
+    }
+
+    fn check(&mut self, r: io::Result<()>) -> Result<()> {
+        match r {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            Err(e) => Err(Error::internal(format!("cannot write to stdout: {e}"))),
+        }
+    }
+}
+
+impl Default for Stdout {
+    fn default() -> Self {
+        Stdout::new()
+    }
+}
+
+/// Writes one whole value and flushes: `get` prints everything or nothing
+/// more after a failure.
+pub fn print_value(bytes: &[u8]) -> Result<()> {
+    let mut out = Stdout::new();
+    out.write(bytes)?;
+    out.flush()
+}
+
+/// Informational messages on stderr, silenced by `--quiet`.
+#[derive(Clone, Copy)]
+pub struct Reporter {
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+impl Reporter {
+    pub fn info(&self, msg: impl AsRef<str>) {
+        if !self.quiet {
+            let _ = writeln!(io::stderr().lock(), "{}", msg.as_ref());
+        }
+    }
+
+    pub fn verbose(&self, msg: impl AsRef<str>) {
+        if self.verbose {
+            let _ = writeln!(io::stderr().lock(), "vault: {}", msg.as_ref());
+        }
+    }
+
+    pub fn warn(&self, msg: impl AsRef<str>) {
+        let _ = writeln!(io::stderr().lock(), "vault: warning: {}", msg.as_ref());
+    }
+}

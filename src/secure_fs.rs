@@ -1,0 +1,192 @@
+//! Private files: reading identities safely and creating files nobody else can read.
+//!
+//! Like ssh, vault refuses to use a key file that others could read or swap:
+//! the file is opened with `O_NOFOLLOW` and every check is made with `fstat`
+//! on the opened descriptor, so the file checked is the file read. Files vault
+//! creates are written to a temporary name in the same private directory and
+//! linked into place, so a crash or a full disk never leaves half a key, and an
+//! existing file is never overwritten.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// Creates `dir` (and missing parents) and makes sure `dir` itself is 0700.
+pub fn ensure_private_dir(dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::io("create directory", dir, &e))?;
+    }
+    let meta = fs::metadata(dir).map_err(|e| Error::io("inspect directory", dir, &e))?;
+    if meta.permissions().mode() & 0o077 != 0 && meta.uid() == rustix::process::geteuid().as_raw() {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io("restrict permissions of", dir, &e))?;
+    }
+    Ok(())
+}
+
+/// Writes `contents` to a new file at `path` with mode 0600, atomically and
+/// without ever replacing an existing file. Returns false (and writes nothing)
+/// when `path` already exists.
+pub fn create_private_file(path: &Path, contents: &[u8]) -> Result<bool> {
+    if fs::symlink_metadata(path).is_ok() {
+        return Ok(false);
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = temp_sibling(path);
+    let result = (|| -> std::io::Result<bool> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        drop(file);
+        // link(2) fails when the target exists, so a racing `init` cannot be clobbered.
+        match fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        }
+    })();
+    let _ = fs::remove_file(&tmp);
+    let created = result.map_err(|e| Error::io("write", path, &e))?;
+    if created {
+        // Make the new directory entry durable too.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(created)
+}
+
+/// Replaces the file at `path` with `contents` (mode 0600), atomically.
+pub fn replace_private_file(path: &Path, contents: &[u8]) -> Result<()> {
+    let tmp = temp_sibling(path);
+    let result = (|| -> std::io::Result<()> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(|e| Error::io("write", path, &e))
+}
+
+fn temp_sibling(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// Reads a key file, refusing it (before reading a byte) unless it is a
+/// regular file owned by this user, not readable or writable by group or
+/// others, not a symbolic link, and not in a world-writable directory.
+pub fn read_private_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(code) if code == rustix::io::Errno::LOOP.raw_os_error() => Error::identity(format!(
+                "{what} {} is a symbolic link; vault only reads {what}s from regular files",
+                path.display()
+            ))
+            .hint("point to the real file instead of the link"),
+            _ if e.kind() == std::io::ErrorKind::NotFound => {
+                Error::identity(format!("{what} {} does not exist", path.display()))
+                    .hint("run `vault init` to create one, or pass --identity FILE")
+            }
+            _ => Error::identity(format!("cannot open {what} {}: {e}", path.display()))
+                .hint("check the path and its permissions"),
+        })?;
+    let meta = file.metadata().map_err(|e| Error::io("inspect", path, &e))?;
+    check_private(path, &meta, what)?;
+    let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize + 1));
+    (&file)
+        .take(1024 * 1024)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io("read", path, &e))?;
+    Ok(buf)
+}
+
+fn check_private(path: &Path, meta: &fs::Metadata, what: &str) -> Result<()> {
+    let too_open = |why: String| {
+        Err(Error::identity(format!(
+            "{what} {} is too open: {why}; it was not used",
+            path.display()
+        ))
+        .hint(format!(
+            "run `chmod 600 {}` (like ssh, vault refuses keys others can read)",
+            path.display()
+        )))
+    };
+    if !meta.is_file() {
+        return Err(
+            Error::identity(format!("{what} {} is not a regular file", path.display()))
+                .hint("pass the path of an identity file"),
+        );
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me {
+        return too_open(format!(
+            "it is owned by uid {}, not by you (uid {me})",
+            meta.uid()
+        ));
+    }
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return too_open(format!("its mode is {mode:04o}, readable or writable by others"));
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(dir) = fs::metadata(parent)
+        && dir.permissions().mode() & 0o002 != 0
+    {
+        return too_open(format!(
+            "its directory {} is writable by everyone",
+            parent.display()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_group_readable_and_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        let p = dir.path().join("id");
+        assert!(create_private_file(&p, b"key").unwrap());
+        assert_eq!(&read_private_file(&p, "identity").unwrap()[..], b"key");
+        assert!(!create_private_file(&p, b"other").unwrap(), "never overwrites");
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        let e = read_private_file(&p, "identity").unwrap_err();
+        assert!(e.to_string().contains("too open"), "{e}");
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&p, &link).unwrap();
+        let e = read_private_file(&link, "identity").unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+    }
+}

@@ -1,0 +1,208 @@
+//! The core: what each operation does, independent of the command line.
+//!
+//! A [`Vault`] is an open store plus the personal identity that opens its
+//! keys. Commands call these methods and only format the results.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::name;
+use crate::seal::{Binding, Personal, Sealed, SealedRow, VaultKey};
+use crate::store::{KeyRecord, Meta, PutItem, PutMode, PutOutcome, Sealer, Slot, Store};
+
+/// Below this many values, sealing or opening on one thread is faster than
+/// handing work to the thread pool.
+const PARALLEL_FROM: usize = 16;
+
+pub struct Vault {
+    pub store: Box<dyn Store>,
+    pub me: Personal,
+}
+
+/// A plaintext value, wiped from memory when dropped.
+pub type Value = Zeroizing<Vec<u8>>;
+
+impl Vault {
+    /// Opens the key a row refers to, telling "no such key" (the row was
+    /// altered) apart from "you hold no copy of it" (no access).
+    pub fn open_key(
+        &self,
+        row_name: &str,
+        key_id: Option<Uuid>,
+        key: Option<&KeyRecord>,
+    ) -> Result<VaultKey> {
+        let shown = name::escape(row_name);
+        let Some(key_id) = key_id else {
+            return Err(
+                Error::integrity(format!("secret {shown} was refused: it has no key id")).hint(
+                    "it was altered in the database; put the value again or restore the row from a backup",
+                ),
+            );
+        };
+        let Some(key) = key.filter(|k| k.id == key_id) else {
+            return Err(Error::integrity(format!(
+                "secret {shown} was refused: it names key {key_id}, which this vault does not hold"
+            ))
+            .hint("it was altered in the database, or its key was retired; restore the row from a backup"));
+        };
+        self.open_record(key)
+    }
+
+    fn open_record(&self, key: &KeyRecord) -> Result<VaultKey> {
+        let Some(grant) = &key.grant else {
+            return Err(Error::no_access(format!(
+                "your identity ({}) holds no copy of vault key {}",
+                self.me.recipient(),
+                key.id
+            ))
+            .hint("ask a member to run `vault member add` with your recipient (see `vault whoami`)"));
+        };
+        VaultKey::open_grant(key.id, &key.recipient, grant, &self.me)
+    }
+
+    /// The value of one secret, verified in full before it is returned.
+    pub async fn get(&mut self, name: &str) -> Result<Value> {
+        let (row, key) = self
+            .store
+            .get(name, self.me.recipient())
+            .await?
+            .ok_or_else(|| crate::store::not_found(&[name]))?;
+        let vault_key = self.open_key(name, row.key_id, key.as_ref())?;
+        vault_key.open(&row)
+    }
+
+    /// Writes values (create or replace) in one transaction.
+    pub async fn put(&mut self, entries: Vec<(PutItem, Value)>, mode: PutMode) -> Result<Vec<PutOutcome>> {
+        let mut seen = HashMap::new();
+        for (item, value) in &entries {
+            name::check_value(value.len())?;
+            if let Some(d) = &item.description {
+                name::check_description(d)?;
+            }
+            if seen.insert(item.name.as_str(), ()).is_some() {
+                return Err(
+                    Error::usage(format!("{} is given more than once", name::escape(&item.name)))
+                        .hint("give each name once; nothing was stored"),
+                );
+            }
+        }
+        let (items, values): (Vec<PutItem>, Vec<Value>) = entries.into_iter().unzip();
+        let recipient = self.me.recipient().to_owned();
+        let sealer = ValueSealer {
+            me: &self.me,
+            values: &values,
+        };
+        self.store.put(&items, mode, &recipient, &sealer).await
+    }
+
+    /// Streams metadata sorted by name.
+    pub async fn list(
+        &mut self,
+        prefix: Option<&str>,
+        each: &mut dyn FnMut(Meta) -> Result<()>,
+    ) -> Result<()> {
+        self.store.list(prefix, each).await
+    }
+
+    /// Removes all the names, or none.
+    pub async fn remove(&mut self, names: &[String]) -> Result<()> {
+        let mut unique: Vec<String> = names.to_vec();
+        unique.sort();
+        unique.dedup();
+        self.store.remove(&unique).await
+    }
+
+    /// Every secret (or those under `prefix`), opened: one query, each vault
+    /// key opened once, values opened in parallel. All or nothing: one bad
+    /// row fails the whole call, naming it.
+    pub async fn open_all(&mut self, prefix: Option<&str>) -> Result<Vec<(String, Value)>> {
+        let (rows, keys) = self.store.fetch_all(prefix, self.me.recipient()).await?;
+        let mut opened: HashMap<Uuid, VaultKey> = HashMap::new();
+        for row in &rows {
+            let Some(id) = row.key_id else { continue };
+            if opened.contains_key(&id) {
+                continue;
+            }
+            if let Some(rec) = keys.iter().find(|k| k.id == id) {
+                opened.insert(id, self.open_record(rec)?);
+            }
+        }
+        let open_one = |row: &SealedRow| -> Result<(String, Value)> {
+            let name = row.name.clone().unwrap_or_default();
+            let key = match row.key_id.and_then(|id| opened.get(&id)) {
+                Some(k) => k,
+                None => {
+                    // Distinguish a retired/unknown key from one we lack.
+                    return Err(match row.key_id {
+                        None => Error::integrity(format!(
+                            "secret {} was refused: it has no key id",
+                            name::escape(&name)
+                        )),
+                        Some(id) => Error::no_access(format!(
+                            "secret {} is sealed to vault key {id}, which your identity cannot open",
+                            name::escape(&name)
+                        )),
+                    }
+                    .hint("ask a member for access, or put the value again"));
+                }
+            };
+            Ok((name, key.open(row)?))
+        };
+        if rows.len() < PARALLEL_FROM {
+            rows.iter().map(open_one).collect()
+        } else {
+            rows.par_iter().map(open_one).collect()
+        }
+    }
+}
+
+/// Seals the values of a put once the store has chosen the key and row ids.
+struct ValueSealer<'a> {
+    me: &'a Personal,
+    values: &'a [Value],
+}
+
+impl Sealer for ValueSealer<'_> {
+    fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> Result<Vec<Sealed>> {
+        let Some(grant) = &key.grant else {
+            return Err(Error::no_access(format!(
+                "your identity ({}) holds no copy of the current vault key {}, so it cannot write",
+                self.me.recipient(),
+                key.id
+            ))
+            .hint("ask a member to run `vault member add` with your recipient (see `vault whoami`)"));
+        };
+        let vault_key = VaultKey::open_grant(key.id, &key.recipient, grant, self.me)?;
+        let seal_one = |(slot, value): (&Slot<'_>, &Value)| {
+            vault_key.seal(
+                Binding {
+                    id: slot.id,
+                    name: slot.name,
+                },
+                value,
+            )
+        };
+        if slots.len() < PARALLEL_FROM {
+            slots.iter().zip(self.values).map(seal_one).collect()
+        } else {
+            slots
+                .par_iter()
+                .zip(self.values.par_iter())
+                .map(seal_one)
+                .collect()
+        }
+    }
+}
+
+/// The conflict error for names that already exist.
+pub fn exists_error<S: AsRef<str>>(names: impl Iterator<Item = S>) -> Error {
+    let mut shown: Vec<String> = names.map(|n| name::escape(n.as_ref())).collect();
+    shown.sort();
+    let list = shown.join(", ");
+    Error::conflict(format!("{list} already exists; nothing was changed"))
+        .hint("drop --no-overwrite to replace it, or choose another name")
+}
