@@ -11,11 +11,17 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
     let report = ctx.report;
     let (url, source) = ctx.database_url()?;
 
-    // 1. The personal identity: reuse it when present, never overwrite it.
+    // 1. The schema first: a wrong URL should leave nothing behind.
+    let mut store = store::open(&url, true).await?;
+    store.migrate().await?;
+
+    // 2. The personal identity: reuse it when present, never overwrite it.
+    // Messages wait until everything succeeded, so a failure is one line.
+    let mut said = Vec::new();
     let id_path = ctx.identity_path();
     let me = if std::fs::symlink_metadata(&id_path).is_ok() {
         let me = ctx.load_identity()?;
-        report.info(format!(
+        said.push(format!(
             "using identity {} ({})",
             id_path.display(),
             me.recipient()
@@ -33,17 +39,13 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
                     .hint("run `vault init` again"),
             );
         }
-        report.info(format!(
+        said.push(format!(
             "created identity {} ({})",
             id_path.display(),
             me.recipient()
         ));
         me
     };
-
-    // 2. The schema.
-    let mut store = store::open(&url, true).await?;
-    store.migrate().await?;
 
     // 3. The first vault key, unless the vault already has one.
     let new = VaultKey::generate();
@@ -60,18 +62,18 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
         .bootstrap(&founder, new.key.id(), &new.recipient, &grant)
         .await?
     {
-        report.info(format!("created vault key {}; migrated {url}", new.key.id()));
+        said.push(format!("created vault key {}; migrated {url}", new.key.id()));
     } else {
         let current = store.current_key(me.recipient()).await?;
         match current {
             Some(k) if k.grant.is_some() => {
-                report.info(format!(
+                said.push(format!(
                     "vault at {url} is ready (key {}); you are a member",
                     k.id
                 ));
             }
             _ => {
-                report.info(format!(
+                said.push(format!(
                     "vault at {url} already exists and you are not a member yet.\n\
                      Ask a member to run:  vault member add {} --name {}",
                     me.recipient(),
@@ -98,6 +100,9 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
     if changed {
         config.save(&ctx.paths.config_file())?;
         report.verbose(format!("wrote {}", ctx.paths.config_file().display()));
+    }
+    for line in said {
+        report.info(line);
     }
     Ok(())
 }

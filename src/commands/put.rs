@@ -79,7 +79,7 @@ fn prompt_twice(name: &str) -> Result<Value> {
             })
     };
     let first = ask(format!("Value for {shown}: "))?;
-    let second = ask(format!("Again, to confirm: "))?;
+    let second = ask("Again, to confirm: ".to_owned())?;
     if *first != *second {
         return Err(Error::usage("the two values differ; nothing was stored").hint("run the command again"));
     }

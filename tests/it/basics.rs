@@ -1,0 +1,518 @@
+//! The everyday commands (init, put, get, ls, rm), exit codes, bad input,
+//! and tampering with the table: the foundation issue's contract.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::both;
+use crate::harness::{Backend, Env};
+
+both!(
+    round_trip_is_byte_exact,
+    replace_keeps_description,
+    ls_piped_json_and_prefix,
+    rm_is_all_or_nothing,
+    no_overwrite_conflicts,
+    init_twice_is_safe_and_private,
+    bad_names_are_refused,
+    value_size_limit,
+    missing_secret_and_identity,
+    identity_too_open_is_refused,
+    copied_or_swapped_ciphertext_is_refused,
+    tampered_bytes_and_key_ids_are_refused,
+    forged_value_is_refused,
+    updated_at_follows_updates,
+    newer_schema_is_refused,
+    closed_stdout_is_not_an_error,
+    concurrent_no_overwrite_has_one_winner,
+);
+
+fn round_trip_is_byte_exact(env: &Env) {
+    env.init();
+    let values: [&[u8]; 5] = [
+        b"s3cret",
+        b"line\n",
+        b"",
+        b"\0\xff\xfe binary \x00",
+        "ünïcødé ✓".as_bytes(),
+    ];
+    for (i, v) in values.iter().enumerate() {
+        let name = format!("v/{i}");
+        env.put(&name, v);
+        assert_eq!(env.get(&name), *v, "value {i}");
+    }
+    // --file reads the same bytes.
+    let f = env.home.path().join("value.bin");
+    std::fs::write(&f, b"from\na file\n").unwrap();
+    env.vault(&["put", "from/file", "--file", f.to_str().unwrap()])
+        .ok();
+    assert_eq!(env.get("from/file"), b"from\na file\n");
+    // Nothing about the value reaches the database in clear.
+    let all = env.query(&format!("SELECT secret FROM {}", env.table("secrets")));
+    assert!(
+        all.iter()
+            .all(|r| r[0].starts_with("-----BEGIN AGE ENCRYPTED FILE-----"))
+    );
+    assert!(all.iter().all(|r| !r[0].contains("s3cret")));
+}
+
+fn replace_keeps_description(env: &Env) {
+    env.init();
+    env.vault(&["put", "db/password", "--description", "primary db"])
+        .stdin(b"one")
+        .ok();
+    env.vault(&["put", "db/password"]).stdin(b"two").ok();
+    assert_eq!(env.get("db/password"), b"two");
+    let t = env.table("secrets");
+    assert_eq!(
+        env.scalar(&format!("SELECT description FROM {t} WHERE name = 'db/password'")),
+        "primary db"
+    );
+    env.vault(&["put", "db/password", "-d", "replica"])
+        .stdin(b"three")
+        .ok();
+    assert_eq!(
+        env.scalar(&format!("SELECT description FROM {t} WHERE name = 'db/password'")),
+        "replica"
+    );
+    assert_eq!(env.scalar(&format!("SELECT count(*) FROM {t}")), "1");
+}
+
+fn ls_piped_json_and_prefix(env: &Env) {
+    env.init();
+    let empty = env.vault(&["ls"]).ok();
+    assert!(empty.stdout.is_empty());
+    assert_eq!(env.vault(&["ls", "--json"]).ok().stdout_str().trim(), "[]");
+    for n in ["b/two", "a/one", "b/one", "Z"] {
+        env.put(n, b"x");
+    }
+    // Sorted bytewise, one per line, no decoration when piped.
+    assert_eq!(env.vault(&["ls"]).ok().stdout_str(), "Z\na/one\nb/one\nb/two\n");
+    assert_eq!(env.vault(&["ls", "b/"]).ok().stdout_str(), "b/one\nb/two\n");
+    let json: serde_json::Value = serde_json::from_slice(&env.vault(&["ls", "--json"]).ok().stdout).unwrap();
+    let arr = json.as_array().unwrap();
+    assert_eq!(arr.len(), 4);
+    let first = arr[0].as_object().unwrap();
+    let mut keys: Vec<&str> = first.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["created_at", "description", "id", "key_id", "name", "updated_at"]
+    );
+    assert_eq!(first["name"], "Z");
+    assert!(
+        !env.vault(&["ls", "--json"]).ok().stdout_str().contains("\"x\""),
+        "no values in ls"
+    );
+}
+
+fn rm_is_all_or_nothing(env: &Env) {
+    env.init();
+    env.put("a", b"1");
+    env.put("b", b"2");
+    env.vault(&["rm", "a", "missing", "b"])
+        .fails(3, "no secret named \"missing\"");
+    assert_eq!(env.get("a"), b"1");
+    assert_eq!(env.get("b"), b"2");
+    env.vault(&["rm", "a", "b"]).ok();
+    env.vault(&["get", "a"]).fails(3, "no secret named \"a\"");
+    assert_eq!(
+        env.scalar(&format!("SELECT count(*) FROM {}", env.table("secrets"))),
+        "0"
+    );
+}
+
+fn no_overwrite_conflicts(env: &Env) {
+    env.init();
+    env.vault(&["put", "k", "--no-overwrite"]).stdin(b"first").ok();
+    env.vault(&["put", "k", "--no-overwrite"])
+        .stdin(b"second")
+        .fails(4, "already exists");
+    assert_eq!(env.get("k"), b"first");
+}
+
+fn concurrent_no_overwrite_has_one_winner(env: &Env) {
+    env.init();
+    let runs: Vec<_> = (0..20)
+        .map(|i| {
+            let run = env
+                .vault(&["put", "race", "--no-overwrite"])
+                .stdin(format!("writer-{i}").as_bytes());
+            std::thread::spawn(move || run.run())
+        })
+        .collect();
+    let outs: Vec<_> = runs.into_iter().map(|h| h.join().unwrap()).collect();
+    let winners: Vec<usize> = outs
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.code == 0)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(winners.len(), 1, "{outs:?}");
+    assert!(outs.iter().all(|o| o.code == 0 || o.code == 4), "{outs:?}");
+    assert_eq!(env.get("race"), format!("writer-{}", winners[0]).into_bytes());
+}
+
+fn init_twice_is_safe_and_private(env: &Env) {
+    let first = env.vault(&["init"]).ok();
+    assert!(first.stderr.contains("created identity"), "{}", first.stderr);
+    let identity = std::fs::read(env.identity_path()).unwrap();
+    env.put("keep", b"me");
+    let again = env.vault(&["init"]).ok();
+    assert!(again.stderr.contains("you are a member"), "{}", again.stderr);
+    assert_eq!(
+        std::fs::read(env.identity_path()).unwrap(),
+        identity,
+        "identity never overwritten"
+    );
+    assert_eq!(env.get("keep"), b"me");
+    assert_eq!(
+        env.scalar(&format!("SELECT count(*) FROM {}", env.table("keys"))),
+        "1"
+    );
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&env.identity_path()), 0o600);
+    assert_eq!(mode(&env.config_dir()), 0o700);
+    assert_eq!(mode(&env.config_dir().join("config.toml")), 0o600);
+    if env.backend == Backend::Sqlite {
+        assert_eq!(mode(&env.data_dir()), 0o700);
+        assert_eq!(mode(&env.data_dir().join("vault.db")), 0o600);
+    }
+}
+
+fn bad_names_are_refused(env: &Env) {
+    env.init();
+    for bad in [
+        "",
+        "   ",
+        "a b",
+        "a\nb",
+        "a\u{1b}[31m",
+        "/lead",
+        "trail/",
+        "a//b",
+        &"n".repeat(257),
+    ] {
+        env.vault(&["put", "--", bad])
+            .stdin(b"v")
+            .fails(2, "invalid secret name");
+    }
+    env.vault(&["put", "--", "-dash"])
+        .stdin(b"v")
+        .fails(2, "starts with '-'");
+    // NFC and NFD spellings are one name.
+    env.put("caf\u{e9}", b"nfc");
+    env.vault(&["put", "cafe\u{301}"]).stdin(b"nfd").ok();
+    assert_eq!(env.get("caf\u{e9}"), b"nfd");
+    assert_eq!(
+        env.scalar(&format!("SELECT count(*) FROM {}", env.table("secrets"))),
+        "1"
+    );
+    // SQL metacharacters are just characters.
+    env.put("x';DROP_TABLE--", b"sql");
+    assert_eq!(env.get("x';DROP_TABLE--"), b"sql");
+}
+
+fn value_size_limit(env: &Env) {
+    env.init();
+    let limit = vec![b'a'; 1024 * 1024];
+    env.put("big", &limit);
+    assert_eq!(env.get("big").len(), limit.len());
+    let over = vec![b'a'; 1024 * 1024 + 1];
+    env.vault(&["put", "big"]).stdin(&over).fails(2, "over the limit");
+    assert_eq!(env.get("big").len(), limit.len(), "nothing lost");
+}
+
+fn missing_secret_and_identity(env: &Env) {
+    env.init();
+    env.vault(&["get", "nope"]).fails(3, "no secret named \"nope\"");
+    let other = env.home.path().join("nothere.txt");
+    env.vault(&["get", "nope", "--identity", other.to_str().unwrap()])
+        .fails(8, "does not exist");
+    // Not an identity at all.
+    let junk = env.home.path().join("junk.txt");
+    std::fs::write(&junk, "hello").unwrap();
+    std::fs::set_permissions(&junk, std::fs::Permissions::from_mode(0o600)).unwrap();
+    env.vault(&["get", "nope", "--identity", junk.to_str().unwrap()])
+        .fails(8, "not an age identity");
+}
+
+fn identity_too_open_is_refused(env: &Env) {
+    env.init();
+    env.put("k", b"v");
+    for mode in [0o644, 0o640, 0o604] {
+        std::fs::set_permissions(env.identity_path(), std::fs::Permissions::from_mode(mode)).unwrap();
+        env.vault(&["get", "k"]).fails(8, "too open");
+    }
+    std::fs::set_permissions(env.identity_path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(env.get("k"), b"v");
+}
+
+fn copied_or_swapped_ciphertext_is_refused(env: &Env) {
+    env.init();
+    env.put("a", b"alpha");
+    env.put("b", b"bravo");
+    let t = env.table("secrets");
+    // Copy a's ciphertext and nonce into b.
+    env.exec(&format!(
+        "UPDATE {t} SET secret = (SELECT secret FROM {t} WHERE name = 'a'), \
+         nonce = (SELECT nonce FROM {t} WHERE name = 'a') WHERE name = 'b'"
+    ));
+    env.vault(&["get", "b"]).fails(6, "sealed for another row");
+    assert_eq!(env.get("a"), b"alpha");
+    // Swap the two names.
+    env.put("b", b"bravo");
+    env.exec(&format!("UPDATE {t} SET name = 'tmp' WHERE name = 'a'"));
+    env.exec(&format!("UPDATE {t} SET name = 'a' WHERE name = 'b'"));
+    env.exec(&format!("UPDATE {t} SET name = 'b' WHERE name = 'tmp'"));
+    env.vault(&["get", "a"]).fails(6, "refused");
+    env.vault(&["get", "b"]).fails(6, "refused");
+}
+
+fn tampered_bytes_and_key_ids_are_refused(env: &Env) {
+    env.init();
+    env.put("k", b"value");
+    let t = env.table("secrets");
+    let original = env.scalar(&format!("SELECT secret FROM {t} WHERE name = 'k'"));
+    // Flip one base64 character in the middle of the armored body.
+    let mut bytes = original.clone().into_bytes();
+    let mid = bytes.len() / 2;
+    bytes[mid] = if bytes[mid] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(bytes).unwrap();
+    env.exec(&format!("UPDATE {t} SET secret = '{tampered}' WHERE name = 'k'"));
+    env.vault(&["get", "k"]).fails(6, "refused");
+    env.exec(&format!("UPDATE {t} SET secret = '{original}' WHERE name = 'k'"));
+    assert_eq!(env.get("k"), b"value");
+    // Truncated.
+    env.exec(&format!(
+        "UPDATE {t} SET secret = '{}' WHERE name = 'k'",
+        &original[..original.len() / 2]
+    ));
+    env.vault(&["get", "k"]).fails(6, "refused");
+    env.exec(&format!("UPDATE {t} SET secret = '{original}' WHERE name = 'k'"));
+    // key_id NULL, or a uuid no key has.
+    env.exec(&format!("UPDATE {t} SET key_id = NULL WHERE name = 'k'"));
+    env.vault(&["get", "k"]).fails(6, "no key id");
+    let random = match env.backend {
+        Backend::Postgres => "'00000000-0000-4000-8000-000000000001'".to_owned(),
+        Backend::Sqlite => "X'00000000000040008000000000000001'".to_owned(),
+    };
+    env.exec(&format!("UPDATE {t} SET key_id = {random} WHERE name = 'k'"));
+    env.vault(&["get", "k"]).fails(6, "does not hold");
+    // Nonce changed.
+    let keys = env.table("keys");
+    env.exec(&format!(
+        "UPDATE {t} SET key_id = (SELECT id FROM {keys}) WHERE name = 'k'"
+    ));
+    assert_eq!(env.get("k"), b"value");
+    let nonce = match env.backend {
+        Backend::Postgres => "'\\x00000000000000000000000000000000'::bytea",
+        Backend::Sqlite => "X'00000000000000000000000000000000'",
+    };
+    env.exec(&format!("UPDATE {t} SET nonce = {nonce} WHERE name = 'k'"));
+    env.vault(&["get", "k"]).fails(6, "nonce");
+}
+
+/// With only the public recipient, a well-formed value for a real row (right
+/// id, name, key and nonce) is still refused: the MAC needs the private key.
+fn forged_value_is_refused(env: &Env) {
+    use std::str::FromStr;
+    env.init();
+    env.put("target", b"real");
+    let t = env.table("secrets");
+    let keys = env.table("keys");
+    let recipient = env.scalar(&format!("SELECT recipient FROM {keys} WHERE state = 'current'"));
+    let (id, key_id, nonce_hex) = match env.backend {
+        Backend::Postgres => {
+            let r = env.query(&format!(
+                "SELECT id::text, key_id::text, encode(nonce, 'hex') FROM {t} WHERE name = 'target'"
+            ));
+            (r[0][0].clone(), r[0][1].clone(), r[0][2].clone())
+        }
+        Backend::Sqlite => {
+            let r = env.query(&format!(
+                "SELECT hex(id), hex(key_id), hex(nonce) FROM {t} WHERE name = 'target'"
+            ));
+            let u = |h: &str| uuid::Uuid::from_str(h).unwrap().to_string();
+            (u(&r[0][0]), u(&r[0][1]), r[0][2].to_lowercase())
+        }
+    };
+    use base64::Engine;
+    let nonce = (0..nonce_hex.len() / 2)
+        .map(|i| u8::from_str_radix(&nonce_hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect::<Vec<u8>>();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let plain = format!(
+        "vault-secret v1\nid {id}\nname target\nkey {key_id}\nnonce {}\nmac {}\n\nforged",
+        b64.encode(&nonce),
+        b64.encode([7u8; 32])
+    );
+    let r = age::x25519::Recipient::from_str(&recipient).unwrap();
+    let forged = age::encrypt_and_armor(&r, plain.as_bytes()).unwrap();
+    env.exec(&format!(
+        "UPDATE {t} SET secret = '{forged}' WHERE name = 'target'"
+    ));
+    env.vault(&["get", "target"]).fails(6, "forged");
+}
+
+fn updated_at_follows_updates(env: &Env) {
+    env.init();
+    env.put("k", b"v");
+    let t = env.table("secrets");
+    let before = env.scalar(&format!("SELECT updated_at FROM {t} WHERE name = 'k'"));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    env.exec(&format!(
+        "UPDATE {t} SET description = 'changed by hand' WHERE name = 'k'"
+    ));
+    let after = env.scalar(&format!("SELECT updated_at FROM {t} WHERE name = 'k'"));
+    assert_ne!(before, after, "the trigger keeps updated_at current");
+    let created = env.scalar(&format!("SELECT created_at FROM {t} WHERE name = 'k'"));
+    assert_eq!(created, before);
+}
+
+fn newer_schema_is_refused(env: &Env) {
+    env.init();
+    env.put("k", b"v");
+    let m = match env.backend {
+        Backend::Postgres => "vault._sqlx_migrations",
+        Backend::Sqlite => "_sqlx_migrations",
+    };
+    let checksum = match env.backend {
+        Backend::Postgres => "'\\x00'::bytea",
+        Backend::Sqlite => "X'00'",
+    };
+    env.exec(&format!(
+        "INSERT INTO {m} (version, description, success, checksum, execution_time) VALUES (999, 'future', true, {checksum}, 0)"
+    ));
+    env.vault(&["get", "k"]).fails(7, "newer vault");
+    env.vault(&["init"]).fails(7, "newer vault");
+    env.exec(&format!("DELETE FROM {m} WHERE version = 999"));
+    assert_eq!(env.get("k"), b"v");
+}
+
+fn closed_stdout_is_not_an_error(env: &Env) {
+    env.init();
+    for i in 0..200 {
+        let _ = i;
+    }
+    let names: Vec<String> = (0..50).map(|i| format!("n/{i:03}")).collect();
+    for n in &names[..3] {
+        env.put(n, &vec![b'x'; 300_000]);
+    }
+    // `vault ls | head -1` and `vault get X | head -c1` through a real shell pipeline.
+    let bin = env!("CARGO_BIN_EXE_vault");
+    for pipeline in [
+        format!("'{bin}' ls | head -1"),
+        format!("'{bin}' get n/000 | head -c1"),
+    ] {
+        let out = env
+            .vault(&[])
+            .cmd
+            .get_envs()
+            .fold(std::process::Command::new("bash"), |mut c, (k, v)| {
+                match v {
+                    Some(v) => c.env(k, v),
+                    None => c.env_remove(k),
+                };
+                c
+            })
+            .args(["-o", "pipefail", "-c", &pipeline])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{pipeline}: {stderr}");
+        assert!(stderr.is_empty(), "{pipeline}: {stderr}");
+    }
+}
+
+// ---- PostgreSQL-only contracts -------------------------------------------
+
+fn pg() -> Env {
+    Env::new(Backend::Postgres)
+}
+
+#[test]
+fn pg_dump_holds_no_plaintext() {
+    let env = pg();
+    env.init();
+    let marker = format!("MARKER-{}", uuid::Uuid::new_v4());
+    env.put("dumped", marker.as_bytes());
+    let Some(pg_dump) = crate::pg::tool("pg_dump") else {
+        return;
+    };
+    let out = std::process::Command::new(pg_dump)
+        .arg(env.url())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dump = String::from_utf8_lossy(&out.stdout);
+    assert!(dump.contains("BEGIN AGE ENCRYPTED FILE"));
+    assert!(!dump.contains(&marker));
+    assert!(!dump.contains("AGE-SECRET-KEY-"));
+}
+
+#[test]
+fn unreachable_database_fails_fast_and_hides_password() {
+    let env = Env::new(Backend::Sqlite);
+    env.init();
+    let start = std::time::Instant::now();
+    let out = env
+        .vault(&[
+            "get",
+            "k",
+            "--database-url",
+            "postgres://u:hunter2@127.0.0.1:1/db",
+        ])
+        .fails(7, "127.0.0.1:1");
+    assert!(!out.stderr.contains("hunter2"));
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    env.vault(&["get", "k", "--database-url", "postgres://u:hunter2@[bad"])
+        .fails(2, "not a valid URL");
+    env.vault(&["get", "k", "--database-url", "mysql://x/y"])
+        .fails(2, "not a database URL");
+}
+
+#[test]
+fn foreign_vault_schema_is_refused_untouched() {
+    let env = pg();
+    env.exec("CREATE SCHEMA vault; CREATE TABLE vault.secrets (id uuid primary key, secret text)");
+    env.vault(&["init"]).fails(7, "did not create");
+    assert_eq!(
+        env.scalar("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'vault' AND c.relkind = 'r'"),
+        "1"
+    );
+}
+
+#[test]
+fn tls_and_unix_socket_urls_work() {
+    let cluster = crate::pg::cluster();
+    let (Some(ca), Some(sock)) = (cluster.ca_cert_path(), cluster.socket_dir()) else {
+        return;
+    };
+    let env = pg();
+    env.init();
+    env.put("tls", b"over tls");
+    let name = env.url().rsplit('/').next().unwrap().to_owned();
+    let port = cluster.port();
+    let verify = format!(
+        "postgres://postgres@localhost:{port}/{name}?sslmode=verify-full&sslrootcert={}",
+        ca.display()
+    );
+    let got = env.vault(&["get", "tls", "--database-url", &verify]).ok();
+    assert_eq!(got.stdout, b"over tls");
+    let require = format!("postgres://postgres@127.0.0.1:{port}/{name}?sslmode=require");
+    env.vault(&["get", "tls", "--database-url", &require]).ok();
+    let socket = format!(
+        "postgres://postgres@localhost:{port}/{name}?host={}",
+        sock.display()
+    );
+    assert_eq!(
+        env.vault(&["get", "tls", "--database-url", &socket]).ok().stdout,
+        b"over tls"
+    );
+    // A wrong CA is refused.
+    let wrong = format!(
+        "postgres://postgres@localhost:{port}/{name}?sslmode=verify-full&sslrootcert={}",
+        env.identity_path().display()
+    );
+    env.vault(&["get", "tls", "--database-url", &wrong]).fails(7, "");
+}
