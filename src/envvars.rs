@@ -10,8 +10,9 @@
 //! - [`shell_quote`] output is one single-quoted word that any POSIX shell
 //!   reads back as exactly the input bytes (quotes, `$`, backticks, newlines).
 //! - [`dotenv_value`] output is read back exactly by [`parse_dotenv`], and by
-//!   python-dotenv and dotenvy (single quotes unless the value holds `'`, `\`
-//!   or a line break; then double quotes with `\\ \" \n \r` escapes).
+//!   python-dotenv (single quotes unless the value holds `'`, `\` or a line
+//!   break; then double quotes with `\\ \" \n \r` escapes, where
+//!   python-dotenv would expand `${X}`).
 
 use zeroize::Zeroizing;
 

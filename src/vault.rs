@@ -280,3 +280,34 @@ pub fn exists_error<S: AsRef<str>>(names: impl Iterator<Item = S>) -> Error {
     Error::conflict(format!("{list} already exists; nothing was changed"))
         .hint("drop --no-overwrite to replace it, or choose another name")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Selection;
+
+    fn sel(names: &[&str], prefixes: &[&str]) -> Selection {
+        Selection {
+            names: names.iter().map(|s| s.to_string()).collect(),
+            prefixes: prefixes.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn common_prefix_narrows_the_query() {
+        assert_eq!(sel(&[], &[]).common_prefix(), "");
+        assert_eq!(sel(&["db/password"], &[]).common_prefix(), "db/password");
+        assert_eq!(sel(&["db/password"], &["db/"]).common_prefix(), "db/");
+        assert_eq!(sel(&["db/user", "db/pass"], &[]).common_prefix(), "db/");
+        assert_eq!(sel(&["a"], &["b/"]).common_prefix(), "");
+        assert_eq!(sel(&["café/x", "café/y"], &[]).common_prefix(), "café/");
+        assert_eq!(sel(&["caf\u{e9}", "caf\u{e8}"], &[]).common_prefix(), "caf");
+    }
+
+    #[test]
+    fn selection_matches_names_and_prefixes() {
+        let s = sel(&["other"], &["db/"]);
+        assert!(s.matches("db/password") && s.matches("other"));
+        assert!(!s.matches("dbx") && !s.matches("other/x"));
+        assert!(sel(&[], &[]).matches("anything"));
+    }
+}

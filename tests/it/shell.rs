@@ -669,3 +669,26 @@ fn help_is_plain_when_piped_or_no_color() {
         assert!(out.stdout_str().contains("--pristine"));
     }
 }
+
+#[test]
+fn export_warns_only_on_a_terminal() {
+    if !have("script") {
+        return; // util-linux `script` gives the command a terminal
+    }
+    let env = Env::new(Backend::Sqlite);
+    env.init();
+    env.put("k", b"v");
+    let out = output(tool(&env, "script", &["-qec", "\"$VAULT\" export", "/dev/null"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let shown = out.stdout_str();
+    assert!(
+        shown.contains("vault: warning: printing secret values in plaintext"),
+        "{shown}"
+    );
+    assert!(shown.contains("k='v'"), "{shown}");
+    let piped = env.vault(&["export"]).ok();
+    assert_eq!(
+        (piped.stdout_str().as_str(), piped.stderr.as_str()),
+        ("k='v'\n", "")
+    );
+}
