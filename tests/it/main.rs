@@ -6,4 +6,5 @@ mod pg;
 mod sql;
 
 mod basics;
+mod shell;
 mod terminal;
