@@ -91,6 +91,11 @@ impl Context {
     /// Opens the configured vault for a command: identity, connection, schema check.
     pub async fn open_vault(&self) -> Result<vault::Vault> {
         let me = self.load_identity()?;
+        self.open_vault_as(me).await
+    }
+
+    /// Opens the configured vault with an identity already loaded.
+    pub async fn open_vault_as(&self, me: Personal) -> Result<vault::Vault> {
         let store = self.open_store().await?;
         Ok(vault::Vault { store, me })
     }
