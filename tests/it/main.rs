@@ -5,4 +5,6 @@ mod harness;
 mod pg;
 mod sql;
 
+mod attack_util;
+mod attacks;
 mod basics;
