@@ -410,3 +410,46 @@ pub fn shell(env: &Env, script: &str) -> Command {
 pub fn is_root() -> bool {
     rustix::process::geteuid().is_root()
 }
+
+/// A login role with a password on the test cluster, allowed to use `env`'s
+/// vault (made by the `postgres` user), and a URL that carries the password.
+/// The cluster trusts every local connection, so the password is never
+/// checked — which is the point: it only has to be *somewhere* vault could leak it.
+pub struct PwRole {
+    pub name: String,
+    pub password: String,
+    pub url: String,
+    db_url: String,
+}
+
+impl PwRole {
+    /// `env` must be a PostgreSQL Env whose vault is initialised.
+    pub fn new(env: &Env) -> PwRole {
+        let name = format!("vt_pw_{}", uuid::Uuid::new_v4().simple());
+        let password = format!("PW{}", uuid::Uuid::new_v4().simple());
+        env.exec(&format!(
+            "CREATE ROLE {name} LOGIN PASSWORD '{password}'; \
+             GRANT USAGE ON SCHEMA vault TO {name}; \
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA vault TO {name}"
+        ));
+        let url = env
+            .url()
+            .replacen("://postgres@", &format!("://{name}:{password}@"), 1);
+        assert_ne!(url, env.url(), "unexpected test URL shape");
+        PwRole {
+            name,
+            password,
+            url,
+            db_url: env.url(),
+        }
+    }
+}
+
+impl Drop for PwRole {
+    fn drop(&mut self) {
+        let _ = crate::sql::try_exec(
+            &self.db_url,
+            &format!("DROP OWNED BY {0}; DROP ROLE {0}", self.name),
+        );
+    }
+}

@@ -8,3 +8,4 @@ mod sql;
 mod attack_util;
 mod attacks;
 mod basics;
+mod faults;
