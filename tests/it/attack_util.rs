@@ -45,19 +45,32 @@ pub fn identity_secret(env: &Env) -> String {
         .to_owned()
 }
 
-/// Asserts that none of `needles` (nor any age secret key) occurs in `haystack`.
+/// Asserts that none of `needles`, nor anything that looks like an age
+/// secret key (`AGE-SECRET-KEY-1` and 20+ more key characters; the bare
+/// words in a hint are fine), occurs in `haystack`.
 #[track_caller]
 pub fn assert_clean(what: &str, haystack: &[u8], needles: &[&str]) {
     let text = String::from_utf8_lossy(haystack);
-    for needle in needles.iter().copied().chain([SECRET_KEY_PREFIX]) {
+    let show = |at: usize, len: usize| {
+        let from = text[..at].char_indices().rev().nth(200).map_or(0, |(i, _)| i);
+        text[from..(at + len).min(text.len())].to_owned()
+    };
+    for needle in needles {
         assert!(!needle.is_empty(), "empty needle");
         if let Some(at) = text.find(needle) {
-            let from = text[..at].char_indices().rev().nth(200).map_or(0, |(i, _)| i);
-            panic!(
-                "{what} contains {needle:?}:\n…{}…",
-                &text[from..(at + needle.len()).min(text.len())]
-            );
+            panic!("{what} contains {needle:?}:\n…{}…", show(at, needle.len()));
         }
+    }
+    for (at, _) in text.match_indices(SECRET_KEY_PREFIX) {
+        let key_chars = text[at + SECRET_KEY_PREFIX.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            .count();
+        assert!(
+            key_chars < 20,
+            "{what} contains an age secret key:\n…{}…",
+            show(at, 40)
+        );
     }
 }
 

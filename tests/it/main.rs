@@ -9,3 +9,4 @@ mod attack_util;
 mod attacks;
 mod basics;
 mod faults;
+mod leaks;
