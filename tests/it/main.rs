@@ -10,3 +10,4 @@ mod attacks;
 mod basics;
 mod faults;
 mod leaks;
+mod names;
