@@ -11,3 +11,4 @@ mod basics;
 mod faults;
 mod leaks;
 mod names;
+mod recovery;
