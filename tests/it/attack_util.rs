@@ -466,3 +466,8 @@ impl Drop for PwRole {
         );
     }
 }
+
+/// True when `VAULT_SOAK=1`: slower, more thorough variants (README, "Hardening").
+pub fn soak() -> bool {
+    std::env::var("VAULT_SOAK").is_ok_and(|v| v == "1")
+}

@@ -230,7 +230,8 @@ fn sqlite_locked_by_another_process() {
 
 fn fifty_racing_creates_have_one_winner(env: &Env) {
     env.init();
-    let runs: Vec<_> = (0..50)
+    let writers = if soak() { 200 } else { 50 };
+    let runs: Vec<_> = (0..writers)
         .map(|i| {
             let run = env
                 .vault(&["put", "race", "--no-overwrite"])
