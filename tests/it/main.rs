@@ -5,6 +5,12 @@ mod harness;
 mod pg;
 mod sql;
 
+mod attack_util;
+mod attacks;
 mod basics;
+mod faults;
+mod leaks;
+mod names;
+mod recovery;
 mod shell;
 mod terminal;
