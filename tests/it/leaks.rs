@@ -143,6 +143,24 @@ fn running_vault_hides_its_environment_and_dumps_no_core() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
+    // `put` checks the identity before it reads the value, so give nobody one.
+    let config = home.path().join(".config/vault");
+    std::fs::create_dir_all(&config).unwrap();
+    let identity = {
+        use age::secrecy::ExposeSecret;
+        age::x25519::Identity::generate()
+            .to_string()
+            .expose_secret()
+            .to_owned()
+    };
+    std::fs::write(config.join("identity.txt"), format!("{identity}\n")).unwrap();
+    for (p, mode) in [
+        (home.path().join(".config"), 0o700),
+        (config.clone(), 0o700),
+        (config.join("identity.txt"), 0o600),
+    ] {
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap();
+    }
     let chown = Command::new("chown")
         .args(["-R", "nobody:"])
         .arg(home.path())
