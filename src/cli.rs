@@ -67,6 +67,9 @@ pub enum Command {
     Ls(LsArgs),
     /// Remove secrets (all of them, or none if one is missing)
     Rm(RmArgs),
+    /// Make a new vault key, re-seal every secret to it, retire the old key
+    /// (resumes an interrupted rotation)
+    Rotate(RotateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +118,18 @@ pub struct RmArgs {
     /// Secret names
     #[arg(required = true)]
     pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Say what would change; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the summary as JSON on stdout:
+    /// {old_key,new_key,moved,failed,resumed,retired,dry_run}
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod config;
 pub mod error;
 pub mod name;
 pub mod output;
+pub mod rotate;
 pub mod seal;
 pub mod secure_fs;
 pub mod store;

@@ -11,6 +11,7 @@ mod init;
 mod ls;
 mod put;
 mod rm;
+mod rotate;
 
 pub async fn run(command: Command, ctx: &Context) -> Result<()> {
     match command {
@@ -19,5 +20,6 @@ pub async fn run(command: Command, ctx: &Context) -> Result<()> {
         Command::Get(args) => get::run(args, ctx).await,
         Command::Ls(args) => ls::run(args, ctx).await,
         Command::Rm(args) => rm::run(args, ctx).await,
+        Command::Rotate(args) => rotate::run(args, ctx).await,
     }
 }
