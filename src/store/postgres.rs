@@ -189,8 +189,9 @@ impl PgStore {
             .map_err(err)?
             .ok_or_else(no_key)?;
         let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
+        // Row locks in id order, like `vault rotate`'s batches: no deadlock.
         let existing: HashMap<String, Uuid> =
-            sqlx::query("SELECT id, name FROM vault.secrets WHERE name = ANY($1) FOR UPDATE")
+            sqlx::query("SELECT id, name FROM vault.secrets WHERE name = ANY($1) ORDER BY id FOR UPDATE")
                 .bind(&names)
                 .fetch_all(&mut *tx)
                 .await
@@ -464,14 +465,23 @@ impl Store for PgStore {
         prefix: Option<&str>,
         member: &str,
     ) -> Result<(Vec<SealedRow>, Vec<KeyRecord>)> {
+        let url = self.url.clone();
+        let err = |e| super::query_error(&url, e);
+        // One snapshot for both queries: a rotation switching keys between
+        // them would otherwise leave rows under a key that was not read.
+        let mut tx = self
+            .conn
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(err)?;
         let keys = sqlx::query(
             "SELECT k.id, k.recipient, g.sealed_key FROM vault.keys k \
              JOIN vault.key_grants g ON g.key_id = k.id AND g.recipient = $1 WHERE k.state <> 'retired'",
         )
         .bind(member)
-        .fetch_all(&mut self.conn)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(|e| self.err(e))?
+        .map_err(err)?
         .iter()
         .filter_map(|r| key_record(r, "id", "recipient", "sealed_key"))
         .collect();
@@ -480,12 +490,13 @@ impl Store for PgStore {
              WHERE name IS NOT NULL AND ($1::text IS NULL OR starts_with(name, $1)) ORDER BY name COLLATE \"C\"",
         )
         .bind(prefix)
-        .fetch_all(&mut self.conn)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(|e| self.err(e))?
+        .map_err(err)?
         .iter()
         .map(sealed_row)
         .collect();
+        tx.commit().await.map_err(err)?;
         Ok((rows, keys))
     }
 

@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
+use std::mem::ManuallyDrop;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -38,8 +39,11 @@ pub struct SqliteStore {
     pub(crate) url: DbUrl,
     pub(crate) path: PathBuf,
     /// While `vault rotate` runs: an fd of the database file holding an
-    /// exclusive flock (the rotation mutex).
-    pub(crate) rotation_lock: Option<std::fs::File>,
+    /// exclusive flock (the rotation mutex). Never closed: closing any fd of
+    /// the database file drops every POSIX lock this process holds on it,
+    /// SQLite's included, which can corrupt the database. It is released
+    /// with LOCK_UN and the fd lives until the process exits.
+    pub(crate) rotation_lock: Option<ManuallyDrop<std::fs::File>>,
 }
 
 fn migrator() -> Migrator {
@@ -358,14 +362,19 @@ impl Store for SqliteStore {
         prefix: Option<&str>,
         member: &str,
     ) -> Result<(Vec<SealedRow>, Vec<KeyRecord>)> {
+        let path = self.path.clone();
+        let err = |e| file_error(&path, e);
+        // One snapshot for both queries: a rotation switching keys between
+        // them would otherwise leave rows under a key that was not read.
+        let mut tx = self.conn.begin().await.map_err(err)?;
         let keys = sqlx::query(
             "SELECT k.id, k.recipient, g.sealed_key FROM keys k \
              JOIN key_grants g ON g.key_id = k.id AND g.recipient = $1 WHERE k.state <> 'retired'",
         )
         .bind(member)
-        .fetch_all(&mut self.conn)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(|e| self.err(e))?
+        .map_err(err)?
         .iter()
         .filter_map(|r| key_record(r, "id"))
         .collect();
@@ -374,12 +383,13 @@ impl Store for SqliteStore {
              WHERE name IS NOT NULL AND ($1 IS NULL OR substr(name, 1, length($1)) = $1) ORDER BY name",
         )
         .bind(prefix)
-        .fetch_all(&mut self.conn)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(|e| self.err(e))?
+        .map_err(err)?
         .iter()
         .map(sealed_row)
         .collect();
+        tx.commit().await.map_err(err)?;
         Ok((rows, keys))
     }
 
@@ -496,8 +506,14 @@ impl Store for SqliteStore {
         // fcntl locks, released by the kernel when the process dies, and no
         // extra file to leave behind.
         use rustix::fs::{FlockOperation, flock};
-        let file = std::fs::File::open(&self.path).map_err(|e| Error::io("open", &self.path, &e))?;
-        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+        if self.rotation_lock.is_some() {
+            return Ok(false);
+        }
+        // Never closed (see `rotation_lock`), so even a failed attempt keeps it.
+        let file = ManuallyDrop::new(
+            std::fs::File::open(&self.path).map_err(|e| Error::io("open", &self.path, &e))?,
+        );
+        match flock(&*file, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => {
                 self.rotation_lock = Some(file);
                 Ok(true)
@@ -508,8 +524,11 @@ impl Store for SqliteStore {
     }
 
     async fn unlock_rotation(&mut self) -> Result<()> {
-        // Closing the fd releases the flock.
-        self.rotation_lock = None;
+        if let Some(file) = self.rotation_lock.take() {
+            rustix::fs::flock(&*file, rustix::fs::FlockOperation::Unlock)
+                .map_err(|e| Error::io("unlock", &self.path, &e.into()))?;
+            // `file` is not closed: ManuallyDrop leaks the fd on purpose.
+        }
         Ok(())
     }
 

@@ -523,10 +523,31 @@ fn concurrent_writers_are_never_stranded(env: &Env) {
                 })
             })
             .collect();
+        // A reader: every get and every open-all succeeds at any moment.
+        let reader = {
+            let stop = &stop;
+            s.spawn(move || {
+                let mut reads = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    env.vault(&["get", "app/00050"]).ok();
+                    let all = runtime().block_on(async {
+                        let mut v = open_vault(env).await;
+                        v.open_all(None).await.map(|a| a.len())
+                    });
+                    match all {
+                        Ok(n) => assert!(n >= 300),
+                        Err(e) => panic!("open_all during a rotation: {e}"),
+                    }
+                    reads += 1;
+                }
+                reads
+            })
+        };
         for _ in 0..rotations {
             env.vault(&["rotate", "-q"]).env("VAULT_ROTATE_BATCH", "50").ok();
         }
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(reader.join().unwrap() > 0);
         writers.into_iter().map(|w| w.join().unwrap()).collect()
     });
     let mut expected = base;
