@@ -319,9 +319,7 @@ fn progress_bar(show: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("re-sealing {bar:40} {pos}/{len} secrets ({per_sec}, {eta} left)")
-    {
+    if let Ok(style) = ProgressStyle::with_template("re-sealing {bar:30} {pos}/{len} secrets, {eta} left") {
         bar.set_style(style);
     }
     bar
