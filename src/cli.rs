@@ -71,6 +71,9 @@ pub enum Command {
     Ls(LsArgs),
     /// Remove secrets (all of them, or none if one is missing)
     Rm(RmArgs),
+    /// Make a new vault key, re-seal every secret to it, retire the old key
+    /// (resumes an interrupted rotation)
+    Rotate(RotateArgs),
     // ---- shell integration ----
     /// Print a static completion script (commands and options; for live
     /// secret names use `source <(COMPLETE=bash vault)`, see the README)
@@ -272,6 +275,18 @@ pub struct ExportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = FileFormat::Dotenv)]
     pub format: FileFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Say what would change; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the summary as JSON on stdout:
+    /// {old_key,new_key,moved,failed,resumed,retired,dry_run}
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod error;
 pub mod generate;
 pub mod name;
 pub mod output;
+pub mod rotate;
 pub mod seal;
 pub mod secure_fs;
 pub mod store;

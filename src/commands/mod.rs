@@ -11,6 +11,7 @@ mod init;
 mod ls;
 mod put;
 mod rm;
+mod rotate;
 // ---- shell integration ----
 pub mod completions;
 mod env;
@@ -26,6 +27,7 @@ pub async fn run(command: Command, ctx: &Context) -> Result<()> {
         Command::Get(args) => get::run(args, ctx).await,
         Command::Ls(args) => ls::run(args, ctx).await,
         Command::Rm(args) => rm::run(args, ctx).await,
+        Command::Rotate(args) => rotate::run(args, ctx).await,
         // ---- shell integration ----
         Command::Completions(args) => completions::run(args),
         Command::Env(args) => env::run(args, ctx).await,

@@ -85,6 +85,58 @@ pub trait Sealer: Sync {
     fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> Result<Vec<Sealed>>;
 }
 
+// ---- rotation ----
+
+/// A key that is not retired, as `vault rotate` sees it.
+pub struct KeyStatus {
+    /// The key, with the asking member's grant if they hold one.
+    pub key: KeyRecord,
+    /// True for 'retiring' (a rotation away from it has not finished),
+    /// false for the one 'current' key.
+    pub retiring: bool,
+    /// How many secrets are sealed to it.
+    pub secrets: u64,
+}
+
+/// What a rotation needs to know before it starts.
+pub struct RotationState {
+    /// Every key that is not retired.
+    pub keys: Vec<KeyStatus>,
+    /// Every secret in the vault, whatever its key.
+    pub secrets: u64,
+}
+
+/// What one re-seal batch did.
+pub struct BatchOutcome {
+    /// How many rows the batch locked and looked at (0: the pass is done).
+    pub seen: usize,
+    /// The highest id looked at: the next batch starts after it.
+    pub last: Option<Uuid>,
+    /// How many rows now refer to the new key.
+    pub moved: u64,
+    /// Rows that failed to open, left exactly as they were: (id, name).
+    pub failed: Vec<(Uuid, Option<String>)>,
+}
+
+/// Re-seals locked rows inside a store transaction.
+pub trait Resealer: Sync {
+    /// One result per row, in order: the row's value sealed to the new key
+    /// for the same (id, name), or why the row could not be opened.
+    fn reseal(&self, rows: &[SealedRow]) -> Vec<Result<Sealed>>;
+}
+
+/// The key a rotation started from stopped being current under it.
+pub(crate) fn key_changed(old: Uuid) -> Error {
+    Error::conflict(format!("vault key {old} stopped being current while rotating"))
+        .hint("another process changed the keys; run `vault rotate` again")
+}
+
+/// The rotation mutex is held by someone else.
+pub(crate) fn rotation_running() -> Error {
+    Error::conflict("another `vault rotate` is running on this vault")
+        .hint("wait for it to finish; nothing was changed")
+}
+
 #[async_trait(?Send)]
 pub trait Store {
     /// Creates or upgrades the schema (`vault init`). Refuses a database whose
@@ -138,6 +190,53 @@ pub trait Store {
 
     /// Removes every named secret, or none: a missing name is `NotFound`.
     async fn remove(&mut self, names: &[String]) -> Result<()>;
+
+    // ---- rotation ----
+
+    /// Takes the rotation mutex without waiting: false when another process
+    /// holds it. Held until [`Store::unlock_rotation`] or the process ends
+    /// (or, on PostgreSQL, the connection is lost).
+    async fn lock_rotation(&mut self) -> Result<bool>;
+
+    /// Releases the rotation mutex.
+    async fn unlock_rotation(&mut self) -> Result<()>;
+
+    /// The keys that are not retired, with `member`'s grants and how many
+    /// secrets each one seals, and the number of secrets in the vault.
+    async fn rotation_state(&mut self, member: &str) -> Result<RotationState>;
+
+    /// The members holding a grant on `key`.
+    async fn grantees(&mut self, key: Uuid) -> Result<Vec<MemberRecord>>;
+
+    /// In one transaction that excludes every writer: stores the new key
+    /// with its `grants` (recipient, sealed key), makes `old` 'retiring' and
+    /// the new key 'current'. Writes nothing and returns the recipients left
+    /// out when some member holding a grant on `old` has none in `grants`
+    /// (a member was added meanwhile). A conflict if `old` is not current.
+    async fn switch_key(
+        &mut self,
+        old: Uuid,
+        new_id: Uuid,
+        new_recipient: &str,
+        grants: &[(String, String)],
+    ) -> Result<Vec<String>>;
+
+    /// In one transaction: locks up to `limit` rows sealed to `from` with an
+    /// id above `after` (in id order), re-seals them with `resealer` and
+    /// writes those that opened back as sealed to `to`. Rows that did not
+    /// open are left exactly as they were.
+    async fn reseal_batch(
+        &mut self,
+        from: Uuid,
+        to: Uuid,
+        after: Option<Uuid>,
+        limit: usize,
+        resealer: &dyn Resealer,
+    ) -> Result<BatchOutcome>;
+
+    /// If no secret refers to `key` any more: deletes its grants and marks
+    /// it 'retired' (true). Otherwise changes nothing (false).
+    async fn retire_key(&mut self, key: Uuid) -> Result<bool>;
 }
 
 /// Connects to the database `url` names. `create` is only true for `init`,

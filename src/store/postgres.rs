@@ -15,7 +15,10 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{Connection, Row};
 use uuid::Uuid;
 
-use super::{KeyRecord, MemberRecord, Meta, PutItem, PutMode, PutOutcome, Sealer, Slot, Store};
+use super::{
+    BatchOutcome, KeyRecord, KeyStatus, MemberRecord, Meta, PutItem, PutMode, PutOutcome, Resealer,
+    RotationState, Sealer, Slot, Store,
+};
 use crate::config::DbUrl;
 use crate::error::{Error, Result};
 use crate::seal::SealedRow;
@@ -24,6 +27,8 @@ use crate::seal::SealedRow;
 const LOCK_CLASS: i32 = 0x5641_5554;
 /// Shared by writers while they seal; exclusive while the current key changes.
 pub(crate) const KEYS_LOCK: i32 = 1;
+/// Held (session-level) by the one `vault rotate` running on this database.
+pub(crate) const ROTATION_LOCK: i32 = 2;
 
 pub struct PgStore {
     pub(crate) conn: PgConnection,
@@ -188,8 +193,9 @@ impl PgStore {
             .map_err(err)?
             .ok_or_else(no_key)?;
         let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
+        // Row locks in id order, like `vault rotate`'s batches: no deadlock.
         let existing: HashMap<String, Uuid> =
-            sqlx::query("SELECT id, name FROM vault.secrets WHERE name = ANY($1) FOR UPDATE")
+            sqlx::query("SELECT id, name FROM vault.secrets WHERE name = ANY($1) ORDER BY id FOR UPDATE")
                 .bind(&names)
                 .fetch_all(&mut *tx)
                 .await
@@ -468,14 +474,23 @@ impl Store for PgStore {
         prefix: Option<&str>,
         member: &str,
     ) -> Result<(Vec<SealedRow>, Vec<KeyRecord>)> {
+        let url = self.url.clone();
+        let err = |e| super::query_error(&url, e);
+        // One snapshot for both queries: a rotation switching keys between
+        // them would otherwise leave rows under a key that was not read.
+        let mut tx = self
+            .conn
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(err)?;
         let keys = sqlx::query(
             "SELECT k.id, k.recipient, g.sealed_key FROM vault.keys k \
              JOIN vault.key_grants g ON g.key_id = k.id AND g.recipient = $1 WHERE k.state <> 'retired'",
         )
         .bind(member)
-        .fetch_all(&mut self.conn)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(|e| self.err(e))?
+        .map_err(err)?
         .iter()
         .filter_map(|r| key_record(r, "id", "recipient", "sealed_key"))
         .collect();
@@ -484,12 +499,13 @@ impl Store for PgStore {
              WHERE name IS NOT NULL AND ($1::text IS NULL OR starts_with(name, $1)) ORDER BY name COLLATE \"C\"",
         )
         .bind(prefix)
-        .fetch_all(&mut self.conn)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(|e| self.err(e))?
+        .map_err(err)?
         .iter()
         .map(sealed_row)
         .collect();
+        tx.commit().await.map_err(err)?;
         Ok((rows, keys))
     }
 
@@ -540,5 +556,252 @@ impl Store for PgStore {
             return Err(super::not_found(&missing));
         }
         tx.commit().await.map_err(err)
+    }
+
+    // ---- rotation ----
+
+    async fn lock_rotation(&mut self) -> Result<bool> {
+        sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+            .bind(LOCK_CLASS)
+            .bind(ROTATION_LOCK)
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))
+    }
+
+    async fn unlock_rotation(&mut self) -> Result<()> {
+        sqlx::query("SELECT pg_advisory_unlock($1, $2)")
+            .bind(LOCK_CLASS)
+            .bind(ROTATION_LOCK)
+            .execute(&mut self.conn)
+            .await
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    async fn rotation_state(&mut self, member: &str) -> Result<RotationState> {
+        let url = self.url.clone();
+        let err = |e| super::query_error(&url, e);
+        // One snapshot, so the counts agree with the key states.
+        let mut tx = self
+            .conn
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(err)?;
+        let counts: HashMap<Option<Uuid>, i64> =
+            sqlx::query("SELECT key_id, count(*) AS n FROM vault.secrets GROUP BY key_id")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(err)?
+                .iter()
+                .map(|r| (r.get("key_id"), r.get("n")))
+                .collect();
+        let keys = sqlx::query(
+            "SELECT k.id, k.recipient, k.state, g.sealed_key FROM vault.keys k \
+             LEFT JOIN vault.key_grants g ON g.key_id = k.id AND g.recipient = $1 \
+             WHERE k.state <> 'retired' ORDER BY k.created_at, k.id",
+        )
+        .bind(member)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(err)?
+        .iter()
+        .filter_map(|r| {
+            let retiring = r.get::<String, _>("state") == "retiring";
+            key_record(r, "id", "recipient", "sealed_key").map(|key| KeyStatus {
+                secrets: counts.get(&Some(key.id)).copied().unwrap_or(0) as u64,
+                key,
+                retiring,
+            })
+        })
+        .collect();
+        tx.commit().await.map_err(err)?;
+        Ok(RotationState {
+            keys,
+            secrets: counts.values().sum::<i64>() as u64,
+        })
+    }
+
+    async fn grantees(&mut self, key: Uuid) -> Result<Vec<MemberRecord>> {
+        let rows = sqlx::query(
+            "SELECT m.recipient, m.name, m.added_at, m.added_by FROM vault.key_grants g \
+             JOIN vault.members m ON m.recipient = g.recipient WHERE g.key_id = $1 ORDER BY m.name",
+        )
+        .bind(key)
+        .fetch_all(&mut self.conn)
+        .await
+        .map_err(|e| self.err(e))?;
+        Ok(rows
+            .iter()
+            .map(|r| MemberRecord {
+                recipient: r.get("recipient"),
+                name: r.get("name"),
+                added_at: r.get("added_at"),
+                added_by: r.get("added_by"),
+            })
+            .collect())
+    }
+
+    async fn switch_key(
+        &mut self,
+        old: Uuid,
+        new_id: Uuid,
+        new_recipient: &str,
+        grants: &[(String, String)],
+    ) -> Result<Vec<String>> {
+        let url = self.url.clone();
+        let err = |e| super::query_error(&url, e);
+        let mut tx = self.conn.begin().await.map_err(err)?;
+        // Exclusive: waits for every put that sealed to `old` to commit, and
+        // makes every later put read the new key.
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(LOCK_CLASS)
+            .bind(KEYS_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        let state: Option<String> = sqlx::query_scalar("SELECT state FROM vault.keys WHERE id = $1")
+            .bind(old)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?;
+        if state.as_deref() != Some("current") {
+            return Err(super::key_changed(old));
+        }
+        let holders: Vec<String> =
+            sqlx::query_scalar("SELECT recipient FROM vault.key_grants WHERE key_id = $1")
+                .bind(old)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(err)?;
+        let missing: Vec<String> = holders
+            .into_iter()
+            .filter(|h| !grants.iter().any(|(r, _)| r == h))
+            .collect();
+        if !missing.is_empty() {
+            return Ok(missing);
+        }
+        sqlx::query("UPDATE vault.keys SET state = 'retiring' WHERE id = $1")
+            .bind(old)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        sqlx::query("INSERT INTO vault.keys (id, recipient, state) VALUES ($1, $2, 'current')")
+            .bind(new_id)
+            .bind(new_recipient)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        let (recipients, sealed): (Vec<&str>, Vec<&str>) =
+            grants.iter().map(|(r, k)| (r.as_str(), k.as_str())).unzip();
+        sqlx::query(
+            "INSERT INTO vault.key_grants (key_id, recipient, sealed_key) \
+             SELECT $1, u.recipient, u.sealed_key FROM UNNEST($2::text[], $3::text[]) AS u(recipient, sealed_key)",
+        )
+        .bind(new_id)
+        .bind(&recipients)
+        .bind(&sealed)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(vec![])
+    }
+
+    async fn reseal_batch(
+        &mut self,
+        from: Uuid,
+        to: Uuid,
+        after: Option<Uuid>,
+        limit: usize,
+        resealer: &dyn Resealer,
+    ) -> Result<BatchOutcome> {
+        let url = self.url.clone();
+        let err = |e| super::query_error(&url, e);
+        let mut tx = self.conn.begin().await.map_err(err)?;
+        // FOR UPDATE: a put to one of these rows waits for this batch (and
+        // a row a put already moved to the new key no longer matches).
+        let rows: Vec<SealedRow> = sqlx::query(
+            "SELECT id, name, secret, key_id, nonce FROM vault.secrets \
+             WHERE key_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3 FOR UPDATE",
+        )
+        .bind(from)
+        .bind(after)
+        .bind(limit as i64)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(err)?
+        .iter()
+        .map(sealed_row)
+        .collect();
+        let sealed = resealer.reseal(&rows);
+        let (mut ids, mut secrets, mut nonces, mut failed) = (vec![], vec![], vec![], vec![]);
+        for (row, s) in rows.iter().zip(sealed) {
+            match s {
+                Ok(s) => {
+                    ids.push(row.id);
+                    secrets.push(s.secret);
+                    nonces.push(s.nonce);
+                }
+                Err(_) => failed.push((row.id, row.name.clone())),
+            }
+        }
+        let moved = if ids.is_empty() {
+            0
+        } else {
+            sqlx::query(
+                "UPDATE vault.secrets AS s SET secret = u.secret, nonce = u.nonce, key_id = $1 \
+                 FROM UNNEST($2::uuid[], $3::text[], $4::bytea[]) AS u(id, secret, nonce) \
+                 WHERE s.id = u.id AND s.key_id = $5",
+            )
+            .bind(to)
+            .bind(&ids)
+            .bind(&secrets)
+            .bind(&nonces)
+            .bind(from)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?
+            .rows_affected()
+        };
+        tx.commit().await.map_err(err)?;
+        Ok(BatchOutcome {
+            seen: rows.len(),
+            last: rows.last().map(|r| r.id),
+            moved,
+            failed,
+        })
+    }
+
+    async fn retire_key(&mut self, key: Uuid) -> Result<bool> {
+        let url = self.url.clone();
+        let err = |e| super::query_error(&url, e);
+        let mut tx = self.conn.begin().await.map_err(err)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(LOCK_CLASS)
+            .bind(KEYS_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        let used: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM vault.secrets WHERE key_id = $1)")
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err)?;
+        if used {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM vault.key_grants WHERE key_id = $1")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        sqlx::query("UPDATE vault.keys SET state = 'retired', retired_at = now() WHERE id = $1 AND state = 'retiring'")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(true)
     }
 }

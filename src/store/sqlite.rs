@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
+use std::mem::ManuallyDrop;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,7 +22,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, Sq
 use sqlx::{Connection, Row};
 use uuid::Uuid;
 
-use super::{KeyRecord, MemberRecord, Meta, PutItem, PutMode, PutOutcome, Sealer, Slot, Store};
+use super::{
+    BatchOutcome, KeyRecord, KeyStatus, MemberRecord, Meta, PutItem, PutMode, PutOutcome, Resealer,
+    RotationState, Sealer, Slot, Store,
+};
 use crate::config::DbUrl;
 use crate::error::{Error, Result};
 use crate::seal::SealedRow;
@@ -34,6 +38,12 @@ pub struct SqliteStore {
     pub(crate) conn: SqliteConnection,
     pub(crate) url: DbUrl,
     pub(crate) path: PathBuf,
+    /// While `vault rotate` runs: an fd of the database file holding an
+    /// exclusive flock (the rotation mutex). Never closed: closing any fd of
+    /// the database file drops every POSIX lock this process holds on it,
+    /// SQLite's included, which can corrupt the database. It is released
+    /// with LOCK_UN and the fd lives until the process exits.
+    pub(crate) rotation_lock: Option<ManuallyDrop<std::fs::File>>,
 }
 
 fn migrator() -> Migrator {
@@ -91,6 +101,7 @@ impl SqliteStore {
             conn,
             url: url.clone(),
             path: path.to_owned(),
+            rotation_lock: None,
         })
     }
 
@@ -368,14 +379,19 @@ impl Store for SqliteStore {
         prefix: Option<&str>,
         member: &str,
     ) -> Result<(Vec<SealedRow>, Vec<KeyRecord>)> {
+        let path = self.path.clone();
+        let err = |e| file_error(&path, e);
+        // One snapshot for both queries: a rotation switching keys between
+        // them would otherwise leave rows under a key that was not read.
+        let mut tx = self.conn.begin().await.map_err(err)?;
         let keys = sqlx::query(
             "SELECT k.id, k.recipient, g.sealed_key FROM keys k \
              JOIN key_grants g ON g.key_id = k.id AND g.recipient = $1 WHERE k.state <> 'retired'",
         )
         .bind(member)
-        .fetch_all(&mut self.conn)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(|e| self.err(e))?
+        .map_err(err)?
         .iter()
         .filter_map(|r| key_record(r, "id"))
         .collect();
@@ -384,12 +400,13 @@ impl Store for SqliteStore {
              WHERE name IS NOT NULL AND ($1 IS NULL OR substr(name, 1, length($1)) = $1) ORDER BY name",
         )
         .bind(prefix)
-        .fetch_all(&mut self.conn)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(|e| self.err(e))?
+        .map_err(err)?
         .iter()
         .map(sealed_row)
         .collect();
+        tx.commit().await.map_err(err)?;
         Ok((rows, keys))
     }
 
@@ -497,5 +514,237 @@ impl Store for SqliteStore {
             return Err(super::not_found(&missing));
         }
         tx.commit().await.map_err(err)
+    }
+
+    // ---- rotation ----
+
+    async fn lock_rotation(&mut self) -> Result<bool> {
+        // flock on our own fd of the database file: independent of SQLite's
+        // fcntl locks, released by the kernel when the process dies, and no
+        // extra file to leave behind.
+        use rustix::fs::{FlockOperation, flock};
+        if self.rotation_lock.is_some() {
+            return Ok(false);
+        }
+        // Never closed (see `rotation_lock`), so even a failed attempt keeps it.
+        let file = ManuallyDrop::new(
+            std::fs::File::open(&self.path).map_err(|e| Error::io("open", &self.path, &e))?,
+        );
+        match flock(&*file, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => {
+                self.rotation_lock = Some(file);
+                Ok(true)
+            }
+            Err(rustix::io::Errno::WOULDBLOCK) => Ok(false),
+            Err(e) => Err(Error::io("lock", &self.path, &e.into())),
+        }
+    }
+
+    async fn unlock_rotation(&mut self) -> Result<()> {
+        if let Some(file) = self.rotation_lock.take() {
+            rustix::fs::flock(&*file, rustix::fs::FlockOperation::Unlock)
+                .map_err(|e| Error::io("unlock", &self.path, &e.into()))?;
+            // `file` is not closed: ManuallyDrop leaks the fd on purpose.
+        }
+        Ok(())
+    }
+
+    async fn rotation_state(&mut self, member: &str) -> Result<RotationState> {
+        let path = self.path.clone();
+        let err = |e| file_error(&path, e);
+        // One read transaction: a consistent snapshot in WAL mode.
+        let mut tx = self.conn.begin().await.map_err(err)?;
+        let counts: HashMap<Option<Uuid>, i64> =
+            sqlx::query("SELECT key_id, count(*) AS n FROM secrets GROUP BY key_id")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(err)?
+                .iter()
+                .map(|r| (r.get("key_id"), r.get("n")))
+                .collect();
+        let keys = sqlx::query(
+            "SELECT k.id, k.recipient, k.state, g.sealed_key FROM keys k \
+             LEFT JOIN key_grants g ON g.key_id = k.id AND g.recipient = $1 \
+             WHERE k.state <> 'retired' ORDER BY k.created_at, k.id",
+        )
+        .bind(member)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(err)?
+        .iter()
+        .filter_map(|r| {
+            let retiring = r.get::<String, _>("state") == "retiring";
+            key_record(r, "id").map(|key| KeyStatus {
+                secrets: counts.get(&Some(key.id)).copied().unwrap_or(0) as u64,
+                key,
+                retiring,
+            })
+        })
+        .collect();
+        tx.commit().await.map_err(err)?;
+        Ok(RotationState {
+            keys,
+            secrets: counts.values().sum::<i64>() as u64,
+        })
+    }
+
+    async fn grantees(&mut self, key: Uuid) -> Result<Vec<MemberRecord>> {
+        let rows = sqlx::query(
+            "SELECT m.recipient, m.name, m.added_at, m.added_by FROM key_grants g \
+             JOIN members m ON m.recipient = g.recipient WHERE g.key_id = $1 ORDER BY m.name",
+        )
+        .bind(key)
+        .fetch_all(&mut self.conn)
+        .await
+        .map_err(|e| self.err(e))?;
+        Ok(rows
+            .iter()
+            .map(|r| MemberRecord {
+                recipient: r.get("recipient"),
+                name: r.get("name"),
+                added_at: r.get("added_at"),
+                added_by: r.get("added_by"),
+            })
+            .collect())
+    }
+
+    async fn switch_key(
+        &mut self,
+        old: Uuid,
+        new_id: Uuid,
+        new_recipient: &str,
+        grants: &[(String, String)],
+    ) -> Result<Vec<String>> {
+        let path = self.path.clone();
+        let err = |e| file_error(&path, e);
+        // The write lock: no put is between "read the key" and "commit".
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await.map_err(err)?;
+        let state: Option<String> = sqlx::query_scalar("SELECT state FROM keys WHERE id = $1")
+            .bind(old)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?;
+        if state.as_deref() != Some("current") {
+            return Err(super::key_changed(old));
+        }
+        let holders: Vec<String> = sqlx::query_scalar("SELECT recipient FROM key_grants WHERE key_id = $1")
+            .bind(old)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(err)?;
+        let missing: Vec<String> = holders
+            .into_iter()
+            .filter(|h| !grants.iter().any(|(r, _)| r == h))
+            .collect();
+        if !missing.is_empty() {
+            return Ok(missing);
+        }
+        sqlx::query("UPDATE keys SET state = 'retiring' WHERE id = $1")
+            .bind(old)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        sqlx::query("INSERT INTO keys (id, recipient, state) VALUES ($1, $2, 'current')")
+            .bind(new_id)
+            .bind(new_recipient)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        for (recipient, sealed) in grants {
+            sqlx::query("INSERT INTO key_grants (key_id, recipient, sealed_key) VALUES ($1, $2, $3)")
+                .bind(new_id)
+                .bind(recipient)
+                .bind(sealed)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+        }
+        tx.commit().await.map_err(err)?;
+        Ok(vec![])
+    }
+
+    async fn reseal_batch(
+        &mut self,
+        from: Uuid,
+        to: Uuid,
+        after: Option<Uuid>,
+        limit: usize,
+        resealer: &dyn Resealer,
+    ) -> Result<BatchOutcome> {
+        let path = self.path.clone();
+        let err = |e| file_error(&path, e);
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await.map_err(err)?;
+        let rows: Vec<SealedRow> = sqlx::query(
+            "SELECT id, name, secret, key_id, nonce FROM secrets \
+             WHERE key_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3",
+        )
+        .bind(from)
+        .bind(after)
+        .bind(limit as i64)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(err)?
+        .iter()
+        .map(sealed_row)
+        .collect();
+        let sealed = resealer.reseal(&rows);
+        let mut moved = 0;
+        let mut failed = vec![];
+        for (row, s) in rows.iter().zip(sealed) {
+            match s {
+                Ok(s) => {
+                    // One prepared statement (sqlx caches it), one step per row.
+                    moved += sqlx::query(
+                        "UPDATE secrets SET secret = $2, nonce = $3, key_id = $4 WHERE id = $1 AND key_id = $5",
+                    )
+                    .bind(row.id)
+                    .bind(&s.secret)
+                    .bind(&s.nonce)
+                    .bind(to)
+                    .bind(from)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?
+                    .rows_affected();
+                }
+                Err(_) => failed.push((row.id, row.name.clone())),
+            }
+        }
+        tx.commit().await.map_err(err)?;
+        Ok(BatchOutcome {
+            seen: rows.len(),
+            last: rows.last().map(|r| r.id),
+            moved,
+            failed,
+        })
+    }
+
+    async fn retire_key(&mut self, key: Uuid) -> Result<bool> {
+        let path = self.path.clone();
+        let err = |e| file_error(&path, e);
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await.map_err(err)?;
+        let used: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM secrets WHERE key_id = $1)")
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err)?;
+        if used {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM key_grants WHERE key_id = $1")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        sqlx::query(
+            "UPDATE keys SET state = 'retired', retired_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             WHERE id = $1 AND state = 'retiring'",
+        )
+        .bind(key)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(true)
     }
 }

@@ -12,5 +12,6 @@ mod faults;
 mod leaks;
 mod names;
 mod recovery;
+mod rotate;
 mod shell;
 mod terminal;

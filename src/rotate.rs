@@ -1,0 +1,348 @@
+//! Key rotation: a new vault key, every secret re-sealed to it, the old key
+//! retired. Crash-safe, resumable, and safe beside concurrent writers.
+//!
+//! The steps, each its own transaction, so a kill between any two leaves a
+//! vault where every secret still opens (under the old key or the new one):
+//! 1. Take the rotation mutex (a second `vault rotate` exits 4).
+//! 2. Check that the caller can open every key involved (else exit 5,
+//!    nothing changed).
+//! 3. Switch: store the new key with a grant for every member holding the
+//!    current one, mark the current key 'retiring' and the new one 'current',
+//!    excluding every writer. After this commit every put seals to the new
+//!    key, and every put that sealed to the old key has committed.
+//! 4. Re-seal, in batches in id order: lock the batch, open each value with
+//!    the old key (verified in full: a tampered row is never laundered into a
+//!    fresh valid ciphertext), seal it for the same row with the new key on
+//!    all cores, write the batch back, commit.
+//! 5. Retire the old key (delete its grants) once no secret refers to it.
+//!
+//! A 'retiring' key found at the start is a rotation that did not finish
+//! (killed, disconnected, or stopped by a bad row): it is resumed first.
+
+use std::collections::HashSet;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::seal::{self, Binding, Sealed, SealedRow, VaultKey};
+use crate::store::{KeyRecord, KeyStatus, Resealer};
+use crate::vault::Vault;
+
+/// Rows per re-seal transaction: bounds memory (about 1 KiB of ciphertext
+/// per small secret, twice) and lock hold times.
+const BATCH: usize = 1000;
+
+/// Below this many rows, one thread beats handing work to the pool.
+const PARALLEL_FROM: usize = 16;
+
+pub struct RotateOptions {
+    /// Say what would change; change nothing.
+    pub dry_run: bool,
+    /// Make a new key even when the vault holds no secrets (after a member
+    /// is removed, so their copy of the old key opens nothing written later).
+    pub force_new_key: bool,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+}
+
+/// What a rotation did (or, with `dry_run`, would do).
+#[derive(Debug, Default)]
+pub struct RotateSummary {
+    /// The key secrets moved away from (the first, if several were retiring).
+    pub old_key: Option<Uuid>,
+    /// The key secrets now sealed to: the current key afterwards.
+    pub new_key: Option<Uuid>,
+    /// Secrets re-sealed (with `dry_run`: that would be).
+    pub moved: u64,
+    /// Names of secrets that failed verification and were left exactly as
+    /// they were, under a key that stays 'retiring' ("(no name, id …)" for a
+    /// row without a name).
+    pub skipped_bad: Vec<String>,
+    /// A rotation that had not finished was resumed.
+    pub resumed: bool,
+    /// Keys retired by this run.
+    pub retired: Vec<Uuid>,
+    /// Keys still 'retiring' afterwards (they seal the bad rows).
+    pub still_retiring: Vec<Uuid>,
+    /// The current key before the run.
+    pub current_before: Option<Uuid>,
+    /// Nothing to do: the vault is empty and no rotation was pending.
+    pub nothing_to_do: bool,
+    pub dry_run: bool,
+    /// With `dry_run`: the members who would hold the new key.
+    pub members: Vec<String>,
+}
+
+/// Rotates the vault key (see the module docs).
+pub async fn rotate(vault: &mut Vault, opts: &RotateOptions) -> Result<RotateSummary> {
+    if opts.dry_run {
+        return plan(vault).await;
+    }
+    if !vault.store.lock_rotation().await? {
+        return Err(crate::store::rotation_running());
+    }
+    let outcome = run(vault, opts).await;
+    // A lost connection has already released the PostgreSQL lock; the
+    // original error is the one worth reporting.
+    let unlocked = vault.store.unlock_rotation().await;
+    let summary = outcome?;
+    unlocked?;
+    Ok(summary)
+}
+
+/// The keys a rotation will touch, opened, or the no-access error.
+struct Keys {
+    current: KeyStatus,
+    current_open: VaultKey,
+    /// Retiring keys and, for those that still seal secrets, the opened key.
+    retiring: Vec<(KeyStatus, Option<VaultKey>)>,
+    secrets: u64,
+}
+
+async fn load_keys(vault: &mut Vault) -> Result<Keys> {
+    let state = vault.store.rotation_state(vault.me.recipient()).await?;
+    let (retiring, current): (Vec<KeyStatus>, Vec<KeyStatus>) =
+        state.keys.into_iter().partition(|k| k.retiring);
+    let current = current
+        .into_iter()
+        .next()
+        .ok_or_else(crate::store::postgres::no_key)?;
+    let current_open = open_for_rotation(vault, &current.key, "current ")?;
+    let retiring = retiring
+        .into_iter()
+        .map(|k| {
+            // A retiring key that seals nothing is only retired: no need to open it.
+            let opened = if k.secrets > 0 {
+                Some(open_for_rotation(vault, &k.key, "retiring ")?)
+            } else {
+                None
+            };
+            Ok((k, opened))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Keys {
+        current,
+        current_open,
+        retiring,
+        secrets: state.secrets,
+    })
+}
+
+fn open_for_rotation(vault: &Vault, key: &KeyRecord, which: &str) -> Result<VaultKey> {
+    let Some(grant) = &key.grant else {
+        return Err(Error::no_access(format!(
+            "your identity ({}) holds no copy of the {which}vault key {}, so it cannot rotate; nothing was changed",
+            vault.me.recipient(),
+            key.id
+        ))
+        .hint("run `vault rotate` as a member who holds the key"));
+    };
+    VaultKey::open_grant(key.id, &key.recipient, grant, &vault.me)
+}
+
+async fn plan(vault: &mut Vault) -> Result<RotateSummary> {
+    let keys = load_keys(vault).await?;
+    let mut s = RotateSummary {
+        dry_run: true,
+        current_before: Some(keys.current.key.id),
+        ..Default::default()
+    };
+    if !keys.retiring.is_empty() {
+        s.resumed = true;
+        s.old_key = Some(keys.retiring[0].0.key.id);
+        s.new_key = Some(keys.current.key.id);
+        s.moved = keys.retiring.iter().map(|(k, _)| k.secrets).sum();
+    } else if keys.secrets == 0 {
+        s.nothing_to_do = true;
+    } else {
+        s.old_key = Some(keys.current.key.id);
+        s.moved = keys.current.secrets;
+        s.members = vault
+            .store
+            .grantees(keys.current.key.id)
+            .await?
+            .into_iter()
+            .map(|m| m.name)
+            .collect();
+    }
+    Ok(s)
+}
+
+async fn run(vault: &mut Vault, opts: &RotateOptions) -> Result<RotateSummary> {
+    let keys = load_keys(vault).await?;
+    let mut s = RotateSummary {
+        current_before: Some(keys.current.key.id),
+        ..Default::default()
+    };
+    let bar = progress_bar(opts.progress);
+    let pending = !keys.retiring.is_empty();
+    let fresh = opts.force_new_key || (!pending && keys.secrets > 0);
+    if !pending && !fresh {
+        s.nothing_to_do = true;
+        return Ok(s);
+    }
+    bar.set_length(
+        keys.retiring.iter().map(|(k, _)| k.secrets).sum::<u64>()
+            + if fresh { keys.current.secrets } else { 0 },
+    );
+
+    // Finish what an earlier rotation left.
+    let current_id = keys.current.key.id;
+    for (old, opened) in &keys.retiring {
+        s.resumed = true;
+        s.old_key.get_or_insert(old.key.id);
+        move_and_retire(
+            vault,
+            old.key.id,
+            opened.as_ref(),
+            &keys.current_open,
+            &bar,
+            &mut s,
+        )
+        .await?;
+    }
+    s.new_key = Some(current_id);
+
+    if fresh {
+        let new = switch(vault, &keys.current).await?;
+        s.old_key.get_or_insert(current_id);
+        s.new_key = Some(new.id());
+        move_and_retire(vault, current_id, Some(&keys.current_open), &new, &bar, &mut s).await?;
+    }
+    bar.finish_and_clear();
+    Ok(s)
+}
+
+/// Makes a new key, grants it to every holder of `current`, and switches.
+async fn switch(vault: &mut Vault, current: &KeyStatus) -> Result<VaultKey> {
+    let new = VaultKey::generate();
+    let mut grants: Vec<(String, String)> = Vec::new();
+    let mut granted: HashSet<String> = HashSet::new();
+    // A member may be added between reading the holders and switching: the
+    // store then reports who is missing and nothing is written; grant and retry.
+    let mut holders: Vec<String> = vault
+        .store
+        .grantees(current.key.id)
+        .await?
+        .into_iter()
+        .map(|m| m.recipient)
+        .collect();
+    for _ in 0..5 {
+        for r in holders {
+            if granted.insert(r.clone()) {
+                let grant = new.key.grant_to(seal::parse_recipient(&r)?.as_ref())?;
+                grants.push((r, grant));
+            }
+        }
+        holders = vault
+            .store
+            .switch_key(current.key.id, new.key.id(), &new.recipient, &grants)
+            .await?;
+        if holders.is_empty() {
+            return Ok(new.key);
+        }
+    }
+    Err(
+        Error::conflict("members kept being added while the new key was granted")
+            .hint("run `vault rotate` again; nothing was changed"),
+    )
+}
+
+/// Re-seals every secret under `old` to `new`, then retires `old` if no
+/// secret refers to it any more.
+async fn move_and_retire(
+    vault: &mut Vault,
+    old: Uuid,
+    old_open: Option<&VaultKey>,
+    new: &VaultKey,
+    bar: &ProgressBar,
+    s: &mut RotateSummary,
+) -> Result<()> {
+    let mut bad = HashSet::new();
+    if let Some(old_open) = old_open {
+        let resealer = Reseal { old: old_open, new };
+        let batch = batch_size();
+        // Normally one pass. Another only if rows were left under `old`
+        // without failing (none are: no writer seals to it after the switch).
+        for _ in 0..3 {
+            let mut after = None;
+            loop {
+                let done = vault
+                    .store
+                    .reseal_batch(old, new.id(), after, batch, &resealer)
+                    .await?;
+                if done.seen == 0 {
+                    break;
+                }
+                after = done.last;
+                s.moved += done.moved;
+                bar.inc(done.seen as u64);
+                for (id, name) in done.failed {
+                    if bad.insert(id) {
+                        s.skipped_bad.push(match name {
+                            Some(n) => n,
+                            None => format!("(no name, id {id})"),
+                        });
+                    }
+                }
+            }
+            if !bad.is_empty() {
+                break;
+            }
+            if vault.store.retire_key(old).await? {
+                s.retired.push(old);
+                return Ok(());
+            }
+        }
+    } else if vault.store.retire_key(old).await? {
+        s.retired.push(old);
+        return Ok(());
+    }
+    s.still_retiring.push(old);
+    Ok(())
+}
+
+/// How many rows per batch: `VAULT_ROTATE_BATCH` (for tests that need many
+/// batches), else [`BATCH`].
+fn batch_size() -> usize {
+    std::env::var("VAULT_ROTATE_BATCH")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| (1..=100_000).contains(n))
+        .unwrap_or(BATCH)
+}
+
+fn progress_bar(show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("re-sealing {bar:30} {pos}/{len} secrets, {eta} left") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Opens with the old key (verifying binding and MAC) and seals the same
+/// value for the same row with the new key.
+struct Reseal<'a> {
+    old: &'a VaultKey,
+    new: &'a VaultKey,
+}
+
+impl Resealer for Reseal<'_> {
+    fn reseal(&self, rows: &[SealedRow]) -> Vec<Result<Sealed>> {
+        let one = |row: &SealedRow| -> Result<Sealed> {
+            let value = self.old.open(row)?;
+            let name = row.name.as_deref().unwrap_or_default();
+            self.new.seal(Binding { id: row.id, name }, &value)
+        };
+        if rows.len() < PARALLEL_FROM {
+            rows.iter().map(one).collect()
+        } else {
+            rows.par_iter().map(one).collect()
+        }
+    }
+}
