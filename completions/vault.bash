@@ -49,6 +49,9 @@ _vault() {
             vault,rm)
                 cmd="vault__subcmd__rm"
                 ;;
+            vault,rotate)
+                cmd="vault__subcmd__rotate"
+                ;;
             vault,run)
                 cmd="vault__subcmd__run"
                 ;;
@@ -85,6 +88,9 @@ _vault() {
             vault__subcmd__help,rm)
                 cmd="vault__subcmd__help__subcmd__rm"
                 ;;
+            vault__subcmd__help,rotate)
+                cmd="vault__subcmd__help__subcmd__rotate"
+                ;;
             vault__subcmd__help,run)
                 cmd="vault__subcmd__help__subcmd__run"
                 ;;
@@ -95,7 +101,7 @@ _vault() {
 
     case "${cmd}" in
         vault)
-            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version init put get ls rm completions env run import export man help"
+            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version init put get ls rm rotate completions env run import export man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -213,7 +219,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help)
-            opts="init put get ls rm completions env run import export man help"
+            opts="init put get ls rm rotate completions env run import export man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -367,6 +373,20 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -542,6 +562,28 @@ _vault() {
             ;;
         vault__subcmd__rm)
             opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__rotate)
+            opts="-q -v -h -V --dry-run --json --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

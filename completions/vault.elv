@@ -33,6 +33,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand get 'Print a secret''s exact bytes to stdout'
             cand ls 'List secret names (a table on a terminal, one name per line when piped)'
             cand rm 'Remove secrets (all of them, or none if one is missing)'
+            cand rotate 'Make a new vault key, re-seal every secret to it, retire the old key (resumes an interrupted rotation)'
             cand completions 'Print a static completion script (commands and options; for live secret names use `source <(COMPLETE=bash vault)`, see the README)'
             cand env 'Print secrets as environment variables (db/password becomes DB_PASSWORD)'
             cand run 'Run a command with secrets added to its environment'
@@ -105,6 +106,20 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;rm'= {
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;rotate'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --dry-run 'Say what would change; change nothing'
+            cand --json 'Print the summary as JSON on stdout: {old_key,new_key,moved,failed,resumed,retired,dry_run}'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
             cand -v 'Explain what is happening on stderr (never values)'
@@ -201,6 +216,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand get 'Print a secret''s exact bytes to stdout'
             cand ls 'List secret names (a table on a terminal, one name per line when piped)'
             cand rm 'Remove secrets (all of them, or none if one is missing)'
+            cand rotate 'Make a new vault key, re-seal every secret to it, retire the old key (resumes an interrupted rotation)'
             cand completions 'Print a static completion script (commands and options; for live secret names use `source <(COMPLETE=bash vault)`, see the README)'
             cand env 'Print secrets as environment variables (db/password becomes DB_PASSWORD)'
             cand run 'Run a command with secrets added to its environment'
@@ -218,6 +234,8 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;ls'= {
         }
         &'vault;help;rm'= {
+        }
+        &'vault;help;rotate'= {
         }
         &'vault;help;completions'= {
         }
