@@ -12,6 +12,9 @@ mod ls;
 mod put;
 mod rm;
 
+mod member;
+mod whoami;
+
 pub async fn run(command: Command, ctx: &Context) -> Result<()> {
     match command {
         Command::Init(args) => init::run(args, ctx).await,
@@ -19,5 +22,20 @@ pub async fn run(command: Command, ctx: &Context) -> Result<()> {
         Command::Get(args) => get::run(args, ctx).await,
         Command::Ls(args) => ls::run(args, ctx).await,
         Command::Rm(args) => rm::run(args, ctx).await,
+        Command::Member(command) => member::run(command, ctx).await,
+        Command::Whoami(args) => whoami::run(args, ctx).await,
+    }
+}
+
+/// Quotes an argument for a shell command line shown to the user (SSH
+/// recipients contain a space).
+pub(crate) fn shell_quote(arg: &str) -> String {
+    if arg
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:@+=".contains(c))
+    {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
     }
 }

@@ -6,3 +6,4 @@ mod pg;
 mod sql;
 
 mod basics;
+mod members;
