@@ -1,8 +1,12 @@
 //! The command-line interface: clap definitions only. `///` comments are the help text.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCompleter;
+
+use crate::commands::completions::secret_names;
 
 /// The exit-code table, shown at the end of `vault --help` (and in the README).
 pub const EXIT_CODES: &str = "\
@@ -67,6 +71,20 @@ pub enum Command {
     Ls(LsArgs),
     /// Remove secrets (all of them, or none if one is missing)
     Rm(RmArgs),
+    // ---- shell integration ----
+    /// Print a static completion script (commands and options; for live
+    /// secret names use `source <(COMPLETE=bash vault)`, see the README)
+    Completions(CompletionsArgs),
+    /// Print secrets as environment variables (db/password becomes DB_PASSWORD)
+    Env(EnvArgs),
+    /// Run a command with secrets added to its environment
+    Run(RunArgs),
+    /// Store every entry of a dotenv or JSON file, in one transaction
+    Import(ImportArgs),
+    /// Print secrets (names and values) as dotenv or JSON, the inverse of import
+    Export(ExportArgs),
+    /// Print the man page (roff) to stdout
+    Man,
     /// Manage who may open the vault: add, list and remove members
     #[command(subcommand)]
     Member(MemberCommand),
@@ -89,6 +107,7 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct PutArgs {
     /// Secret name, e.g. db/password
+    #[arg(add = ArgValueCompleter::new(secret_names))]
     pub name: String,
 
     /// A short description, shown by `ls` (kept on replace unless given)
@@ -102,17 +121,57 @@ pub struct PutArgs {
     /// Only create: fail with exit code 4 if the name exists
     #[arg(long)]
     pub no_overwrite: bool,
+
+    /// Store a random value from the OS random generator instead of reading one
+    #[arg(long, conflicts_with = "file")]
+    pub generate: bool,
+
+    /// Length of the generated value, in characters (1-65536)
+    #[arg(long, value_name = "N", default_value_t = 32, requires = "generate",
+          value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub length: u32,
+
+    /// Characters of the generated value
+    #[arg(long, value_enum, default_value_t = Charset::Alnum, requires = "generate")]
+    pub charset: Charset,
+
+    /// Also print the generated value to stdout
+    #[arg(long, requires = "generate")]
+    pub print: bool,
+
+    /// Print what happened as JSON: {name, id, action, key_id} (and value with --print)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The characters a generated value is drawn from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Charset {
+    /// A-Z a-z 0-9 (62 characters)
+    Alnum,
+    /// Printable ASCII without space: '!' to '~' (94 characters)
+    Ascii,
+    /// 0-9 a-f
+    Hex,
+    /// The base64 alphabet: A-Z a-z 0-9 + /
+    Base64,
 }
 
 #[derive(Debug, Args)]
 pub struct GetArgs {
     /// Secret name
+    #[arg(add = ArgValueCompleter::new(secret_names))]
     pub name: String,
+
+    /// Print {"name", "value", "encoding"}: encoding "utf-8", or "base64" for other bytes
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct LsArgs {
     /// Only names starting with this prefix, e.g. db/
+    #[arg(add = ArgValueCompleter::new(secret_names))]
     pub prefix: Option<String>,
 
     /// Print a JSON array of {id,name,description,key_id,created_at,updated_at}
@@ -123,8 +182,106 @@ pub struct LsArgs {
 #[derive(Debug, Args)]
 pub struct RmArgs {
     /// Secret names
-    #[arg(required = true)]
+    #[arg(required = true, add = ArgValueCompleter::new(secret_names))]
     pub names: Vec<String>,
+}
+
+// ---- shell integration ----
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print the script for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// How `vault env` prints variables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EnvFormat {
+    /// `export NAME='value'` lines, safe to `eval` in sh, bash and zsh
+    Shell,
+    /// `NAME='value'` lines, read back by `vault import` and dotenv libraries
+    Dotenv,
+    /// One JSON object of strings
+    Json,
+}
+
+/// A file format for `import` and `export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FileFormat {
+    /// KEY=VALUE lines (see the README for quoting)
+    Dotenv,
+    /// One JSON object of strings
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// Secret names, or prefixes ending in '/' (e.g. db/) [default: every secret]
+    #[arg(value_name = "NAME|PREFIX/", add = ArgValueCompleter::new(secret_names))]
+    pub select: Vec<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = EnvFormat::Shell)]
+    pub format: EnvFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Only these secrets (repeatable) [default: every secret, or those under --prefix]
+    #[arg(long, value_name = "NAME", num_args = 1.., add = ArgValueCompleter::new(secret_names))]
+    pub only: Vec<String>,
+
+    /// Only secrets whose names start with PREFIX (repeatable)
+    #[arg(long, value_name = "PREFIX", add = ArgValueCompleter::new(secret_names))]
+    pub prefix: Vec<String>,
+
+    /// Start from an empty environment: the command sees only the secrets
+    #[arg(long)]
+    pub pristine: bool,
+
+    /// Let a secret replace a variable that is already set (else that is an error)
+    #[arg(long = "override")]
+    pub replace: bool,
+
+    /// The command and its arguments (after `--`)
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to read ('-' for stdin)
+    #[arg(value_name = "FILE|-")]
+    pub file: PathBuf,
+
+    /// Input format
+    #[arg(long, value_enum, default_value_t = FileFormat::Dotenv)]
+    pub format: FileFormat,
+
+    /// Put this in front of every key: --prefix app/ stores FOO as app/FOO
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
+
+    /// Only create: if any name exists, exit 4 and store nothing
+    #[arg(long)]
+    pub no_overwrite: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Only names starting with this prefix, e.g. db/
+    #[arg(add = ArgValueCompleter::new(secret_names))]
+    pub prefix: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = FileFormat::Dotenv)]
+    pub format: FileFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,7 +304,7 @@ pub struct MemberAddArgs {
 
 #[derive(Debug, Args)]
 pub struct MemberLsArgs {
-    /// Print a JSON array of {name,recipient,added_at,added_by,added_by_name,has_current_key,you}
+    /// Print a JSON array of {name,recipient,added_at,added_by,added_by_name,has_current_key}
     #[arg(long)]
     pub json: bool,
 }

@@ -12,7 +12,9 @@ use clap::Parser;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod envvars;
 pub mod error;
+pub mod generate;
 pub mod members;
 pub mod name;
 pub mod output;
@@ -126,6 +128,7 @@ pub fn harden_process() {
 /// Parses arguments, runs the command on a current-thread runtime, and maps
 /// the outcome to an exit code.
 pub fn main() -> ExitCode {
+    complete_env();
     install_panic_hook();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
@@ -149,6 +152,16 @@ pub fn main() -> ExitCode {
         Ok(Err(e)) => report(&e),
         Err(_) => ExitCode::from(error::Kind::Internal.exit_code()),
     }
+}
+
+/// Answers a dynamic completion request (`COMPLETE=bash vault …`) and
+/// exits; otherwise returns at once. Runs before any runtime exists: the
+/// name completer builds its own (a runtime inside a runtime panics).
+pub fn complete_env() {
+    use clap::CommandFactory;
+    clap_complete::CompleteEnv::with_factory(cli::Cli::command)
+        .bin("vault")
+        .complete();
 }
 
 fn report(e: &Error) -> ExitCode {

@@ -121,8 +121,13 @@ impl Vault {
     /// row fails the whole call, naming it.
     pub async fn open_all(&mut self, prefix: Option<&str>) -> Result<Vec<(String, Value)>> {
         let (rows, keys) = self.store.fetch_all(prefix, self.me.recipient()).await?;
+        self.open_rows(&rows, &keys)
+    }
+
+    /// Opens fetched rows: each vault key once, values in parallel.
+    fn open_rows(&self, rows: &[SealedRow], keys: &[KeyRecord]) -> Result<Vec<(String, Value)>> {
         let mut opened: HashMap<Uuid, VaultKey> = HashMap::new();
-        for row in &rows {
+        for row in rows {
             let Some(id) = row.key_id else { continue };
             if opened.contains_key(&id) {
                 continue;
@@ -157,6 +162,75 @@ impl Vault {
         } else {
             rows.par_iter().map(open_one).collect()
         }
+    }
+
+    // ---- shell integration ----
+
+    /// The secrets a [`Selection`] names, opened like [`Vault::open_all`]:
+    /// one query (narrowed to the selectors' common prefix), each key opened
+    /// once, only the selected rows decrypted, in parallel. A named secret
+    /// that does not exist fails the call (exit 3), naming it.
+    pub async fn open_selected(&mut self, sel: &Selection) -> Result<Vec<(String, Value)>> {
+        if sel.is_all() {
+            return self.open_all(None).await;
+        }
+        let common = sel.common_prefix();
+        let prefix = Some(common.as_str()).filter(|p| !p.is_empty());
+        let (rows, keys) = self.store.fetch_all(prefix, self.me.recipient()).await?;
+        let rows: Vec<SealedRow> = rows
+            .into_iter()
+            .filter(|r| r.name.as_deref().is_some_and(|n| sel.matches(n)))
+            .collect();
+        let missing: Vec<&str> = sel
+            .names
+            .iter()
+            .filter(|n| !rows.iter().any(|r| r.name.as_deref() == Some(n.as_str())))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(crate::store::not_found(&missing));
+        }
+        self.open_rows(&rows, &keys)
+    }
+}
+
+/// Which secrets a command works on: exact names and name prefixes (a
+/// secret is selected if it matches any). Both empty selects everything.
+#[derive(Default)]
+pub struct Selection {
+    pub names: Vec<String>,
+    pub prefixes: Vec<String>,
+}
+
+impl Selection {
+    pub fn is_all(&self) -> bool {
+        self.names.is_empty() && self.prefixes.is_empty()
+    }
+
+    pub fn matches(&self, name: &str) -> bool {
+        self.is_all()
+            || self.names.iter().any(|n| n == name)
+            || self.prefixes.iter().any(|p| name.starts_with(p.as_str()))
+    }
+
+    /// The longest prefix shared by every selector, for narrowing the query.
+    pub fn common_prefix(&self) -> String {
+        let mut all = self.names.iter().chain(&self.prefixes);
+        let Some(first) = all.next() else {
+            return String::new();
+        };
+        let mut len = first.len();
+        for s in all {
+            len = first
+                .char_indices()
+                .zip(s.chars())
+                .take_while(|((_, a), b)| a == b)
+                .map(|((i, a), _)| i + a.len_utf8())
+                .last()
+                .unwrap_or(0)
+                .min(len);
+        }
+        first[..len].to_owned()
     }
 }
 
@@ -205,4 +279,35 @@ pub fn exists_error<S: AsRef<str>>(names: impl Iterator<Item = S>) -> Error {
     let list = shown.join(", ");
     Error::conflict(format!("{list} already exists; nothing was changed"))
         .hint("drop --no-overwrite to replace it, or choose another name")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Selection;
+
+    fn sel(names: &[&str], prefixes: &[&str]) -> Selection {
+        Selection {
+            names: names.iter().map(|s| s.to_string()).collect(),
+            prefixes: prefixes.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn common_prefix_narrows_the_query() {
+        assert_eq!(sel(&[], &[]).common_prefix(), "");
+        assert_eq!(sel(&["db/password"], &[]).common_prefix(), "db/password");
+        assert_eq!(sel(&["db/password"], &["db/"]).common_prefix(), "db/");
+        assert_eq!(sel(&["db/user", "db/pass"], &[]).common_prefix(), "db/");
+        assert_eq!(sel(&["a"], &["b/"]).common_prefix(), "");
+        assert_eq!(sel(&["café/x", "café/y"], &[]).common_prefix(), "café/");
+        assert_eq!(sel(&["caf\u{e9}", "caf\u{e8}"], &[]).common_prefix(), "caf");
+    }
+
+    #[test]
+    fn selection_matches_names_and_prefixes() {
+        let s = sel(&["other"], &["db/"]);
+        assert!(s.matches("db/password") && s.matches("other"));
+        assert!(!s.matches("dbx") && !s.matches("other/x"));
+        assert!(sel(&[], &[]).matches("anything"));
+    }
 }

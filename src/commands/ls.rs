@@ -56,8 +56,15 @@ pub async fn run(args: LsArgs, ctx: &Context) -> Result<()> {
         let mut table = Table::new();
         table
             .load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
             .set_header(["NAME", "DESCRIPTION", "KEY", "UPDATED"]);
+        // Wrap to the terminal only when its width is known and sensible; a
+        // pseudo-terminal without a size reports 0 and would squash every column.
+        let wrap = matches!(table.width(), Some(w) if w >= 40);
+        table.set_content_arrangement(if wrap {
+            ContentArrangement::Dynamic
+        } else {
+            ContentArrangement::Disabled
+        });
         let mut count = 0usize;
         store
             .list(prefix, &mut |m: Meta| {

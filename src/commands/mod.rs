@@ -11,7 +11,14 @@ mod init;
 mod ls;
 mod put;
 mod rm;
-
+// ---- shell integration ----
+pub mod completions;
+mod env;
+mod export;
+mod import;
+mod man;
+mod run;
+// ---- members ----
 mod member;
 mod whoami;
 
@@ -22,6 +29,14 @@ pub async fn run(command: Command, ctx: &Context) -> Result<()> {
         Command::Get(args) => get::run(args, ctx).await,
         Command::Ls(args) => ls::run(args, ctx).await,
         Command::Rm(args) => rm::run(args, ctx).await,
+        // ---- shell integration ----
+        Command::Completions(args) => completions::run(args),
+        Command::Env(args) => env::run(args, ctx).await,
+        Command::Run(args) => run::run(args, ctx).await,
+        Command::Import(args) => import::run(args, ctx).await,
+        Command::Export(args) => export::run(args, ctx).await,
+        Command::Man => man::run(),
+        // ---- members ----
         Command::Member(command) => member::run(command, ctx).await,
         Command::Whoami(args) => whoami::run(args, ctx).await,
     }

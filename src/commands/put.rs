@@ -10,8 +10,11 @@ use zeroize::Zeroizing;
 
 use crate::Context;
 use crate::cli::PutArgs;
+use crate::envvars::json_string;
 use crate::error::{Error, Result};
+use crate::generate;
 use crate::name::{self, MAX_VALUE_BYTES};
+use crate::output::Stdout;
 use crate::store::{PutItem, PutMode};
 use crate::vault::Value;
 
@@ -21,7 +24,11 @@ pub async fn run(args: PutArgs, ctx: &Context) -> Result<()> {
         name::check_description(d)?;
     }
     // Read the value before connecting: a prompt should not hold a connection open.
-    let value = read_value(&name, args.file.as_deref())?;
+    let value = if args.generate {
+        generate::generate(args.length as usize, args.charset)?
+    } else {
+        read_value(&name, args.file.as_deref())?
+    };
     name::check_value(value.len())?;
     let mut vault = ctx.open_vault().await?;
     let mode = if args.no_overwrite {
@@ -33,12 +40,39 @@ pub async fn run(args: PutArgs, ctx: &Context) -> Result<()> {
         name: name.clone(),
         description: args.description,
     };
+    // Kept for --print; the stored copy is consumed by the put.
+    let printed = args.print.then(|| value.clone());
     let done = vault.put(vec![(item, value)], mode).await?;
+    let mut out = Stdout::new();
     for o in &done {
         let verb = if o.created { "created" } else { "updated" };
-        ctx.report.info(format!("{verb} {}", name::display(&o.name)));
+        if args.json {
+            let mut obj = Zeroizing::new(Vec::with_capacity(256));
+            obj.extend_from_slice(b"{\"name\":");
+            obj.extend_from_slice(serde_json::to_string(&o.name).unwrap_or_default().as_bytes());
+            obj.extend_from_slice(
+                format!(
+                    ",\"id\":\"{}\",\"action\":\"{verb}\",\"key_id\":\"{}\"",
+                    o.id, o.key_id
+                )
+                .as_bytes(),
+            );
+            if let Some(v) = &printed {
+                // Generated values are ASCII.
+                obj.extend_from_slice(b",\"value\":");
+                obj.extend_from_slice(&json_string(&String::from_utf8_lossy(v)));
+            }
+            obj.extend_from_slice(b"}\n");
+            out.write(&obj)?;
+        } else {
+            ctx.report.info(format!("{verb} {}", name::display(&o.name)));
+            if let Some(v) = &printed {
+                out.write(v)?;
+                out.write(b"\n")?;
+            }
+        }
     }
-    Ok(())
+    out.flush()
 }
 
 /// The value from `--file`, else stdin when it is not a terminal, else a

@@ -48,6 +48,11 @@ fn migrator() -> Migrator {
 
 impl PgStore {
     pub async fn connect(url: &DbUrl) -> Result<PgStore> {
+        Self::connect_within(url, super::connect_timeout()).await
+    }
+
+    /// Connects, giving up after `timeout` (shell completion uses a short one).
+    pub async fn connect_within(url: &DbUrl, timeout: std::time::Duration) -> Result<PgStore> {
         let opts = PgConnectOptions::from_str(url.expose())
             .map_err(|e| {
                 Error::usage(format!(
@@ -58,7 +63,6 @@ impl PgStore {
             })?
             .application_name("vault");
         let target = format!("{}:{}", opts.get_host(), opts.get_port());
-        let timeout = super::connect_timeout();
         let conn = match tokio::time::timeout(timeout, PgConnection::connect_with(&opts)).await {
             Err(_) => {
                 return Err(Error::database(format!(

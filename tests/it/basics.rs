@@ -24,6 +24,7 @@ both!(
     newer_schema_is_refused,
     closed_stdout_is_not_an_error,
     concurrent_no_overwrite_has_one_winner,
+    concurrent_writers_of_different_names_all_succeed,
 );
 
 fn round_trip_is_byte_exact(env: &Env) {
@@ -150,6 +151,25 @@ fn concurrent_no_overwrite_has_one_winner(env: &Env) {
     assert_eq!(winners.len(), 1, "{outs:?}");
     assert!(outs.iter().all(|o| o.code == 0 || o.code == 4), "{outs:?}");
     assert_eq!(env.get("race"), format!("writer-{}", winners[0]).into_bytes());
+}
+
+fn concurrent_writers_of_different_names_all_succeed(env: &Env) {
+    env.init();
+    let runs: Vec<_> = (0..12)
+        .map(|i| {
+            let run = env
+                .vault(&["put", &format!("w/{i}")])
+                .stdin(format!("value-{i}").as_bytes());
+            std::thread::spawn(move || run.run())
+        })
+        .collect();
+    for (i, h) in runs.into_iter().enumerate() {
+        let out = h.join().unwrap();
+        assert_eq!(out.code, 0, "writer {i}: {}", out.stderr);
+    }
+    for i in 0..12 {
+        assert_eq!(env.get(&format!("w/{i}")), format!("value-{i}").into_bytes());
+    }
 }
 
 fn init_twice_is_safe_and_private(env: &Env) {

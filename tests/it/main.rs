@@ -7,3 +7,5 @@ mod sql;
 
 mod basics;
 mod members;
+mod shell;
+mod terminal;

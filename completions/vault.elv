@@ -1,0 +1,318 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[vault] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'vault'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'vault'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create your identity and the vault (safe to run again)'
+            cand put 'Store a secret: from --file, from stdin when piped, else prompted without echo'
+            cand get 'Print a secret''s exact bytes to stdout'
+            cand ls 'List secret names (a table on a terminal, one name per line when piped)'
+            cand rm 'Remove secrets (all of them, or none if one is missing)'
+            cand completions 'Print a static completion script (commands and options; for live secret names use `source <(COMPLETE=bash vault)`, see the README)'
+            cand env 'Print secrets as environment variables (db/password becomes DB_PASSWORD)'
+            cand run 'Run a command with secrets added to its environment'
+            cand import 'Store every entry of a dotenv or JSON file, in one transaction'
+            cand export 'Print secrets (names and values) as dotenv or JSON, the inverse of import'
+            cand man 'Print the man page (roff) to stdout'
+            cand member 'Manage who may open the vault: add, list and remove members'
+            cand whoami 'Show your recipient, your identity and whether you are a member'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;init'= {
+            cand --name 'Your member name in this vault [default: $USER]'
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --passphrase 'Protect a new identity with a passphrase (asked twice on the terminal, or read from VAULT_PASSPHRASE_FILE / VAULT_PASSPHRASE_FD)'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;put'= {
+            cand -d 'A short description, shown by `ls` (kept on replace unless given)'
+            cand --description 'A short description, shown by `ls` (kept on replace unless given)'
+            cand -f 'Read the value from this file (''-'' for stdin), byte for byte'
+            cand --file 'Read the value from this file (''-'' for stdin), byte for byte'
+            cand --length 'Length of the generated value, in characters (1-65536)'
+            cand --charset 'Characters of the generated value'
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --no-overwrite 'Only create: fail with exit code 4 if the name exists'
+            cand --generate 'Store a random value from the OS random generator instead of reading one'
+            cand --print 'Also print the generated value to stdout'
+            cand --json 'Print what happened as JSON: {name, id, action, key_id} (and value with --print)'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;get'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --json 'Print {"name", "value", "encoding"}: encoding "utf-8", or "base64" for other bytes'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;ls'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --json 'Print a JSON array of {id,name,description,key_id,created_at,updated_at}'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;rm'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;completions'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;env'= {
+            cand --format 'Output format'
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;run'= {
+            cand --only 'Only these secrets (repeatable) [default: every secret, or those under --prefix]'
+            cand --prefix 'Only secrets whose names start with PREFIX (repeatable)'
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --pristine 'Start from an empty environment: the command sees only the secrets'
+            cand --override 'Let a secret replace a variable that is already set (else that is an error)'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;import'= {
+            cand --format 'Input format'
+            cand --prefix 'Put this in front of every key: --prefix app/ stores FOO as app/FOO'
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --no-overwrite 'Only create: if any name exists, exit 4 and store nothing'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;export'= {
+            cand --format 'Output format'
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;man'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;member'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Grant the vault key to a new member (no secret is re-sealed)'
+            cand ls 'List members: name, recipient, when and by whom they were added'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;member;add'= {
+            cand --name 'A label for them, unique in the vault [default: the SSH key''s comment, else the recipient''s start]'
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;member;ls'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --json 'Print a JSON array of {name,recipient,added_at,added_by,added_by_name,has_current_key}'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;member;help'= {
+            cand add 'Grant the vault key to a new member (no secret is re-sealed)'
+            cand ls 'List members: name, recipient, when and by whom they were added'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;member;help;add'= {
+        }
+        &'vault;member;help;ls'= {
+        }
+        &'vault;member;help;help'= {
+        }
+        &'vault;whoami'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --json 'Print a JSON object instead of text'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;help'= {
+            cand init 'Create your identity and the vault (safe to run again)'
+            cand put 'Store a secret: from --file, from stdin when piped, else prompted without echo'
+            cand get 'Print a secret''s exact bytes to stdout'
+            cand ls 'List secret names (a table on a terminal, one name per line when piped)'
+            cand rm 'Remove secrets (all of them, or none if one is missing)'
+            cand completions 'Print a static completion script (commands and options; for live secret names use `source <(COMPLETE=bash vault)`, see the README)'
+            cand env 'Print secrets as environment variables (db/password becomes DB_PASSWORD)'
+            cand run 'Run a command with secrets added to its environment'
+            cand import 'Store every entry of a dotenv or JSON file, in one transaction'
+            cand export 'Print secrets (names and values) as dotenv or JSON, the inverse of import'
+            cand man 'Print the man page (roff) to stdout'
+            cand member 'Manage who may open the vault: add, list and remove members'
+            cand whoami 'Show your recipient, your identity and whether you are a member'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;help;init'= {
+        }
+        &'vault;help;put'= {
+        }
+        &'vault;help;get'= {
+        }
+        &'vault;help;ls'= {
+        }
+        &'vault;help;rm'= {
+        }
+        &'vault;help;completions'= {
+        }
+        &'vault;help;env'= {
+        }
+        &'vault;help;run'= {
+        }
+        &'vault;help;import'= {
+        }
+        &'vault;help;export'= {
+        }
+        &'vault;help;man'= {
+        }
+        &'vault;help;member'= {
+            cand add 'Grant the vault key to a new member (no secret is re-sealed)'
+            cand ls 'List members: name, recipient, when and by whom they were added'
+        }
+        &'vault;help;member;add'= {
+        }
+        &'vault;help;member;ls'= {
+        }
+        &'vault;help;whoami'= {
+        }
+        &'vault;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
