@@ -96,6 +96,11 @@ impl Context {
     /// Opens the configured vault for a command: identity, connection, schema check.
     pub async fn open_vault(&self) -> Result<vault::Vault> {
         let me = self.load_identity()?;
+        self.open_vault_as(me).await
+    }
+
+    /// Opens the configured vault with an identity already loaded.
+    pub async fn open_vault_as(&self, me: Personal) -> Result<vault::Vault> {
         let store = self.open_store().await?;
         Ok(vault::Vault { store, me })
     }
@@ -132,10 +137,12 @@ pub fn main() -> ExitCode {
     install_panic_hook();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: clap's own output, exit 0.
             let _ = e.print();
-            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+            return ExitCode::SUCCESS;
         }
+        Err(e) => return report(&usage_error(&e)),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -162,6 +169,21 @@ pub fn complete_env() {
     clap_complete::CompleteEnv::with_factory(cli::Cli::command)
         .bin("vault")
         .complete();
+}
+
+/// Folds clap's multi-line usage error into vault's one-line format: the
+/// message and any tip on one line, then where to read more.
+fn usage_error(e: &clap::Error) -> Error {
+    let rendered = e.render().to_string();
+    let text = rendered
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text = text.strip_prefix("error: ").unwrap_or(&text).to_owned();
+    Error::usage(text).hint("see `vault --help` or `vault help COMMAND`")
 }
 
 fn report(e: &Error) -> ExitCode {

@@ -98,9 +98,11 @@ fn temp_sibling(path: &Path) -> PathBuf {
 /// regular file owned by this user, not readable or writable by group or
 /// others, not a symbolic link, and not in a world-writable directory.
 pub fn read_private_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>> {
+    // O_NONBLOCK: opening a FIFO (or a device) must not hang; fstat below
+    // refuses anything but a regular file, for which the flag has no effect.
     let file = OpenOptions::new()
         .read(true)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .custom_flags((rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32)
         .open(path)
         .map_err(|e| match e.raw_os_error() {
             Some(code) if code == rustix::io::Errno::LOOP.raw_os_error() => Error::identity(format!(
@@ -188,5 +190,22 @@ mod tests {
         std::os::unix::fs::symlink(&p, &link).unwrap();
         let e = read_private_file(&link, "identity").unwrap_err();
         assert!(e.to_string().contains("symbolic link"), "{e}");
+    }
+
+    #[test]
+    fn refuses_a_fifo_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        let p = dir.path().join("fifo");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &p,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let e = read_private_file(&p, "identity").unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
     }
 }

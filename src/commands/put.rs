@@ -23,14 +23,16 @@ pub async fn run(args: PutArgs, ctx: &Context) -> Result<()> {
     if let Some(d) = &args.description {
         name::check_description(d)?;
     }
-    // Read the value before connecting: a prompt should not hold a connection open.
+    // The identity is checked before anyone types a value; the value is read
+    // before connecting, so a prompt does not hold a connection open.
+    let me = ctx.load_identity()?;
     let value = if args.generate {
         generate::generate(args.length as usize, args.charset)?
     } else {
         read_value(&name, args.file.as_deref())?
     };
     name::check_value(value.len())?;
-    let mut vault = ctx.open_vault().await?;
+    let mut vault = ctx.open_vault_as(me).await?;
     let mode = if args.no_overwrite {
         PutMode::CreateOnly
     } else {

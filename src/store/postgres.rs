@@ -308,6 +308,11 @@ impl Store for PgStore {
         let version = self.schema_version().await?;
         match version {
             Some(v) if v > super::SCHEMA_VERSION => return Err(super::newer_schema(&self.url, v)),
+            // Up to date: nothing to do. Running the migrator anyway would
+            // issue CREATE SCHEMA IF NOT EXISTS, which needs CREATE on the
+            // database, so members with only table privileges could not
+            // `vault init` to join.
+            Some(v) if v == super::SCHEMA_VERSION => return Ok(()),
             Some(_) => {}
             None => {
                 // A `vault` schema we did not make (Supabase Vault, say) is left alone.

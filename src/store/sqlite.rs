@@ -154,6 +154,13 @@ pub(crate) fn file_error(path: &Path, e: sqlx::Error) -> Error {
             8 => Error::database(format!("{shown} is read-only")).hint("check the file's permissions"),
             11 => Error::database(format!("{shown} is damaged (SQLite reports corruption)"))
                 .hint("restore it from a backup"),
+            // In WAL mode a full disk often surfaces as a plain I/O error
+            // (SQLite cannot grow the -shm file), not as SQLITE_FULL.
+            10 if disk_is_full(path) => Error::new(
+                crate::error::Kind::Internal,
+                format!("the disk holding {shown} is full; nothing was written"),
+            )
+            .hint("free some disk space and try again"),
             10 => Error::new(
                 crate::error::Kind::Internal,
                 format!("an I/O error occurred on {shown}: {}", db.message()),
@@ -169,6 +176,16 @@ pub(crate) fn file_error(path: &Path, e: sqlx::Error) -> Error {
             Error::database(format!("database error on {shown}: {other}")).hint("check the database file")
         }
     }
+}
+
+/// True when the file system holding `path` has (almost) no space left for
+/// an unprivileged writer: less than SQLite needs to map its shared-memory file.
+fn disk_is_full(path: &Path) -> bool {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    rustix::fs::statvfs(dir).is_ok_and(|st| st.f_bavail.saturating_mul(st.f_frsize) < 64 * 1024)
 }
 
 fn sealed_row(row: &sqlx::sqlite::SqliteRow) -> SealedRow {

@@ -536,3 +536,19 @@ fn tls_and_unix_socket_urls_work() {
     );
     env.vault(&["get", "tls", "--database-url", &wrong]).fails(7, "");
 }
+
+#[test]
+fn usage_errors_are_one_line_with_exit_2() {
+    let env = Env::new(Backend::Sqlite);
+    env.vault(&["get"])
+        .fails(2, "required arguments were not provided: <NAME>");
+    env.vault(&["put", "x", "--nope"])
+        .fails(2, "unexpected argument '--nope'");
+    env.vault(&["frobnicate"])
+        .fails(2, "unrecognized subcommand 'frobnicate'");
+    let help = env.vault(&["--help"]).ok();
+    assert!(
+        help.stdout_str().contains("Exit codes:"),
+        "exit codes are documented in --help"
+    );
+}

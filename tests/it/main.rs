@@ -5,7 +5,13 @@ mod harness;
 mod pg;
 mod sql;
 
+mod attack_util;
+mod attacks;
 mod basics;
+mod faults;
+mod leaks;
 mod members;
+mod names;
+mod recovery;
 mod shell;
 mod terminal;
