@@ -40,12 +40,15 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand import 'Store every entry of a dotenv or JSON file, in one transaction'
             cand export 'Print secrets (names and values) as dotenv or JSON, the inverse of import'
             cand man 'Print the man page (roff) to stdout'
+            cand member 'Manage who may open the vault: add, list and remove members'
+            cand whoami 'Show your recipient, your identity and whether you are a member'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;init'= {
             cand --name 'Your member name in this vault [default: $USER]'
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --passphrase 'Protect a new identity with a passphrase (asked twice on the terminal, or read from VAULT_PASSPHRASE_FILE / VAULT_PASSPHRASE_FD)'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
             cand -v 'Explain what is happening on stderr (never values)'
@@ -210,6 +213,71 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'vault;member'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Grant the vault key to a new member (no secret is re-sealed)'
+            cand ls 'List members: name, recipient, when and by whom they were added'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;member;add'= {
+            cand --name 'A label for them, unique in the vault [default: the SSH key''s comment, else the recipient''s start]'
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;member;ls'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --json 'Print a JSON array of {name,recipient,added_at,added_by,added_by_name,has_current_key}'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;member;help'= {
+            cand add 'Grant the vault key to a new member (no secret is re-sealed)'
+            cand ls 'List members: name, recipient, when and by whom they were added'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vault;member;help;add'= {
+        }
+        &'vault;member;help;ls'= {
+        }
+        &'vault;member;help;help'= {
+        }
+        &'vault;whoami'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --json 'Print a JSON object instead of text'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'vault;help'= {
             cand init 'Create your identity and the vault (safe to run again)'
             cand put 'Store a secret: from --file, from stdin when piped, else prompted without echo'
@@ -223,6 +291,8 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand import 'Store every entry of a dotenv or JSON file, in one transaction'
             cand export 'Print secrets (names and values) as dotenv or JSON, the inverse of import'
             cand man 'Print the man page (roff) to stdout'
+            cand member 'Manage who may open the vault: add, list and remove members'
+            cand whoami 'Show your recipient, your identity and whether you are a member'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;help;init'= {
@@ -248,6 +318,16 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;export'= {
         }
         &'vault;help;man'= {
+        }
+        &'vault;help;member'= {
+            cand add 'Grant the vault key to a new member (no secret is re-sealed)'
+            cand ls 'List members: name, recipient, when and by whom they were added'
+        }
+        &'vault;help;member;add'= {
+        }
+        &'vault;help;member;ls'= {
+        }
+        &'vault;help;whoami'= {
         }
         &'vault;help;help'= {
         }

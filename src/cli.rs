@@ -88,6 +88,11 @@ pub enum Command {
     Export(ExportArgs),
     /// Print the man page (roff) to stdout
     Man,
+    /// Manage who may open the vault: add, list and remove members
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Show your recipient, your identity and whether you are a member
+    Whoami(WhoamiArgs),
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +100,11 @@ pub struct InitArgs {
     /// Your member name in this vault [default: $USER]
     #[arg(long, value_name = "LABEL")]
     pub name: Option<String>,
+
+    /// Protect a new identity with a passphrase (asked twice on the terminal,
+    /// or read from VAULT_PASSPHRASE_FILE / VAULT_PASSPHRASE_FD)
+    #[arg(long)]
+    pub passphrase: bool,
 }
 
 #[derive(Debug, Args)]
@@ -285,6 +295,38 @@ pub struct RotateArgs {
 
     /// Print the summary as JSON on stdout:
     /// {old_key,new_key,moved,failed,resumed,retired,dry_run}
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Grant the vault key to a new member (no secret is re-sealed)
+    Add(MemberAddArgs),
+    /// List members: name, recipient, when and by whom they were added
+    Ls(MemberLsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MemberAddArgs {
+    /// Their recipient: age1…, or an SSH public key line "ssh-ed25519 AAAA… [comment]" / "ssh-rsa …"
+    pub recipient: String,
+
+    /// A label for them, unique in the vault [default: the SSH key's comment, else the recipient's start]
+    #[arg(long, value_name = "LABEL")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MemberLsArgs {
+    /// Print a JSON array of {name,recipient,added_at,added_by,added_by_name,has_current_key}
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    /// Print a JSON object instead of text
     #[arg(long)]
     pub json: bool,
 }

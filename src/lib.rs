@@ -15,8 +15,10 @@ pub mod config;
 pub mod envvars;
 pub mod error;
 pub mod generate;
+pub mod members;
 pub mod name;
 pub mod output;
+pub mod passphrase;
 pub mod rotate;
 pub mod seal;
 pub mod secure_fs;
@@ -80,10 +82,13 @@ impl Context {
             .unwrap_or_else(|| self.paths.default_identity())
     }
 
+    /// Loads the personal identity, asking for its passphrase when it is
+    /// protected (see [`passphrase`]).
     pub fn load_identity(&self) -> Result<Personal> {
         let path = self.identity_path();
         let bytes = secure_fs::read_private_file(&path, "identity file")?;
-        let me = Personal::parse(&bytes, &path.display().to_string())?;
+        let shown = path.display().to_string();
+        let me = Personal::parse_with(&bytes, &shown, &mut passphrase::unlock)?;
         self.report
             .verbose(format!("identity {} ({})", path.display(), me.recipient()));
         Ok(me)

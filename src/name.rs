@@ -108,6 +108,26 @@ pub fn check_description(text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Longest accepted member name, in bytes.
+pub const MAX_MEMBER_NAME_BYTES: usize = 64;
+
+/// Checks a member name (a label such as `alice` or `ci-deploy`): 1-64 bytes
+/// of visible characters without spaces, not starting with '-'.
+pub fn member(raw: &str) -> Result<String> {
+    let name: String = raw.nfc().collect();
+    let bad = name.is_empty()
+        || name.len() > MAX_MEMBER_NAME_BYTES
+        || name.starts_with('-')
+        || name
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || is_invisible(c));
+    if bad {
+        return Err(Error::usage(format!("invalid member name {}", escape(&name)))
+            .hint("member names are 1-64 visible characters without spaces, not starting with '-'"));
+    }
+    Ok(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,9 +3,9 @@
 
 use crate::cli::InitArgs;
 use crate::error::{Error, Result};
-use crate::seal::{self, Personal, VaultKey};
+use crate::seal::{self, IdentityKind, Personal, VaultKey};
 use crate::store::{self, MemberRecord};
-use crate::{Context, Source, secure_fs};
+use crate::{Context, Source, name, passphrase, secure_fs};
 
 pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
     let report = ctx.report;
@@ -21,6 +21,12 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
     let id_path = ctx.identity_path();
     let me = if std::fs::symlink_metadata(&id_path).is_ok() {
         let me = ctx.load_identity()?;
+        if args.passphrase && me.kind() != IdentityKind::Passphrase {
+            report.warn(format!(
+                "{} already exists and is not passphrase-protected; --passphrase only applies when creating an identity",
+                id_path.display()
+            ));
+        }
         said.push(format!(
             "using identity {} ({})",
             id_path.display(),
@@ -28,7 +34,11 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
         ));
         me
     } else {
-        let (me, file) = Personal::generate();
+        let (me, file) = if args.passphrase {
+            Personal::generate_protected(passphrase::choose(&id_path.display().to_string())?)?
+        } else {
+            Personal::generate()
+        };
         if let Some(dir) = id_path.parent() {
             secure_fs::ensure_private_dir(dir)?;
         }
@@ -39,8 +49,13 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
                     .hint("run `vault init` again"),
             );
         }
+        let protected = if args.passphrase {
+            "passphrase-protected "
+        } else {
+            ""
+        };
         said.push(format!(
-            "created identity {} ({})",
+            "created {protected}identity {} ({})",
             id_path.display(),
             me.recipient()
         ));
@@ -76,7 +91,7 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
                 said.push(format!(
                     "vault at {url} already exists and you are not a member yet.\n\
                      Ask a member to run:  vault member add {} --name {}",
-                    me.recipient(),
+                    crate::commands::shell_quote(me.recipient()),
                     founder.name
                 ));
             }
@@ -113,11 +128,5 @@ fn member_name(given: Option<String>) -> Result<String> {
         .or_else(|| std::env::var("LOGNAME").ok())
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| "owner".into());
-    if name.len() > 64 || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(
-            Error::usage("member names are 1-64 visible characters without spaces")
-                .hint("pass another --name"),
-        );
-    }
-    Ok(name)
+    name::member(&name)
 }

@@ -19,6 +19,9 @@ mod export;
 mod import;
 mod man;
 mod run;
+// ---- members ----
+mod member;
+mod whoami;
 
 pub async fn run(command: Command, ctx: &Context) -> Result<()> {
     match command {
@@ -35,5 +38,21 @@ pub async fn run(command: Command, ctx: &Context) -> Result<()> {
         Command::Import(args) => import::run(args, ctx).await,
         Command::Export(args) => export::run(args, ctx).await,
         Command::Man => man::run(),
+        // ---- members ----
+        Command::Member(command) => member::run(command, ctx).await,
+        Command::Whoami(args) => whoami::run(args, ctx).await,
+    }
+}
+
+/// Quotes an argument for a shell command line shown to the user (SSH
+/// recipients contain a space).
+pub(crate) fn shell_quote(arg: &str) -> String {
+    if arg
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:@+=".contains(c))
+    {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
     }
 }

@@ -237,6 +237,22 @@ pub trait Store {
     /// If no secret refers to `key` any more: deletes its grants and marks
     /// it 'retired' (true). Otherwise changes nothing (false).
     async fn retire_key(&mut self, key: Uuid) -> Result<bool>;
+
+    // ---- members ----
+
+    /// Every member, sorted by name, with whether they hold the current key.
+    async fn members(&mut self) -> Result<Vec<MemberInfo>>;
+
+    /// Adds `member` (added by `adder`) with grants of the current key and of
+    /// any retiring key, made by `granter` inside the transaction once the
+    /// keys are locked against rotation. A member with the same recipient or
+    /// name is a conflict and nothing is written.
+    async fn add_member(&mut self, member: &MemberRecord, adder: &str, granter: &dyn Granter) -> Result<()>;
+
+    /// Removes the member with this recipient and, by cascade, every grant
+    /// they hold, in one transaction. Refuses to remove the last member
+    /// (conflict) and a member who is not there (not found).
+    async fn remove_member(&mut self, recipient: &str) -> Result<()>;
 }
 
 /// Connects to the database `url` names. `create` is only true for `init`,
@@ -303,4 +319,60 @@ pub(crate) fn older_schema(url: &DbUrl, found: i64) -> Error {
         "{url} holds an older vault schema (version {found}, this vault needs {SCHEMA_VERSION})"
     ))
     .hint("run `vault init` to upgrade it")
+}
+
+/// A member as listed.
+pub struct MemberInfo {
+    pub member: MemberRecord,
+    /// They hold a grant for the current key.
+    pub has_current_key: bool,
+}
+
+/// Seals grants for a new member inside a store transaction.
+pub trait Granter {
+    /// `current` is the current key and `retiring` any key a half-done
+    /// rotation is moving away from, each with the adder's grant. Returns
+    /// `(key id, grant)` pairs for the new member.
+    fn grant(&self, current: &KeyRecord, retiring: &[KeyRecord]) -> Result<Vec<(Uuid, String)>>;
+}
+
+/// The conflict error for a member who is already there.
+pub(crate) fn member_exists(existing: &MemberRecord, wanted: &MemberRecord) -> Error {
+    if existing.recipient == wanted.recipient {
+        Error::conflict(format!(
+            "{} is already a member, as {}; nothing was changed",
+            short_recipient(&wanted.recipient),
+            crate::name::escape(&existing.name)
+        ))
+        .hint("see `vault member ls`")
+    } else {
+        Error::conflict(format!(
+            "a member named {} already exists; nothing was changed",
+            crate::name::escape(&wanted.name)
+        ))
+        .hint("choose another --name")
+    }
+}
+
+/// The conflict error for removing the only member.
+pub fn last_member(name: &str) -> Error {
+    Error::conflict(format!(
+        "{} is the last member; removing them would leave nobody able to open the vault",
+        crate::name::escape(name)
+    ))
+    .hint("add another member first")
+}
+
+/// The not-found error for a member.
+pub(crate) fn no_member(shown: &str) -> Error {
+    Error::not_found(format!("no member {shown}")).hint("see `vault member ls`")
+}
+
+/// A recipient shortened for messages and tables: SSH keys are long and
+/// start alike, so keep the type and the end.
+pub fn short_recipient(recipient: &str) -> String {
+    match recipient.split_once(' ') {
+        Some((kind, key)) if key.len() > 16 => format!("{kind} …{}", &key[key.len() - 16..]),
+        _ => recipient.to_owned(),
+    }
 }

@@ -16,8 +16,8 @@ use sqlx::{Connection, Row};
 use uuid::Uuid;
 
 use super::{
-    BatchOutcome, KeyRecord, KeyStatus, MemberRecord, Meta, PutItem, PutMode, PutOutcome, Resealer,
-    RotationState, Sealer, Slot, Store,
+    BatchOutcome, Granter, KeyRecord, KeyStatus, MemberInfo, MemberRecord, Meta, PutItem, PutMode,
+    PutOutcome, Resealer, RotationState, Sealer, Slot, Store,
 };
 use crate::config::DbUrl;
 use crate::error::{Error, Result};
@@ -803,5 +803,143 @@ impl Store for PgStore {
             .map_err(err)?;
         tx.commit().await.map_err(err)?;
         Ok(true)
+    }
+
+    // ---- members ----
+
+    async fn members(&mut self) -> Result<Vec<MemberInfo>> {
+        let rows = sqlx::query(
+            "SELECT m.recipient, m.name, m.added_at, m.added_by, (g.key_id IS NOT NULL) AS has_current \
+             FROM vault.members m \
+             LEFT JOIN vault.keys k ON k.state = 'current' \
+             LEFT JOIN vault.key_grants g ON g.key_id = k.id AND g.recipient = m.recipient \
+             ORDER BY m.name COLLATE \"C\"",
+        )
+        .fetch_all(&mut self.conn)
+        .await
+        .map_err(|e| self.err(e))?;
+        Ok(rows
+            .iter()
+            .map(|r| MemberInfo {
+                member: member_record(r),
+                has_current_key: r.get("has_current"),
+            })
+            .collect())
+    }
+
+    async fn add_member(&mut self, member: &MemberRecord, adder: &str, granter: &dyn Granter) -> Result<()> {
+        let url = self.url.clone();
+        let err = |e: sqlx::Error| {
+            if is_unique_violation(&e) {
+                Error::conflict("that member was added by someone else just now; nothing was changed")
+                    .hint("see `vault member ls`")
+            } else {
+                super::query_error(&url, e)
+            }
+        };
+        let mut tx = self.conn.begin().await.map_err(err)?;
+        // Exclusive: no key switch may happen between reading the keys and
+        // committing the grants, or the new member could miss the new key.
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(LOCK_CLASS)
+            .bind(KEYS_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        let existing = sqlx::query(
+            "SELECT recipient, name, added_at, added_by FROM vault.members \
+             WHERE recipient = $1 OR name = $2 ORDER BY (recipient = $1) DESC LIMIT 1",
+        )
+        .bind(&member.recipient)
+        .bind(&member.name)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        if let Some(row) = existing {
+            return Err(super::member_exists(&member_record(&row), member));
+        }
+        let keys = sqlx::query(
+            "SELECT k.id, k.recipient, k.state, g.sealed_key FROM vault.keys k \
+             LEFT JOIN vault.key_grants g ON g.key_id = k.id AND g.recipient = $1 \
+             WHERE k.state IN ('current', 'retiring') ORDER BY k.created_at",
+        )
+        .bind(adder)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(err)?;
+        let mut current = None;
+        let mut retiring = Vec::new();
+        for row in &keys {
+            let state: String = row.get("state");
+            if let Some(k) = key_record(row, "id", "recipient", "sealed_key") {
+                if state == "current" {
+                    current = Some(k);
+                } else {
+                    retiring.push(k);
+                }
+            }
+        }
+        let current = current.ok_or_else(no_key)?;
+        let grants = granter.grant(&current, &retiring)?;
+        sqlx::query("INSERT INTO vault.members (recipient, name, added_by) VALUES ($1, $2, $3)")
+            .bind(&member.recipient)
+            .bind(&member.name)
+            .bind(adder)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        for (key_id, grant) in &grants {
+            sqlx::query("INSERT INTO vault.key_grants (key_id, recipient, sealed_key) VALUES ($1, $2, $3)")
+                .bind(key_id)
+                .bind(&member.recipient)
+                .bind(grant)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+        }
+        tx.commit().await.map_err(err)
+    }
+
+    async fn remove_member(&mut self, recipient: &str) -> Result<()> {
+        let url = self.url.clone();
+        let err = |e| super::query_error(&url, e);
+        let mut tx = self.conn.begin().await.map_err(err)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(LOCK_CLASS)
+            .bind(KEYS_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        let others: i64 = sqlx::query_scalar("SELECT count(*) FROM vault.members WHERE recipient <> $1")
+            .bind(recipient)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err)?;
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM vault.members WHERE recipient = $1")
+            .bind(recipient)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?;
+        let Some(name) = name else {
+            return Err(super::no_member(&super::short_recipient(recipient)));
+        };
+        if others == 0 {
+            return Err(super::last_member(&name));
+        }
+        sqlx::query("DELETE FROM vault.members WHERE recipient = $1")
+            .bind(recipient)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        tx.commit().await.map_err(err)
+    }
+}
+
+fn member_record(r: &sqlx::postgres::PgRow) -> MemberRecord {
+    MemberRecord {
+        recipient: r.get("recipient"),
+        name: r.get("name"),
+        added_at: r.get("added_at"),
+        added_by: r.get("added_by"),
     }
 }

@@ -23,8 +23,8 @@ use sqlx::{Connection, Row};
 use uuid::Uuid;
 
 use super::{
-    BatchOutcome, KeyRecord, KeyStatus, MemberRecord, Meta, PutItem, PutMode, PutOutcome, Resealer,
-    RotationState, Sealer, Slot, Store,
+    BatchOutcome, Granter, KeyRecord, KeyStatus, MemberInfo, MemberRecord, Meta, PutItem, PutMode,
+    PutOutcome, Resealer, RotationState, Sealer, Slot, Store,
 };
 use crate::config::DbUrl;
 use crate::error::{Error, Result};
@@ -746,5 +746,125 @@ impl Store for SqliteStore {
         .map_err(err)?;
         tx.commit().await.map_err(err)?;
         Ok(true)
+    }
+
+    // ---- members ----
+
+    async fn members(&mut self) -> Result<Vec<MemberInfo>> {
+        let rows = sqlx::query(
+            "SELECT m.recipient, m.name, m.added_at, m.added_by, (g.key_id IS NOT NULL) AS has_current \
+             FROM members m \
+             LEFT JOIN keys k ON k.state = 'current' \
+             LEFT JOIN key_grants g ON g.key_id = k.id AND g.recipient = m.recipient \
+             ORDER BY m.name",
+        )
+        .fetch_all(&mut self.conn)
+        .await
+        .map_err(|e| self.err(e))?;
+        Ok(rows
+            .iter()
+            .map(|r| MemberInfo {
+                member: member_record(r),
+                has_current_key: r.get("has_current"),
+            })
+            .collect())
+    }
+
+    async fn add_member(&mut self, member: &MemberRecord, adder: &str, granter: &dyn Granter) -> Result<()> {
+        let path = self.path.clone();
+        let err = |e| file_error(&path, e);
+        // IMMEDIATE: the write lock is held from here, so no key switch can
+        // happen between reading the keys and committing the grants.
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await.map_err(err)?;
+        let existing = sqlx::query(
+            "SELECT recipient, name, added_at, added_by FROM members \
+             WHERE recipient = $1 OR name = $2 ORDER BY (recipient = $1) DESC LIMIT 1",
+        )
+        .bind(&member.recipient)
+        .bind(&member.name)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        if let Some(row) = existing {
+            return Err(super::member_exists(&member_record(&row), member));
+        }
+        let keys = sqlx::query(
+            "SELECT k.id, k.recipient, k.state, g.sealed_key FROM keys k \
+             LEFT JOIN key_grants g ON g.key_id = k.id AND g.recipient = $1 \
+             WHERE k.state IN ('current', 'retiring') ORDER BY k.created_at",
+        )
+        .bind(adder)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(err)?;
+        let mut current = None;
+        let mut retiring = Vec::new();
+        for row in &keys {
+            let state: String = row.get("state");
+            if let Some(k) = key_record(row, "id") {
+                if state == "current" {
+                    current = Some(k);
+                } else {
+                    retiring.push(k);
+                }
+            }
+        }
+        let current = current.ok_or_else(super::postgres::no_key)?;
+        let grants = granter.grant(&current, &retiring)?;
+        sqlx::query("INSERT INTO members (recipient, name, added_by) VALUES ($1, $2, $3)")
+            .bind(&member.recipient)
+            .bind(&member.name)
+            .bind(adder)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        for (key_id, grant) in &grants {
+            sqlx::query("INSERT INTO key_grants (key_id, recipient, sealed_key) VALUES ($1, $2, $3)")
+                .bind(key_id)
+                .bind(&member.recipient)
+                .bind(grant)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+        }
+        tx.commit().await.map_err(err)
+    }
+
+    async fn remove_member(&mut self, recipient: &str) -> Result<()> {
+        let path = self.path.clone();
+        let err = |e| file_error(&path, e);
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await.map_err(err)?;
+        let others: i64 = sqlx::query_scalar("SELECT count(*) FROM members WHERE recipient <> $1")
+            .bind(recipient)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(err)?;
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM members WHERE recipient = $1")
+            .bind(recipient)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?;
+        let Some(name) = name else {
+            return Err(super::no_member(&super::short_recipient(recipient)));
+        };
+        if others == 0 {
+            return Err(super::last_member(&name));
+        }
+        // foreign_keys is on for every connection, so the grants go too.
+        sqlx::query("DELETE FROM members WHERE recipient = $1")
+            .bind(recipient)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        tx.commit().await.map_err(err)
+    }
+}
+
+fn member_record(r: &sqlx::sqlite::SqliteRow) -> MemberRecord {
+    MemberRecord {
+        recipient: r.get("recipient"),
+        name: r.get("name"),
+        added_at: r.get("added_at"),
+        added_by: r.get("added_by"),
     }
 }

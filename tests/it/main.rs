@@ -10,6 +10,7 @@ mod attacks;
 mod basics;
 mod faults;
 mod leaks;
+mod members;
 mod names;
 mod recovery;
 mod rotate;

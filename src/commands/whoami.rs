@@ -1,0 +1,87 @@
+//! `vault whoami`: your recipient, your identity, and whether you are a member.
+
+use serde::Serialize;
+
+use crate::Context;
+use crate::cli::WhoamiArgs;
+use crate::error::{Error, Result};
+use crate::members::timestamp;
+use crate::name;
+use crate::output::Stdout;
+
+#[derive(Serialize)]
+struct Json<'a> {
+    recipient: &'a str,
+    identity: String,
+    identity_type: &'static str,
+    database: String,
+    member: bool,
+    name: Option<&'a str>,
+    added_at: Option<String>,
+    added_by: Option<&'a str>,
+    added_by_name: Option<&'a str>,
+    current_key: Option<String>,
+    has_current_key: bool,
+}
+
+pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
+    let mut vault = ctx.open_vault().await?;
+    let who = vault.whoami().await?;
+    let (url, _) = ctx.database_url()?;
+    let me = &vault.me;
+    let identity = ctx.identity_path().display().to_string();
+    let mut out = Stdout::new();
+    if args.json {
+        let m = who.member.as_ref();
+        let json = Json {
+            recipient: me.recipient(),
+            identity,
+            identity_type: me.kind().id(),
+            database: url.to_string(),
+            member: m.is_some(),
+            name: m.map(|m| m.name.as_str()),
+            added_at: m.and_then(|m| m.added_at.as_ref()).map(timestamp),
+            added_by: m.and_then(|m| m.added_by.as_deref()),
+            added_by_name: who.added_by_name.as_deref(),
+            current_key: who.current_key.map(|k| k.to_string()),
+            has_current_key: who.holds_current_key,
+        };
+        let text = serde_json::to_vec_pretty(&json).map_err(|e| Error::internal(e.to_string()))?;
+        out.write(&text)?;
+        out.write(b"\n")?;
+        return out.flush();
+    }
+    // The first line is the bare recipient: `vault whoami | head -1`.
+    let mut text = format!(
+        "{}\nidentity: {identity} ({})\nvault:    {url}\n",
+        me.recipient(),
+        me.kind().describe()
+    );
+    match &who.member {
+        Some(m) => {
+            let when = m.added_at.as_ref().map(timestamp).unwrap_or_default();
+            let by = match (&m.added_by, &who.added_by_name) {
+                (None, _) => " (founder)".to_owned(),
+                (Some(_), Some(n)) => format!(" by {}", name::display(n)),
+                (Some(r), None) => format!(" by {} (removed)", crate::store::short_recipient(r)),
+            };
+            text.push_str(&format!(
+                "member:   {}, added {when}{by}\n",
+                name::display(&m.name)
+            ));
+        }
+        None => text.push_str(&format!(
+            "member:   no; ask a member to run: vault member add {}\n",
+            super::shell_quote(me.recipient())
+        )),
+    }
+    match (who.current_key, who.holds_current_key) {
+        (Some(k), true) => text.push_str(&format!("access:   you hold the current vault key {k}\n")),
+        (Some(k), false) => text.push_str(&format!(
+            "access:   none; you hold no copy of the current vault key {k}\n"
+        )),
+        (None, _) => text.push_str("access:   none; this vault has no key yet\n"),
+    }
+    out.write(text.as_bytes())?;
+    out.flush()
+}

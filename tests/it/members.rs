@@ -1,0 +1,349 @@
+//! Members: several people (own HOMEs, own identities) on one vault.
+//! Access is refused before `member add` and granted after; `member ls` and
+//! `whoami` say who is who; SSH and passphrase-protected identities work end
+//! to end.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::both;
+use crate::harness::{Backend, Env};
+
+both!(
+    add_grants_access_and_ls_records_who,
+    member_errors_change_nothing,
+    ssh_identities_end_to_end,
+    passphrase_identity_non_interactive,
+);
+
+/// The first line of `whoami`: the bare recipient.
+fn recipient(env: &Env, extra: &[(&str, &Path)]) -> String {
+    let mut run = env.vault(&["whoami"]);
+    for (k, v) in extra {
+        run = run.env(k, v);
+    }
+    let out = run.ok().stdout_str();
+    out.lines().next().unwrap().to_owned()
+}
+
+fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)))
+}
+
+/// A uuid column as 32 lowercase hex digits, the same on both backends.
+fn hex_id(env: &Env, column: &str) -> String {
+    match env.backend {
+        Backend::Postgres => format!("replace({column}::text, '-', '')"),
+        Backend::Sqlite => format!("lower(hex({column}))"),
+    }
+}
+
+fn current_key(env: &Env) -> String {
+    let k = env.table("keys");
+    env.scalar(&format!(
+        "SELECT {} FROM {k} WHERE state = 'current'",
+        hex_id(env, "id")
+    ))
+}
+
+/// Key ids (hex) `recipient` holds a grant for.
+fn grants_of(env: &Env, recipient: &str) -> Vec<String> {
+    let g = env.table("key_grants");
+    env.query(&format!(
+        "SELECT {} FROM {g} WHERE recipient = '{recipient}' ORDER BY 1",
+        hex_id(env, "key_id")
+    ))
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect()
+}
+
+fn members_count(env: &Env) -> String {
+    env.scalar(&format!("SELECT count(*) FROM {}", env.table("members")))
+}
+
+fn add_grants_access_and_ls_records_who(alice: &Env) {
+    alice.init();
+    alice.put("db/password", b"hunter2");
+    let alice_r = recipient(alice, &[]);
+    let secrets_before = alice.query(&format!(
+        "SELECT name, secret, {} FROM {} ORDER BY name",
+        hex_id(alice, "key_id"),
+        alice.table("secrets")
+    ));
+
+    let bob = alice.another_user();
+    let init = bob.vault(&["init", "--name", "bob"]).ok();
+    assert!(
+        init.stderr.contains("you are not a member yet") && init.stderr.contains("vault member add age1"),
+        "{}",
+        init.stderr
+    );
+    let bob_r = recipient(&bob, &[]);
+    assert!(bob_r.starts_with("age1"), "{bob_r}");
+    assert_ne!(bob_r, alice_r);
+    bob.vault(&["get", "db/password"])
+        .fails(5, "holds no copy of vault key");
+    bob.vault(&["put", "x"]).stdin(b"1").fails(5, "cannot write");
+    let who = json(&bob.vault(&["whoami", "--json"]).ok().stdout);
+    assert_eq!(who["recipient"], bob_r.as_str());
+    assert_eq!(who["member"], false);
+    assert_eq!(who["has_current_key"], false);
+    assert_eq!(who["identity_type"], "age-x25519");
+    let text = bob.vault(&["whoami"]).ok().stdout_str();
+    assert!(
+        text.contains(&format!(
+            "member:   no; ask a member to run: vault member add {bob_r}"
+        )),
+        "{text}"
+    );
+    // A non-member cannot add anyone (they cannot open the key to grant it).
+    let (carol_r, _) = {
+        let carol = alice.another_user();
+        carol.vault(&["init"]).ok();
+        (recipient(&carol, &[]), carol)
+    };
+    bob.vault(&["member", "add", &carol_r, "--name", "carol"])
+        .fails(5, "cannot add members");
+    assert_eq!(members_count(alice), "1");
+
+    let added = alice.vault(&["member", "add", &bob_r, "--name", "bob"]).ok();
+    assert!(added.stderr.contains("added bob (age1"), "{}", added.stderr);
+    assert_eq!(bob.get("db/password"), b"hunter2");
+    // Adding re-seals nothing: every secret row is byte for byte the same.
+    let secrets_after = alice.query(&format!(
+        "SELECT name, secret, {} FROM {} ORDER BY name",
+        hex_id(alice, "key_id"),
+        alice.table("secrets")
+    ));
+    assert_eq!(secrets_before, secrets_after);
+    assert_eq!(grants_of(alice, &bob_r), vec![current_key(alice)]);
+    // Bob can write too, and Alice reads what he wrote.
+    bob.put("from/bob", b"b0b");
+    assert_eq!(alice.get("from/bob"), b"b0b");
+
+    // ls: JSON, and one tab-separated line per member when piped.
+    let ls = json(&alice.vault(&["member", "ls", "--json"]).ok().stdout);
+    let list = ls.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["name"], "bob");
+    assert_eq!(list[0]["recipient"], bob_r.as_str());
+    assert_eq!(list[0]["added_by"], alice_r.as_str());
+    assert_eq!(list[0]["added_by_name"], "tester");
+    assert_eq!(list[0]["has_current_key"], true);
+    assert!(list[0]["added_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(list[1]["name"], "tester");
+    assert_eq!(list[1]["recipient"], alice_r.as_str());
+    assert_eq!(list[1]["added_by"], serde_json::Value::Null);
+    let piped = bob.vault(&["member", "ls"]).ok().stdout_str();
+    let lines: Vec<Vec<&str>> = piped.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 2, "{piped}");
+    assert_eq!(lines[0][0], "bob");
+    assert_eq!(lines[0][1], bob_r);
+    assert_eq!(lines[0][3], "tester");
+    assert_eq!(lines[1][0], "tester");
+    assert_eq!(lines[1][3], "-");
+    // The database records who added whom.
+    let m = alice.table("members");
+    assert_eq!(
+        alice.scalar(&format!("SELECT added_by FROM {m} WHERE name = 'bob'")),
+        alice_r
+    );
+
+    let who = json(&bob.vault(&["whoami", "--json"]).ok().stdout);
+    assert_eq!(who["member"], true);
+    assert_eq!(who["name"], "bob");
+    assert_eq!(who["added_by_name"], "tester");
+    assert_eq!(who["has_current_key"], true);
+    assert_eq!(
+        who["current_key"].as_str().unwrap().replace('-', ""),
+        current_key(alice)
+    );
+}
+
+fn member_errors_change_nothing(alice: &Env) {
+    alice.init();
+    let bob = alice.another_user();
+    bob.vault(&["init"]).ok();
+    let bob_r = recipient(&bob, &[]);
+    alice.vault(&["member", "add", &bob_r, "--name", "bob"]).ok();
+    let before = alice.query(&format!("SELECT * FROM {} ORDER BY name", alice.table("members")));
+    let grants_before = alice.scalar(&format!("SELECT count(*) FROM {}", alice.table("key_grants")));
+
+    // Same recipient (even spelled with surrounding space), or same name: conflict.
+    alice
+        .vault(&["member", "add", &format!(" {bob_r} "), "--name", "robert"])
+        .fails(4, "is already a member, as \"bob\"");
+    let carol = alice.another_user();
+    carol.vault(&["init"]).ok();
+    let carol_r = recipient(&carol, &[]);
+    alice
+        .vault(&["member", "add", &carol_r, "--name", "bob"])
+        .fails(4, "a member named \"bob\" already exists");
+    // Malformed recipients and names: usage.
+    for bad in [
+        "age1xyz",
+        "bob",
+        "",
+        "ssh-ed25519 AAAAnotbase64!!",
+        "ssh-ed25519",
+        "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=",
+    ] {
+        alice
+            .vault(&["member", "add", bad, "--name", "x"])
+            .fails(2, "is not a valid");
+    }
+    alice
+        .vault(&["member", "add", &carol_r, "--name", "has space"])
+        .fails(2, "invalid member name");
+    alice
+        .vault(&["member", "add", &carol_r, "--name=-dash"])
+        .fails(2, "invalid member name");
+
+    let after = alice.query(&format!("SELECT * FROM {} ORDER BY name", alice.table("members")));
+    assert_eq!(before, after);
+    assert_eq!(
+        alice.scalar(&format!("SELECT count(*) FROM {}", alice.table("key_grants"))),
+        grants_before
+    );
+    // Without --name: the start of the recipient.
+    alice.vault(&["member", "add", &carol_r]).ok();
+    let name = alice.scalar(&format!(
+        "SELECT name FROM {} WHERE recipient = '{carol_r}'",
+        alice.table("members")
+    ));
+    assert!(carol_r.starts_with(&name), "{name} / {carol_r}");
+}
+
+fn ssh_keygen(kind: &str, bits: Option<&str>, passphrase: &str, path: &Path, comment: &str) {
+    let mut cmd = Command::new("ssh-keygen");
+    cmd.args(["-q", "-t", kind, "-N", passphrase, "-C", comment, "-f"])
+        .arg(path);
+    if let Some(b) = bits {
+        cmd.args(["-b", b]);
+    }
+    let st = cmd.status().expect("ssh-keygen");
+    assert!(st.success());
+}
+
+fn private_file(dir: &Path, name: &str, contents: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, contents).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    p
+}
+
+fn ssh_identities_end_to_end(alice: &Env) {
+    alice.init();
+    alice.put("db/password", b"hunter2");
+
+    // Bob: an unencrypted ed25519 key, given to init with --identity.
+    let bob = alice.another_user();
+    let key = bob.home.path().join("id_ed25519");
+    ssh_keygen("ed25519", None, "", &key, "bob@laptop");
+    let pub_line = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let key_s = key.to_str().unwrap();
+    bob.vault(&["init", "--identity", key_s]).ok();
+    // init remembered the identity: later commands need no flag.
+    let bob_r = recipient(&bob, &[]);
+    let expected: Vec<&str> = pub_line.split_whitespace().take(2).collect();
+    assert_eq!(bob_r, expected.join(" "));
+    let who = json(&bob.vault(&["whoami", "--json"]).ok().stdout);
+    assert_eq!(who["identity_type"], "ssh-ed25519");
+    assert_eq!(who["identity"], key_s);
+    bob.vault(&["get", "db/password"]).fails(5, "holds no copy");
+    // The whole public key line, comment included: the comment is the default name.
+    alice.vault(&["member", "add", pub_line.trim()]).ok();
+    assert_eq!(bob.get("db/password"), b"hunter2");
+    bob.put("ssh/written", b"by bob");
+    assert_eq!(alice.get("ssh/written"), b"by bob");
+    let ls = json(&alice.vault(&["member", "ls", "--json"]).ok().stdout);
+    assert_eq!(ls[0]["name"], "bob@laptop");
+    assert_eq!(ls[0]["recipient"], bob_r.as_str());
+    // The same key again (without comment) is the same member.
+    alice
+        .vault(&["member", "add", &bob_r, "--name", "other"])
+        .fails(4, "already a member");
+
+    // Dan: a passphrase-protected RSA key, unlocked from VAULT_PASSPHRASE_FILE.
+    let dan = alice.another_user();
+    let key = dan.home.path().join("id_rsa");
+    ssh_keygen("rsa", Some("2048"), "open sesame", &key, "dan@ci");
+    let pass = private_file(dan.home.path(), "pass", b"open sesame\n");
+    let wrong = private_file(dan.home.path(), "wrong", b"open says me\n");
+    let dan_id = [
+        ("VAULT_IDENTITY", key.as_path()),
+        ("VAULT_PASSPHRASE_FILE", pass.as_path()),
+    ];
+    let dan_r = recipient(&dan, &dan_id);
+    assert!(dan_r.starts_with("ssh-rsa AAAA"), "{dan_r}");
+    alice.vault(&["member", "add", &dan_r, "--name", "dan"]).ok();
+    let get = |pf: &Path| {
+        dan.vault(&["get", "db/password"])
+            .env("VAULT_IDENTITY", &key)
+            .env("VAULT_PASSPHRASE_FILE", pf)
+    };
+    assert_eq!(get(&pass).ok().stdout, b"hunter2");
+    get(&wrong).fails(8, "wrong passphrase for");
+    // No passphrase source and no terminal: a clear error, not a hang.
+    dan.vault(&["get", "db/password"])
+        .env("VAULT_IDENTITY", &key)
+        .fails(8, "is protected by a passphrase");
+    // An unsupported key type is refused as an identity.
+    let ecdsa = dan.home.path().join("id_ecdsa");
+    ssh_keygen("ecdsa", None, "", &ecdsa, "x");
+    dan.vault(&["whoami"])
+        .env("VAULT_IDENTITY", &ecdsa)
+        .fails(8, "ecdsa-sha2-nistp256 keys are not supported");
+}
+
+fn passphrase_identity_non_interactive(alice: &Env) {
+    alice.init();
+    alice.put("db/password", b"hunter2");
+    let carol = alice.another_user();
+    let pass = private_file(carol.home.path(), "pass", b"correct horse battery\n");
+    let wrong = private_file(carol.home.path(), "wrong", b"incorrect horse\n");
+    let with = |args: &[&str], pf: &Path| carol.vault(args).env("VAULT_PASSPHRASE_FILE", pf);
+
+    with(&["init", "--passphrase"], &pass).ok();
+    // The identity file is an age-encrypted file: no key in clear.
+    let file = std::fs::read_to_string(carol.identity_path()).unwrap();
+    assert!(file.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"), "{file}");
+    assert!(!file.contains("AGE-SECRET-KEY"));
+    let mode = std::fs::metadata(carol.identity_path())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+
+    let who = json(&with(&["whoami", "--json"], &pass).ok().stdout);
+    let carol_r = who["recipient"].as_str().unwrap().to_owned();
+    assert_eq!(who["identity_type"], "age-x25519-passphrase");
+    alice.vault(&["member", "add", &carol_r, "--name", "carol"]).ok();
+    assert_eq!(with(&["get", "db/password"], &pass).ok().stdout, b"hunter2");
+    // From a file descriptor (here stdin, fd 0).
+    let out = carol
+        .vault(&["get", "db/password"])
+        .env("VAULT_PASSPHRASE_FD", "0")
+        .stdin(b"correct horse battery\n")
+        .ok();
+    assert_eq!(out.stdout, b"hunter2");
+
+    with(&["get", "db/password"], &wrong).fails(8, "wrong passphrase for");
+    carol
+        .vault(&["get", "db/password"])
+        .fails(8, "set VAULT_PASSPHRASE_FILE");
+    // A passphrase file others can read is refused like an identity file.
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o644)).unwrap();
+    with(&["get", "db/password"], &pass).fails(8, "too open");
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // An empty passphrase is refused when creating one.
+    let dave = alice.another_user();
+    let empty = private_file(dave.home.path(), "empty", b"\n");
+    dave.vault(&["init", "--passphrase"])
+        .env("VAULT_PASSPHRASE_FILE", &empty)
+        .fails(2, "the passphrase is empty");
+    assert!(!dave.identity_path().exists());
+}
