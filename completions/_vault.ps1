@@ -242,6 +242,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Grant the vault key to a new member (no secret is re-sealed)')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List members: name, recipient, when and by whom they were added')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a member and rotate the vault key so they cannot read new or existing values')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -273,9 +274,24 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'vault;member;rm' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
+            [CompletionResult]::new('--no-rotate', '--no-rotate', [CompletionResultType]::ParameterName, 'Only remove them, without rotating the key (they may still hold a copy of it)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is happening on stderr (never values)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is happening on stderr (never values)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'vault;member;help' {
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Grant the vault key to a new member (no secret is re-sealed)')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List members: name, recipient, when and by whom they were added')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a member and rotate the vault key so they cannot read new or existing values')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -283,6 +299,9 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             break
         }
         'vault;member;help;ls' {
+            break
+        }
+        'vault;member;help;rm' {
             break
         }
         'vault;member;help;help' {
@@ -359,12 +378,16 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         'vault;help;member' {
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Grant the vault key to a new member (no secret is re-sealed)')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List members: name, recipient, when and by whom they were added')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Remove a member and rotate the vault key so they cannot read new or existing values')
             break
         }
         'vault;help;member;add' {
             break
         }
         'vault;help;member;ls' {
+            break
+        }
+        'vault;help;member;rm' {
             break
         }
         'vault;help;whoami' {

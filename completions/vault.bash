@@ -112,6 +112,9 @@ _vault() {
             vault__subcmd__help__subcmd__member,ls)
                 cmd="vault__subcmd__help__subcmd__member__subcmd__ls"
                 ;;
+            vault__subcmd__help__subcmd__member,rm)
+                cmd="vault__subcmd__help__subcmd__member__subcmd__rm"
+                ;;
             vault__subcmd__member,add)
                 cmd="vault__subcmd__member__subcmd__add"
                 ;;
@@ -121,6 +124,9 @@ _vault() {
             vault__subcmd__member,ls)
                 cmd="vault__subcmd__member__subcmd__ls"
                 ;;
+            vault__subcmd__member,rm)
+                cmd="vault__subcmd__member__subcmd__rm"
+                ;;
             vault__subcmd__member__subcmd__help,add)
                 cmd="vault__subcmd__member__subcmd__help__subcmd__add"
                 ;;
@@ -129,6 +135,9 @@ _vault() {
                 ;;
             vault__subcmd__member__subcmd__help,ls)
                 cmd="vault__subcmd__member__subcmd__help__subcmd__ls"
+                ;;
+            vault__subcmd__member__subcmd__help,rm)
+                cmd="vault__subcmd__member__subcmd__help__subcmd__rm"
                 ;;
             *)
                 ;;
@@ -395,7 +404,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__member)
-            opts="add ls"
+            opts="add ls rm"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -423,6 +432,20 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__member__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__member__subcmd__rm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -607,7 +630,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__member)
-            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version add ls help"
+            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version add ls rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -655,7 +678,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__member__subcmd__help)
-            opts="add ls help"
+            opts="add ls rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -710,8 +733,44 @@ _vault() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vault__subcmd__member__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vault__subcmd__member__subcmd__ls)
             opts="-q -v -h -V --json --database-url --identity --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vault__subcmd__member__subcmd__rm)
+            opts="-q -v -h -V --no-rotate --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

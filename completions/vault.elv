@@ -226,6 +226,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --version 'Print version'
             cand add 'Grant the vault key to a new member (no secret is re-sealed)'
             cand ls 'List members: name, recipient, when and by whom they were added'
+            cand rm 'Remove a member and rotate the vault key so they cannot read new or existing values'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;member;add'= {
@@ -254,14 +255,30 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'vault;member;rm'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --no-rotate 'Only remove them, without rotating the key (they may still hold a copy of it)'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'vault;member;help'= {
             cand add 'Grant the vault key to a new member (no secret is re-sealed)'
             cand ls 'List members: name, recipient, when and by whom they were added'
+            cand rm 'Remove a member and rotate the vault key so they cannot read new or existing values'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;member;help;add'= {
         }
         &'vault;member;help;ls'= {
+        }
+        &'vault;member;help;rm'= {
         }
         &'vault;member;help;help'= {
         }
@@ -322,10 +339,13 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;member'= {
             cand add 'Grant the vault key to a new member (no secret is re-sealed)'
             cand ls 'List members: name, recipient, when and by whom they were added'
+            cand rm 'Remove a member and rotate the vault key so they cannot read new or existing values'
         }
         &'vault;help;member;add'= {
         }
         &'vault;help;member;ls'= {
+        }
+        &'vault;help;member;rm'= {
         }
         &'vault;help;whoami'= {
         }

@@ -147,15 +147,16 @@ complete -c vault -n "__fish_vault_using_subcommand man" -s q -l quiet -d 'Print
 complete -c vault -n "__fish_vault_using_subcommand man" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
 complete -c vault -n "__fish_vault_using_subcommand man" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand man" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls help" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
-complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls help" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
-complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls help" -s q -l quiet -d 'Print nothing but requested output and errors'
-complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls help" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
-complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls help" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls help" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls help" -f -a "add" -d 'Grant the vault key to a new member (no secret is re-sealed)'
-complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls help" -f -a "ls" -d 'List members: name, recipient, when and by whom they were added'
-complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -s q -l quiet -d 'Print nothing but requested output and errors'
+complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
+complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -s V -l version -d 'Print version'
+complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -f -a "add" -d 'Grant the vault key to a new member (no secret is re-sealed)'
+complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -f -a "ls" -d 'List members: name, recipient, when and by whom they were added'
+complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -f -a "rm" -d 'Remove a member and rotate the vault key so they cannot read new or existing values'
+complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from add" -l name -d 'A label for them, unique in the vault [default: the SSH key\'s comment, else the recipient\'s start]' -r
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from add" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from add" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
@@ -170,8 +171,16 @@ complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subc
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from ls" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
+complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from rm" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from rm" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from rm" -l no-rotate -d 'Only remove them, without rotating the key (they may still hold a copy of it)'
+complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print nothing but requested output and errors'
+complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
+complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "add" -d 'Grant the vault key to a new member (no secret is re-sealed)'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List members: name, recipient, when and by whom they were added'
+complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove a member and rotate the vault key so they cannot read new or existing values'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand whoami" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
 complete -c vault -n "__fish_vault_using_subcommand whoami" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
@@ -197,3 +206,4 @@ complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_su
 complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "add" -d 'Grant the vault key to a new member (no secret is re-sealed)'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "ls" -d 'List members: name, recipient, when and by whom they were added'
+complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "rm" -d 'Remove a member and rotate the vault key so they cannot read new or existing values'

@@ -305,6 +305,8 @@ pub enum MemberCommand {
     Add(MemberAddArgs),
     /// List members: name, recipient, when and by whom they were added
     Ls(MemberLsArgs),
+    /// Remove a member and rotate the vault key so they cannot read new or existing values
+    Rm(MemberRmArgs),
 }
 
 #[derive(Debug, Args)]
@@ -322,6 +324,17 @@ pub struct MemberLsArgs {
     /// Print a JSON array of {name,recipient,added_at,added_by,added_by_name,has_current_key}
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MemberRmArgs {
+    /// The member's name or recipient
+    #[arg(value_name = "NAME|RECIPIENT")]
+    pub member: String,
+
+    /// Only remove them, without rotating the key (they may still hold a copy of it)
+    #[arg(long)]
+    pub no_rotate: bool,
 }
 
 #[derive(Debug, Args)]

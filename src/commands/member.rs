@@ -6,7 +6,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
 
 use crate::Context;
-use crate::cli::{MemberAddArgs, MemberCommand, MemberLsArgs};
+use crate::cli::{MemberAddArgs, MemberCommand, MemberLsArgs, MemberRmArgs};
 use crate::error::{Error, Result};
 use crate::members::timestamp;
 use crate::name;
@@ -17,6 +17,7 @@ pub async fn run(command: MemberCommand, ctx: &Context) -> Result<()> {
     match command {
         MemberCommand::Add(args) => add(args, ctx).await,
         MemberCommand::Ls(args) => ls(args, ctx).await,
+        MemberCommand::Rm(args) => rm(args, ctx).await,
     }
 }
 
@@ -117,4 +118,50 @@ async fn ls(args: MemberLsArgs, ctx: &Context) -> Result<()> {
         }
     }
     out.flush()
+}
+
+async fn rm(args: MemberRmArgs, ctx: &Context) -> Result<()> {
+    let mut vault = ctx.open_vault().await?;
+    let removed = vault.remove_member(&args.member).await?;
+    let shown = name::display(&removed.name);
+    if args.no_rotate {
+        ctx.report.info(format!("removed {shown}"));
+        ctx.report.warn(format!(
+            "the vault key was not rotated: {shown} may still hold a copy of it and read every \
+             existing and future value they can get the ciphertext of; run `vault rotate` soon"
+        ));
+        return Ok(());
+    }
+    ctx.report
+        .info(format!("removed {shown}; rotating the vault key"));
+    let opts = crate::rotate::RotateOptions {
+        dry_run: false,
+        force_new_key: true,
+        progress: !ctx.report.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    let summary = crate::rotate::rotate(&mut vault, &opts).await.map_err(|e| {
+        Error::new(
+            e.kind,
+            format!(
+                "{shown} was removed, but rotating the key failed: {}",
+                e.message()
+            ),
+        )
+        .hint("run `vault rotate` to finish; until then they may still open values with their old copy")
+    })?;
+    if !summary.still_retiring.is_empty() {
+        let kept: Vec<String> = summary.still_retiring.iter().map(|k| k.to_string()).collect();
+        return Err(Error::integrity(format!(
+            "{shown} was removed and the key rotated, but {} secret(s) failed verification and stay under key {}, which they held",
+            summary.skipped_bad.len(),
+            kept.join(", ")
+        ))
+        .hint("check them with `vault get NAME`, put or rm them, then run `vault rotate`"));
+    }
+    ctx.report.info(format!(
+        "vault key is now {}; {} secret(s) re-sealed",
+        summary.new_key.map(|k| k.to_string()).unwrap_or_default(),
+        summary.moved
+    ));
+    Ok(())
 }

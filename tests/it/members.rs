@@ -1,7 +1,7 @@
 //! Members: several people (own HOMEs, own identities) on one vault.
 //! Access is refused before `member add` and granted after; `member ls` and
 //! `whoami` say who is who; SSH and passphrase-protected identities work end
-//! to end.
+//! to end; `member rm` rotates the key away from the removed member.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -15,6 +15,9 @@ both!(
     member_errors_change_nothing,
     ssh_identities_end_to_end,
     passphrase_identity_non_interactive,
+    remove_rotates_away_from_the_member,
+    remove_without_rotation_warns,
+    add_during_half_done_rotation_grants_retiring_key,
 );
 
 /// The first line of `whoami`: the bare recipient.
@@ -164,6 +167,18 @@ fn add_grants_access_and_ls_records_who(alice: &Env) {
 
 fn member_errors_change_nothing(alice: &Env) {
     alice.init();
+    let alice_r = recipient(alice, &[]);
+    // The last member cannot be removed (by name or by recipient).
+    alice
+        .vault(&["member", "rm", "tester"])
+        .fails(4, "is the last member");
+    alice
+        .vault(&["member", "rm", &alice_r])
+        .fails(4, "is the last member");
+    alice
+        .vault(&["member", "rm", "nobody"])
+        .fails(3, "no member \"nobody\"");
+
     let bob = alice.another_user();
     bob.vault(&["init"]).ok();
     let bob_r = recipient(&bob, &[]);
@@ -200,6 +215,19 @@ fn member_errors_change_nothing(alice: &Env) {
     alice
         .vault(&["member", "add", &carol_r, "--name=-dash"])
         .fails(2, "invalid member name");
+    // Removing someone who is not there: not found, by name or recipient.
+    alice
+        .vault(&["member", "rm", "carol"])
+        .fails(3, "no member \"carol\"");
+    alice
+        .vault(&["member", "rm", &carol_r])
+        .fails(3, "no member age1");
+    // Removing yourself is refused: someone who keeps the key must rotate it.
+    alice
+        .vault(&["member", "rm", "tester"])
+        .fails(2, "cannot remove yourself");
+    // A member without the key cannot remove anyone.
+    carol.vault(&["member", "rm", "bob"]).fails(5, "holds no copy");
 
     let after = alice.query(&format!("SELECT * FROM {} ORDER BY name", alice.table("members")));
     assert_eq!(before, after);
@@ -346,4 +374,176 @@ fn passphrase_identity_non_interactive(alice: &Env) {
         .env("VAULT_PASSPHRASE_FILE", &empty)
         .fails(2, "the passphrase is empty");
     assert!(!dave.identity_path().exists());
+}
+
+/// Alice (founder), Bob and Carol, all members, and three secrets.
+fn team(alice: &Env) -> (Env, String, Env, String) {
+    alice.init();
+    for (n, v) in [
+        ("db/password", "hunter2"),
+        ("api/key", "k3y"),
+        ("ci/token", "t0ken"),
+    ] {
+        alice.put(n, v.as_bytes());
+    }
+    let bob = alice.another_user();
+    bob.vault(&["init"]).ok();
+    let bob_r = recipient(&bob, &[]);
+    alice.vault(&["member", "add", &bob_r, "--name", "bob"]).ok();
+    let carol = alice.another_user();
+    carol.vault(&["init"]).ok();
+    let carol_r = recipient(&carol, &[]);
+    alice.vault(&["member", "add", &carol_r, "--name", "carol"]).ok();
+    assert_eq!(bob.get("db/password"), b"hunter2");
+    (bob, bob_r, carol, carol_r)
+}
+
+/// Every secret's key id (hex).
+fn secret_keys(env: &Env) -> Vec<String> {
+    env.query(&format!(
+        "SELECT {} FROM {} ORDER BY name",
+        hex_id(env, "key_id"),
+        env.table("secrets")
+    ))
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect()
+}
+
+fn remove_rotates_away_from_the_member(alice: &Env) {
+    let (bob, bob_r, carol, carol_r) = team(alice);
+    let old = current_key(alice);
+    let bob_keys = grants_of(alice, &bob_r);
+    assert_eq!(bob_keys, vec![old.clone()]);
+    let ciphertexts_before = alice.query(&format!("SELECT secret FROM {}", alice.table("secrets")));
+
+    let out = alice.vault(&["member", "rm", "bob"]).ok();
+    assert!(
+        out.stderr.contains("removed bob; rotating the vault key"),
+        "{}",
+        out.stderr
+    );
+    let new = current_key(alice);
+    assert_ne!(new, old, "a new key id");
+    assert!(out.stderr.contains("3 secret(s) re-sealed"), "{}", out.stderr);
+
+    // Every secret is sealed to the new key; none to any key Bob ever held.
+    let keys = secret_keys(alice);
+    assert_eq!(keys, vec![new.clone(); 3]);
+    assert!(keys.iter().all(|k| !bob_keys.contains(k)));
+    // Every ciphertext changed.
+    let ciphertexts_after = alice.query(&format!("SELECT secret FROM {}", alice.table("secrets")));
+    for c in &ciphertexts_after {
+        assert!(!ciphertexts_before.contains(c));
+    }
+    // Bob is gone, with every grant; the old key is retired, its grants gone.
+    assert!(grants_of(alice, &bob_r).is_empty());
+    let m = alice.table("members");
+    assert_eq!(
+        alice.scalar(&format!("SELECT count(*) FROM {m} WHERE recipient = '{bob_r}'")),
+        "0"
+    );
+    let k = alice.table("keys");
+    assert_eq!(
+        alice.scalar(&format!(
+            "SELECT state FROM {k} WHERE {} = '{old}'",
+            hex_id(alice, "id")
+        )),
+        "retired"
+    );
+    assert_eq!(
+        alice.scalar(&format!(
+            "SELECT count(*) FROM {} WHERE {} = '{old}'",
+            alice.table("key_grants"),
+            hex_id(alice, "key_id")
+        )),
+        "0"
+    );
+    // Bob is refused; Alice and Carol read everything, under the new key.
+    bob.vault(&["get", "db/password"]).fails(5, "holds no copy");
+    let who = json(&bob.vault(&["whoami", "--json"]).ok().stdout);
+    assert_eq!(who["member"], false);
+    assert_eq!(carol.get("api/key"), b"k3y");
+    assert_eq!(alice.get("ci/token"), b"t0ken");
+    assert_eq!(grants_of(alice, &carol_r), vec![new.clone()]);
+    // New values go to the new key too.
+    carol.put("after", b"x");
+    assert_eq!(secret_keys(alice), vec![new.clone(); 4]);
+    let ls = json(&alice.vault(&["member", "ls", "--json"]).ok().stdout);
+    let names: Vec<&str> = ls
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["carol", "tester"]);
+    // Removing Bob again: not found.
+    alice
+        .vault(&["member", "rm", "bob"])
+        .fails(3, "no member \"bob\"");
+    alice.vault(&["member", "rm", &bob_r]).fails(3, "no member age1");
+}
+
+fn remove_without_rotation_warns(alice: &Env) {
+    let (bob, bob_r, carol, _) = team(alice);
+    let old = current_key(alice);
+    let before = alice.query(&format!(
+        "SELECT secret FROM {} ORDER BY name",
+        alice.table("secrets")
+    ));
+    let out = alice.vault(&["member", "rm", &bob_r, "--no-rotate"]).ok();
+    assert!(out.stderr.contains("removed bob"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("vault: warning: the vault key was not rotated: bob may still hold a copy"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(current_key(alice), old);
+    assert_eq!(
+        alice.query(&format!(
+            "SELECT secret FROM {} ORDER BY name",
+            alice.table("secrets")
+        )),
+        before
+    );
+    assert!(grants_of(alice, &bob_r).is_empty());
+    bob.vault(&["get", "db/password"]).fails(5, "holds no copy");
+    assert_eq!(carol.get("db/password"), b"hunter2");
+}
+
+fn add_during_half_done_rotation_grants_retiring_key(alice: &Env) {
+    alice.init();
+    alice.put("good", b"g");
+    alice.put("bad", b"b");
+    let t = alice.table("secrets");
+    // Break "bad"'s MAC, so a rotation leaves it (and its key) behind.
+    alice.exec(&format!(
+        "UPDATE {t} SET nonce = (SELECT nonce FROM {t} WHERE name = 'good') WHERE name = 'bad'"
+    ));
+    let old = current_key(alice);
+    assert_eq!(alice.vault(&["rotate"]).run().code, 6);
+    let new = current_key(alice);
+    assert_ne!(old, new);
+    let k = alice.table("keys");
+    assert_eq!(
+        alice.scalar(&format!(
+            "SELECT state FROM {k} WHERE {} = '{old}'",
+            hex_id(alice, "id")
+        )),
+        "retiring"
+    );
+
+    let bob = alice.another_user();
+    bob.vault(&["init"]).ok();
+    let bob_r = recipient(&bob, &[]);
+    let out = alice.vault(&["member", "add", &bob_r, "--name", "bob"]).ok();
+    assert!(out.stderr.contains("and retiring key"), "{}", out.stderr);
+    let mut expected = vec![old.clone(), new.clone()];
+    expected.sort();
+    assert_eq!(grants_of(alice, &bob_r), expected);
+    assert_eq!(bob.get("good"), b"g");
+    // The row left under the retiring key is Bob's to see too: it opens
+    // (no exit 5) and fails verification exactly as it does for Alice.
+    bob.vault(&["get", "bad"]).fails(6, "refused");
 }
