@@ -40,29 +40,15 @@ pub fn create_private_file(path: &Path, contents: &[u8]) -> Result<bool> {
     if fs::symlink_metadata(path).is_ok() {
         return Ok(false);
     }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = temp_sibling(path);
-    let result = (|| -> std::io::Result<bool> {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        drop(file);
-        // link(2) fails when the target exists, so a racing `init` cannot be clobbered.
-        match fs::hard_link(&tmp, path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-            Err(e) => Err(e),
-        }
-    })();
-    let _ = fs::remove_file(&tmp);
-    let created = result.map_err(|e| Error::io("write", path, &e))?;
+    // link(2) fails when the target exists, so a racing `init` cannot be clobbered.
+    let created = place_private_file(path, contents, |tmp| match fs::hard_link(tmp, path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    })?;
     if created {
         // Make the new directory entry durable too.
-        if let Ok(d) = File::open(dir) {
+        if let Ok(d) = File::open(path.parent().unwrap_or(Path::new("."))) {
             let _ = d.sync_all();
         }
     }
@@ -71,8 +57,21 @@ pub fn create_private_file(path: &Path, contents: &[u8]) -> Result<bool> {
 
 /// Replaces the file at `path` with `contents` (mode 0600), atomically.
 pub fn replace_private_file(path: &Path, contents: &[u8]) -> Result<()> {
-    let tmp = temp_sibling(path);
-    let result = (|| -> std::io::Result<()> {
+    place_private_file(path, contents, |tmp| fs::rename(tmp, path))
+}
+
+/// Writes `contents` durably to a new 0600 file beside `path`, hands it to
+/// `install` (which links or renames it into place), and never leaves the
+/// temporary name behind.
+fn place_private_file<T>(
+    path: &Path,
+    contents: &[u8],
+    install: impl FnOnce(&Path) -> std::io::Result<T>,
+) -> Result<T> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp-{}", std::process::id()));
+    let tmp: PathBuf = path.with_file_name(name);
+    let result = (|| {
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -80,18 +79,12 @@ pub fn replace_private_file(path: &Path, contents: &[u8]) -> Result<()> {
             .open(&tmp)?;
         file.write_all(contents)?;
         file.sync_all()?;
-        fs::rename(&tmp, path)
+        drop(file);
+        install(&tmp)
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
+    // After a link the temporary name is a second entry; after a rename it is gone.
+    let _ = fs::remove_file(&tmp);
     result.map_err(|e| Error::io("write", path, &e))
-}
-
-fn temp_sibling(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
-    path.with_file_name(name)
 }
 
 /// Reads a key file, refusing it (before reading a byte) unless it is a

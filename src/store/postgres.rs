@@ -181,13 +181,7 @@ impl PgStore {
     ) -> std::result::Result<Vec<PutOutcome>, PutFailure> {
         let url = self.url.clone();
         let err = |e| super::query_error(&url, e);
-        let mut tx = self.conn.begin().await.map_err(err)?;
-        sqlx::query("SELECT pg_advisory_xact_lock_shared($1, $2)")
-            .bind(LOCK_CLASS)
-            .bind(KEYS_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        let mut tx = begin_locked(&mut self.conn, Lock::Shared).await.map_err(err)?;
         let key = current_key(&mut tx, member)
             .await
             .map_err(err)?
@@ -290,6 +284,36 @@ impl PgStore {
     }
 }
 
+/// How a transaction holds the keys lock.
+#[derive(Clone, Copy)]
+pub(crate) enum Lock {
+    /// Writers sealing under the current key: many at once.
+    Shared,
+    /// Changing which key is current, or who holds it: alone.
+    Exclusive,
+}
+
+/// Begins a transaction that holds the keys advisory lock until it ends.
+/// Writers take it shared before reading the current key; key switches,
+/// retirement and membership changes take it exclusively, so no value can be
+/// sealed to a key that stops being current before the value is committed.
+pub(crate) async fn begin_locked(
+    conn: &mut PgConnection,
+    lock: Lock,
+) -> sqlx::Result<sqlx::Transaction<'_, sqlx::Postgres>> {
+    let mut tx = conn.begin().await?;
+    let sql = match lock {
+        Lock::Shared => "SELECT pg_advisory_xact_lock_shared($1, $2)",
+        Lock::Exclusive => "SELECT pg_advisory_xact_lock($1, $2)",
+    };
+    sqlx::query(sql)
+        .bind(LOCK_CLASS)
+        .bind(KEYS_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
 pub(crate) fn no_key() -> Error {
     Error::database("this vault has no current key").hint("run `vault init` to create one")
 }
@@ -376,13 +400,7 @@ impl Store for PgStore {
     ) -> Result<bool> {
         let url = self.url.clone();
         let err = |e| super::query_error(&url, e);
-        let mut tx = self.conn.begin().await.map_err(err)?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-            .bind(LOCK_CLASS)
-            .bind(KEYS_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        let mut tx = begin_locked(&mut self.conn, Lock::Exclusive).await.map_err(err)?;
         let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM vault.keys")
             .fetch_one(&mut *tx)
             .await
@@ -651,15 +669,9 @@ impl Store for PgStore {
     ) -> Result<Vec<String>> {
         let url = self.url.clone();
         let err = |e| super::query_error(&url, e);
-        let mut tx = self.conn.begin().await.map_err(err)?;
         // Exclusive: waits for every put that sealed to `old` to commit, and
         // makes every later put read the new key.
-        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-            .bind(LOCK_CLASS)
-            .bind(KEYS_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        let mut tx = begin_locked(&mut self.conn, Lock::Exclusive).await.map_err(err)?;
         let state: Option<String> = sqlx::query_scalar("SELECT state FROM vault.keys WHERE id = $1")
             .bind(old)
             .fetch_optional(&mut *tx)
@@ -776,13 +788,7 @@ impl Store for PgStore {
     async fn retire_key(&mut self, key: Uuid) -> Result<bool> {
         let url = self.url.clone();
         let err = |e| super::query_error(&url, e);
-        let mut tx = self.conn.begin().await.map_err(err)?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-            .bind(LOCK_CLASS)
-            .bind(KEYS_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        let mut tx = begin_locked(&mut self.conn, Lock::Exclusive).await.map_err(err)?;
         let used: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM vault.secrets WHERE key_id = $1)")
             .bind(key)
             .fetch_one(&mut *tx)
@@ -837,15 +843,9 @@ impl Store for PgStore {
                 super::query_error(&url, e)
             }
         };
-        let mut tx = self.conn.begin().await.map_err(err)?;
         // Exclusive: no key switch may happen between reading the keys and
         // committing the grants, or the new member could miss the new key.
-        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-            .bind(LOCK_CLASS)
-            .bind(KEYS_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        let mut tx = begin_locked(&mut self.conn, Lock::Exclusive).await.map_err(err)?;
         let existing = sqlx::query(
             "SELECT recipient, name, added_at, added_by FROM vault.members \
              WHERE recipient = $1 OR name = $2 ORDER BY (recipient = $1) DESC LIMIT 1",
@@ -903,13 +903,7 @@ impl Store for PgStore {
     async fn remove_member(&mut self, recipient: &str) -> Result<()> {
         let url = self.url.clone();
         let err = |e| super::query_error(&url, e);
-        let mut tx = self.conn.begin().await.map_err(err)?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-            .bind(LOCK_CLASS)
-            .bind(KEYS_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        let mut tx = begin_locked(&mut self.conn, Lock::Exclusive).await.map_err(err)?;
         let others: i64 = sqlx::query_scalar("SELECT count(*) FROM vault.members WHERE recipient <> $1")
             .bind(recipient)
             .fetch_one(&mut *tx)
