@@ -15,4 +15,5 @@ mod names;
 mod recovery;
 mod rotate;
 mod shell;
+mod sqlite;
 mod terminal;

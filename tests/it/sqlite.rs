@@ -1,0 +1,105 @@
+//! The embedded backend's own contract: zero configuration, private files,
+//! WAL, and clear refusals for files that are not vault databases.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::harness::{Backend, Env};
+
+fn env() -> Env {
+    Env::new(Backend::Sqlite)
+}
+
+#[test]
+fn zero_configuration_quick_start() {
+    let env = env();
+    let init = env.vault(&["init"]).ok();
+    let db = env.data_dir().join("vault.db");
+    assert!(
+        init.stderr
+            .contains(&format!("migrated sqlite://{}", db.display())),
+        "{}",
+        init.stderr
+    );
+    env.put("api/key", b"s3cret");
+    assert_eq!(env.get("api/key"), b"s3cret");
+    // Recorded in the config, so later commands need no flags.
+    let config = std::fs::read_to_string(env.config_dir().join("config.toml")).unwrap();
+    assert!(
+        config.contains(&format!("database_url = \"sqlite://{}\"", db.display())),
+        "{config}"
+    );
+    // WAL with full sync: what was reported written survives a crash.
+    assert_eq!(env.scalar("PRAGMA journal_mode"), "wal");
+    let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn explicit_sqlite_url_selects_that_file() {
+    let env = env();
+    let dir = env.home.path().join("elsewhere/deeper");
+    let url = format!("sqlite://{}/team.db", dir.display());
+    env.vault(&["init", "--database-url", &url]).ok();
+    assert!(dir.join("team.db").is_file());
+    assert_eq!(
+        std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    env.vault(&["put", "k", "--database-url", &url]).stdin(b"v").ok();
+    // The config now points there too.
+    assert_eq!(env.get("k"), b"v");
+    assert!(
+        !env.data_dir().join("vault.db").exists(),
+        "the default file was never made"
+    );
+}
+
+#[test]
+fn missing_file_is_not_created_by_other_commands() {
+    let env = env();
+    env.init(); // an identity, so the database is what gets refused
+    let path = env.home.path().join("nope/vault.db");
+    let url = format!("sqlite://{}", path.display());
+    env.vault(&["get", "k", "--database-url", &url])
+        .fails(7, "there is no vault at");
+    env.vault(&["ls", "--database-url", &url])
+        .fails(7, "run `vault init`");
+    assert!(!path.exists() && !path.parent().unwrap().exists());
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_untouched() {
+    let env = env();
+    env.init(); // an identity, so the database is what gets refused
+    let path = env.home.path().join("notes.txt");
+    let text = "these are my notes, not a database\n".repeat(200);
+    std::fs::write(&path, &text).unwrap();
+    let url = format!("sqlite://{}", path.display());
+    env.vault(&["init", "--database-url", &url])
+        .fails(7, "is not a SQLite database");
+    env.vault(&["get", "k", "--database-url", &url])
+        .fails(7, "is not a SQLite database");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "nothing changed");
+}
+
+#[test]
+fn a_database_made_by_something_else_is_refused_untouched() {
+    let env = env();
+    env.init(); // an identity, so the database is what gets refused
+    let path = env.home.path().join("other.db");
+    let url = format!("sqlite://{}", path.display());
+    std::fs::File::create(&path).unwrap();
+    crate::sql::exec(
+        &url,
+        "CREATE TABLE secrets (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO secrets (body) VALUES ('theirs')",
+    );
+    env.vault(&["init", "--database-url", &url])
+        .fails(7, "vault did not create");
+    env.vault(&["get", "k", "--database-url", &url])
+        .fails(7, "holds no vault");
+    assert_eq!(crate::sql::scalar(&url, "SELECT body FROM secrets"), "theirs");
+    assert_eq!(
+        crate::sql::scalar(&url, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"),
+        "1"
+    );
+}
