@@ -335,10 +335,13 @@ impl Store for PgStore {
     }
 
     async fn check_schema(&mut self) -> Result<()> {
+        // The simple query protocol: one round trip, where a prepared
+        // statement takes two (parse/describe, then bind/execute).
         let v: std::result::Result<Option<i64>, sqlx::Error> =
-            sqlx::query_scalar("SELECT max(version) FROM vault._sqlx_migrations WHERE success")
+            sqlx::raw_sql("SELECT max(version) FROM vault._sqlx_migrations WHERE success")
                 .fetch_one(&mut self.conn)
-                .await;
+                .await
+                .and_then(|row| row.try_get(0));
         match v {
             // 42P01: undefined table, 3F000: undefined schema.
             Err(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("42P01" | "3F000")) => {
