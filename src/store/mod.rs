@@ -138,6 +138,17 @@ pub trait Store {
 
     /// Removes every named secret, or none: a missing name is `NotFound`.
     async fn remove(&mut self, names: &[String]) -> Result<()>;
+
+    // ---- fast paths (benches/compare.sh) ----
+
+    /// Streams only the names, sorted bytewise like [`Store::list`], to
+    /// `each` without collecting them (piped `ls`). Rows without a name are
+    /// skipped.
+    async fn list_names(
+        &mut self,
+        prefix: Option<&str>,
+        each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
+    ) -> Result<()>;
 }
 
 /// Connects to the database `url` names. `create` is only true for `init`,

@@ -535,4 +535,26 @@ impl Store for PgStore {
         }
         tx.commit().await.map_err(err)
     }
+
+    // ---- fast paths (benches/compare.sh) ----
+
+    async fn list_names(
+        &mut self,
+        prefix: Option<&str>,
+        each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
+    ) -> Result<()> {
+        let url = self.url.clone();
+        let err = |e| super::query_error(&url, e);
+        // `name IS NOT NULL` lets the planner use the partial unique index.
+        let mut rows = sqlx::query(
+            "SELECT name FROM vault.secrets \
+             WHERE name IS NOT NULL AND ($1::text IS NULL OR starts_with(name, $1)) ORDER BY name COLLATE \"C\"",
+        )
+        .bind(prefix)
+        .fetch(&mut self.conn);
+        while let Some(r) = rows.try_next().await.map_err(err)? {
+            each(r.try_get::<&str, _>(0).map_err(err)?)?;
+        }
+        Ok(())
+    }
 }
