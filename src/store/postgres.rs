@@ -24,6 +24,9 @@ use crate::seal::SealedRow;
 const LOCK_CLASS: i32 = 0x5641_5554;
 /// Shared by writers while they seal; exclusive while the current key changes.
 pub(crate) const KEYS_LOCK: i32 = 1;
+/// Starts a put: a transaction holding [`KEYS_LOCK`] shared. Literal
+/// constants only (checked by a unit test), so no bind parameters are needed.
+const BEGIN_PUT: &str = "BEGIN; SELECT pg_advisory_xact_lock_shared(1447122260, 1)";
 
 pub struct PgStore {
     pub(crate) conn: PgConnection,
@@ -172,13 +175,9 @@ impl PgStore {
     ) -> std::result::Result<Vec<PutOutcome>, PutFailure> {
         let url = self.url.clone();
         let err = |e| super::query_error(&url, e);
-        let mut tx = self.conn.begin().await.map_err(err)?;
-        sqlx::query("SELECT pg_advisory_xact_lock_shared($1, $2)")
-            .bind(LOCK_CLASS)
-            .bind(KEYS_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        // One simple query, one round trip: BEGIN plus the shared lock
+        // (a prepared lock statement would take two more).
+        let mut tx = self.conn.begin_with(BEGIN_PUT).await.map_err(err)?;
         let key = current_key(&mut tx, member)
             .await
             .map_err(err)?
@@ -556,5 +555,18 @@ impl Store for PgStore {
             each(r.try_get::<&str, _>(0).map_err(err)?)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn begin_put_takes_the_keys_lock_shared() {
+        assert_eq!(
+            BEGIN_PUT,
+            format!("BEGIN; SELECT pg_advisory_xact_lock_shared({LOCK_CLASS}, {KEYS_LOCK})")
+        );
     }
 }
