@@ -91,13 +91,11 @@ pub async fn run(args: LsArgs, ctx: &Context) -> Result<()> {
             out.write(format!("{table}\n").as_bytes())?;
         }
     } else {
+        // Names only: one column streamed, nothing else decoded.
         store
-            .list(prefix, &mut |m: Meta| {
-                if let Some(n) = &m.name {
-                    out.write(name::display(n).as_bytes())?;
-                    out.write(b"\n")?;
-                }
-                Ok(())
+            .list_names(prefix, &mut |n: &str| {
+                out.write(name::display(n).as_bytes())?;
+                out.write(b"\n")
             })
             .await?;
     }

@@ -238,6 +238,17 @@ pub trait Store {
     /// it 'retired' (true). Otherwise changes nothing (false).
     async fn retire_key(&mut self, key: Uuid) -> Result<bool>;
 
+    // ---- fast paths (benches/compare.sh) ----
+
+    /// Streams only the names, sorted bytewise like [`Store::list`], to
+    /// `each` without collecting them (piped `ls`). Rows without a name are
+    /// skipped.
+    async fn list_names(
+        &mut self,
+        prefix: Option<&str>,
+        each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
+    ) -> Result<()>;
+
     // ---- members ----
 
     /// Every member, sorted by name, with whether they hold the current key.

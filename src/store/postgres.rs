@@ -26,7 +26,10 @@ use crate::seal::SealedRow;
 /// Advisory lock namespace ("VAUT") and the locks within it.
 const LOCK_CLASS: i32 = 0x5641_5554;
 /// Shared by writers while they seal; exclusive while the current key changes.
-pub(crate) const KEYS_LOCK: i32 = 1;
+/// Spelled out as literals in `BEGIN_SHARED`/`BEGIN_EXCLUSIVE` (a unit test
+/// keeps them in step).
+#[cfg_attr(not(test), allow(dead_code))]
+const KEYS_LOCK: i32 = 1;
 /// Held (session-level) by the one `vault rotate` running on this database.
 pub(crate) const ROTATION_LOCK: i32 = 2;
 
@@ -301,18 +304,18 @@ pub(crate) async fn begin_locked(
     conn: &mut PgConnection,
     lock: Lock,
 ) -> sqlx::Result<sqlx::Transaction<'_, sqlx::Postgres>> {
-    let mut tx = conn.begin().await?;
-    let sql = match lock {
-        Lock::Shared => "SELECT pg_advisory_xact_lock_shared($1, $2)",
-        Lock::Exclusive => "SELECT pg_advisory_xact_lock($1, $2)",
-    };
-    sqlx::query(sql)
-        .bind(LOCK_CLASS)
-        .bind(KEYS_LOCK)
-        .execute(&mut *tx)
-        .await?;
-    Ok(tx)
+    // One simple query, one round trip: BEGIN plus the lock (a prepared lock
+    // statement would take two more). Literal constants only, checked by a
+    // unit test, so nothing needs binding.
+    conn.begin_with(match lock {
+        Lock::Shared => BEGIN_SHARED,
+        Lock::Exclusive => BEGIN_EXCLUSIVE,
+    })
+    .await
 }
+
+const BEGIN_SHARED: &str = "BEGIN; SELECT pg_advisory_xact_lock_shared(1447122260, 1)";
+const BEGIN_EXCLUSIVE: &str = "BEGIN; SELECT pg_advisory_xact_lock(1447122260, 1)";
 
 pub(crate) fn no_key() -> Error {
     Error::database("this vault has no current key").hint("run `vault init` to create one")
@@ -374,10 +377,13 @@ impl Store for PgStore {
     }
 
     async fn check_schema(&mut self) -> Result<()> {
+        // The simple query protocol: one round trip, where a prepared
+        // statement takes two (parse/describe, then bind/execute).
         let v: std::result::Result<Option<i64>, sqlx::Error> =
-            sqlx::query_scalar("SELECT max(version) FROM vault._sqlx_migrations WHERE success")
+            sqlx::raw_sql("SELECT max(version) FROM vault._sqlx_migrations WHERE success")
                 .fetch_one(&mut self.conn)
-                .await;
+                .await
+                .and_then(|row| row.try_get(0));
         match v {
             // 42P01: undefined table, 3F000: undefined schema.
             Err(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("42P01" | "3F000")) => {
@@ -927,6 +933,28 @@ impl Store for PgStore {
             .map_err(err)?;
         tx.commit().await.map_err(err)
     }
+
+    // ---- fast paths (benches/compare.sh) ----
+
+    async fn list_names(
+        &mut self,
+        prefix: Option<&str>,
+        each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
+    ) -> Result<()> {
+        let url = self.url.clone();
+        let err = |e| super::query_error(&url, e);
+        // `name IS NOT NULL` lets the planner use the partial unique index.
+        let mut rows = sqlx::query(
+            "SELECT name FROM vault.secrets \
+             WHERE name IS NOT NULL AND ($1::text IS NULL OR starts_with(name, $1)) ORDER BY name COLLATE \"C\"",
+        )
+        .bind(prefix)
+        .fetch(&mut self.conn);
+        while let Some(r) = rows.try_next().await.map_err(err)? {
+            each(r.try_get::<&str, _>(0).map_err(err)?)?;
+        }
+        Ok(())
+    }
 }
 
 fn member_record(r: &sqlx::postgres::PgRow) -> MemberRecord {
@@ -935,5 +963,22 @@ fn member_record(r: &sqlx::postgres::PgRow) -> MemberRecord {
         name: r.get("name"),
         added_at: r.get("added_at"),
         added_by: r.get("added_by"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn begin_statements_take_the_keys_lock() {
+        assert_eq!(
+            BEGIN_SHARED,
+            format!("BEGIN; SELECT pg_advisory_xact_lock_shared({LOCK_CLASS}, {KEYS_LOCK})")
+        );
+        assert_eq!(
+            BEGIN_EXCLUSIVE,
+            format!("BEGIN; SELECT pg_advisory_xact_lock({LOCK_CLASS}, {KEYS_LOCK})")
+        );
     }
 }

@@ -858,6 +858,26 @@ impl Store for SqliteStore {
             .map_err(err)?;
         tx.commit().await.map_err(err)
     }
+
+    // ---- fast paths (benches/compare.sh) ----
+
+    async fn list_names(
+        &mut self,
+        prefix: Option<&str>,
+        each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
+    ) -> Result<()> {
+        let path = self.path.clone();
+        let mut rows = sqlx::query(
+            "SELECT name FROM secrets \
+             WHERE name IS NOT NULL AND ($1 IS NULL OR substr(name, 1, length($1)) = $1) ORDER BY name",
+        )
+        .bind(prefix)
+        .fetch(&mut self.conn);
+        while let Some(r) = rows.try_next().await.map_err(|e| file_error(&path, e))? {
+            each(r.try_get::<&str, _>(0).map_err(|e| file_error(&path, e))?)?;
+        }
+        Ok(())
+    }
 }
 
 fn member_record(r: &sqlx::sqlite::SqliteRow) -> MemberRecord {
