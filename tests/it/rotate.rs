@@ -500,11 +500,13 @@ fn concurrent_writers_are_never_stranded(env: &Env) {
     let base = make_values(300, 0);
     populate(env, &base);
     let stop = std::sync::atomic::AtomicBool::new(false);
-    let rotations = 4;
+    let puts = std::sync::atomic::AtomicUsize::new(0);
+    let mut rotations = 0;
     let writes: Vec<Values> = std::thread::scope(|s| {
         let writers: Vec<_> = (0..3)
             .map(|w| {
                 let stop = &stop;
+                let puts = &puts;
                 s.spawn(move || {
                     let mut written = Values::new();
                     let mut round = 1;
@@ -516,6 +518,7 @@ fn concurrent_writers_are_never_stranded(env: &Env) {
                             let v = format!("{name} written in round {round}").into_bytes();
                             env.vault(&["put", &name]).stdin(&v).ok();
                             written.insert(name, v);
+                            puts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         }
                         round += 1;
                     }
@@ -543,8 +546,14 @@ fn concurrent_writers_are_never_stranded(env: &Env) {
                 reads
             })
         };
-        for _ in 0..rotations {
+        // At least 4 rotations, and more (up to 40) until the writers, who
+        // may start slowly on a loaded machine, have written during them.
+        let started = puts.load(std::sync::atomic::Ordering::Relaxed);
+        while rotations < 4
+            || (puts.load(std::sync::atomic::Ordering::Relaxed) < started + 8 && rotations < 40)
+        {
             env.vault(&["rotate", "-q"]).env("VAULT_ROTATE_BATCH", "50").ok();
+            rotations += 1;
         }
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         assert!(reader.join().unwrap() > 0);
