@@ -65,11 +65,27 @@ impl ConfigFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
             Err(e) => return Err(Error::io("read config file", path, &e)),
         };
-        toml::from_str(&text).map_err(|e| {
+        let config: ConfigFile = toml::from_str(&text).map_err(|e| {
             let first = e.message().lines().next().unwrap_or("invalid TOML").to_owned();
             Error::usage(format!("config file {} is invalid: {first}", path.display()))
                 .hint("fix it or remove it and run `vault init` again")
-        })
+        })?;
+        // A database password is a credential: like an identity, it may not
+        // sit in a file others can read. Without one the mode is the user's business.
+        if config.database_url.as_deref().is_some_and(has_password) {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or(0);
+            if mode & 0o077 != 0 {
+                return Err(Error::identity(format!(
+                    "config file {} holds a database password and is too open (mode {mode:04o}); it was not used",
+                    path.display()
+                ))
+                .hint(format!("run `chmod 600 {}`", path.display())));
+            }
+        }
+        Ok(config)
     }
 
     /// Writes the config file (0600: the URL may hold a password).
@@ -162,6 +178,11 @@ impl fmt::Debug for DbUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "DbUrl({self})")
     }
+}
+
+/// Whether a database URL carries a password (in the authority or the query).
+fn has_password(raw: &str) -> bool {
+    url::Url::parse(raw).is_ok_and(|u| u.password().is_some()) || raw.contains("password=")
 }
 
 /// Replaces a URL's password (and any `password=` query value) with `***`.

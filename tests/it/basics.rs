@@ -552,3 +552,24 @@ fn usage_errors_are_one_line_with_exit_2() {
         "exit codes are documented in --help"
     );
 }
+
+#[test]
+fn config_with_a_password_must_be_private() {
+    let env = Env::new(Backend::Sqlite);
+    env.init();
+    let config = env.config_dir().join("config.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        "database_url = \"postgres://u:hunter2@127.0.0.1:1/db\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = env
+        .vault(&["ls"])
+        .fails(8, "holds a database password and is too open");
+    assert!(!out.stderr.contains("hunter2"));
+    // Without a password the mode is the user's choice.
+    std::fs::write(&config, &original).unwrap();
+    env.vault(&["ls"]).ok();
+}
