@@ -75,6 +75,14 @@ pub struct Reporter {
 }
 
 impl Reporter {
+    /// A reporter for `--verbose` lines only (core code that got `verbose: true`).
+    pub fn verbose_only() -> Reporter {
+        Reporter {
+            quiet: true,
+            verbose: true,
+        }
+    }
+
     pub fn info(&self, msg: impl AsRef<str>) {
         if !self.quiet {
             let _ = writeln!(io::stderr().lock(), "{}", msg.as_ref());

@@ -22,6 +22,8 @@
 use std::collections::HashSet;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::output::Reporter;
 use rayon::prelude::*;
 use uuid::Uuid;
 
@@ -45,6 +47,8 @@ pub struct RotateOptions {
     pub force_new_key: bool,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// Say on stderr what each phase and batch did and how long it took.
+    pub verbose: bool,
 }
 
 /// What a rotation did (or, with `dry_run`, would do).
@@ -200,6 +204,7 @@ async fn run(vault: &mut Vault, opts: &RotateOptions) -> Result<RotateSummary> {
             &keys.current_open,
             &bar,
             &mut s,
+            opts.verbose,
         )
         .await?;
     }
@@ -209,7 +214,16 @@ async fn run(vault: &mut Vault, opts: &RotateOptions) -> Result<RotateSummary> {
         let new = switch(vault, &keys.current).await?;
         s.old_key.get_or_insert(current_id);
         s.new_key = Some(new.id());
-        move_and_retire(vault, current_id, Some(&keys.current_open), &new, &bar, &mut s).await?;
+        move_and_retire(
+            vault,
+            current_id,
+            Some(&keys.current_open),
+            &new,
+            &bar,
+            &mut s,
+            opts.verbose,
+        )
+        .await?;
     }
     bar.finish_and_clear();
     Ok(s)
@@ -259,6 +273,7 @@ async fn move_and_retire(
     new: &VaultKey,
     bar: &ProgressBar,
     s: &mut RotateSummary,
+    verbose: bool,
 ) -> Result<()> {
     let mut bad = HashSet::new();
     if let Some(old_open) = old_open {
@@ -269,10 +284,19 @@ async fn move_and_retire(
         for _ in 0..3 {
             let mut after = None;
             loop {
+                let started = std::time::Instant::now();
                 let done = vault
                     .store
                     .reseal_batch(old, new.id(), after, batch, &resealer)
                     .await?;
+                if verbose {
+                    Reporter::verbose_only().verbose(format!(
+                        "re-sealed a batch of {} secrets ({} moved) in {:.0?}",
+                        done.seen,
+                        done.moved,
+                        started.elapsed()
+                    ));
+                }
                 if done.seen == 0 {
                     break;
                 }

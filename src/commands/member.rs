@@ -138,6 +138,7 @@ async fn rm(args: MemberRmArgs, ctx: &Context) -> Result<()> {
         dry_run: false,
         force_new_key: true,
         progress: !ctx.report.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        verbose: ctx.report.verbose,
     };
     let summary = crate::rotate::rotate(&mut vault, &opts).await.map_err(|e| {
         Error::new(

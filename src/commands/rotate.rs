@@ -29,6 +29,7 @@ pub async fn run(args: RotateArgs, ctx: &Context) -> Result<()> {
         dry_run: args.dry_run,
         force_new_key: false,
         progress: !ctx.report.quiet && std::io::stderr().is_terminal(),
+        verbose: ctx.report.verbose,
     };
     let s = rotate::rotate(&mut vault, &opts).await?;
     if args.json {

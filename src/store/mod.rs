@@ -19,7 +19,7 @@ pub mod postgres;
 pub mod sqlite;
 
 /// The schema version this binary writes and expects.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// A vault key as stored, with this member's grant when there is one.
 pub struct KeyRecord {

@@ -39,13 +39,24 @@ pub struct PgStore {
 }
 
 fn migrator() -> Migrator {
-    let mut m = Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        sqlx::SqlSafeStr::into_sql_str(include_str!("../../migrations/postgres/0001_init.sql")),
-        false,
-    )]);
+    let mut m = Migrator::with_migrations(vec![
+        Migration::new(
+            1,
+            "init".into(),
+            MigrationType::Simple,
+            sqlx::SqlSafeStr::into_sql_str(include_str!("../../migrations/postgres/0001_init.sql")),
+            false,
+        ),
+        Migration::new(
+            2,
+            "secrets key_id index".into(),
+            MigrationType::Simple,
+            sqlx::SqlSafeStr::into_sql_str(include_str!(
+                "../../migrations/postgres/0002_secrets_key_id_idx.sql"
+            )),
+            false,
+        ),
+    ]);
     // Keep sqlx's bookkeeping table inside our schema, not in `public`.
     m.create_schema("vault");
     m.dangerous_set_table_name("vault._sqlx_migrations");

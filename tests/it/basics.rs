@@ -22,6 +22,7 @@ both!(
     forged_value_is_refused,
     updated_at_follows_updates,
     newer_schema_is_refused,
+    older_schema_is_upgraded_by_init,
     closed_stdout_is_not_an_error,
     concurrent_no_overwrite_has_one_winner,
     concurrent_writers_of_different_names_all_succeed,
@@ -407,6 +408,29 @@ fn newer_schema_is_refused(env: &Env) {
     env.vault(&["init"]).fails(7, "newer vault");
     env.exec(&format!("DELETE FROM {m} WHERE version = 999"));
     assert_eq!(env.get("k"), b"v");
+}
+
+/// A vault made by the first release (schema version 1) is refused by other
+/// commands until `vault init` upgrades it, and nothing is lost on the way.
+fn older_schema_is_upgraded_by_init(env: &Env) {
+    env.init();
+    env.put("k", b"kept");
+    let (m, index) = match env.backend {
+        Backend::Postgres => ("vault._sqlx_migrations", "vault.secrets_key_id_idx"),
+        Backend::Sqlite => ("_sqlx_migrations", "secrets_key_id_idx"),
+    };
+    env.exec(&format!("DROP INDEX {index}; DELETE FROM {m} WHERE version = 2"));
+    env.vault(&["get", "k"]).fails(7, "older vault schema (version 1");
+    env.vault(&["init"]).ok();
+    assert_eq!(env.scalar(&format!("SELECT max(version) FROM {m}")), "2");
+    assert_eq!(env.get("k"), b"kept");
+    let has_index = match env.backend {
+        Backend::Postgres => {
+            env.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'secrets_key_id_idx'")
+        }
+        Backend::Sqlite => env.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'secrets_key_id_idx'"),
+    };
+    assert_eq!(has_index, "1");
 }
 
 fn closed_stdout_is_not_an_error(env: &Env) {
