@@ -511,36 +511,38 @@ impl Store for PgStore {
     ) -> Result<(Vec<SealedRow>, Vec<KeyRecord>)> {
         let url = self.url.clone();
         let err = |e| super::query_error(&url, e);
-        // One snapshot for both queries: a rotation switching keys between
-        // them would otherwise leave rows under a key that was not read.
-        let mut tx = self
-            .conn
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .await
-            .map_err(err)?;
-        let keys = sqlx::query(
-            "SELECT k.id, k.recipient, g.sealed_key FROM vault.keys k \
-             JOIN vault.key_grants g ON g.key_id = k.id AND g.recipient = $1 WHERE k.state <> 'retired'",
+        // One statement, so one snapshot (a rotation switching keys cannot
+        // fall between reading the keys and the rows) and one round trip
+        // pair, where a transaction around two queries took six. Key rows
+        // come first ('k' < 's'); their `secret` column carries the recipient.
+        let all = sqlx::query(
+            "SELECT * FROM ( \
+               SELECT 'k' AS kind, k.id, NULL::text AS name, k.recipient AS secret, NULL::uuid AS key_id, \
+                      NULL::bytea AS nonce, g.sealed_key \
+               FROM vault.keys k JOIN vault.key_grants g ON g.key_id = k.id AND g.recipient = $1 \
+               WHERE k.state <> 'retired' \
+               UNION ALL \
+               SELECT 's', id, name, secret, key_id, nonce, NULL FROM vault.secrets \
+               WHERE name IS NOT NULL AND ($2::text IS NULL OR starts_with(name, $2)) \
+             ) AS u ORDER BY kind, name COLLATE \"C\"",
         )
         .bind(member)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(err)?
-        .iter()
-        .filter_map(|r| key_record(r, "id", "recipient", "sealed_key"))
-        .collect();
-        let rows = sqlx::query(
-            "SELECT id, name, secret, key_id, nonce FROM vault.secrets \
-             WHERE name IS NOT NULL AND ($1::text IS NULL OR starts_with(name, $1)) ORDER BY name COLLATE \"C\"",
-        )
         .bind(prefix)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut self.conn)
         .await
-        .map_err(err)?
-        .iter()
-        .map(sealed_row)
-        .collect();
-        tx.commit().await.map_err(err)?;
+        .map_err(err)?;
+        let (mut rows, mut keys) = (Vec::with_capacity(all.len()), Vec::new());
+        for r in &all {
+            if r.get::<&str, _>("kind") == "k" {
+                keys.push(KeyRecord {
+                    id: r.get("id"),
+                    recipient: r.get("secret"),
+                    grant: r.get("sealed_key"),
+                });
+            } else {
+                rows.push(sealed_row(r));
+            }
+        }
         Ok((rows, keys))
     }
 
