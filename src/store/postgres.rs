@@ -328,6 +328,33 @@ pub(crate) async fn begin_locked(
 const BEGIN_SHARED: &str = "BEGIN; SELECT pg_advisory_xact_lock_shared(1447122260, 1)";
 const BEGIN_EXCLUSIVE: &str = "BEGIN; SELECT pg_advisory_xact_lock(1447122260, 1)";
 
+/// Stores a key as the current one with its grants, `(recipient, sealed
+/// private half)`, in the caller's transaction (`init` and key switches).
+async fn insert_current_key(
+    conn: &mut PgConnection,
+    id: Uuid,
+    recipient: &str,
+    grants: &[(String, String)],
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO vault.keys (id, recipient, state) VALUES ($1, $2, 'current')")
+        .bind(id)
+        .bind(recipient)
+        .execute(&mut *conn)
+        .await?;
+    let (recipients, sealed): (Vec<&str>, Vec<&str>) =
+        grants.iter().map(|(r, k)| (r.as_str(), k.as_str())).unzip();
+    sqlx::query(
+        "INSERT INTO vault.key_grants (key_id, recipient, sealed_key) \
+         SELECT $1, u.recipient, u.sealed_key FROM UNNEST($2::text[], $3::text[]) AS u(recipient, sealed_key)",
+    )
+    .bind(id)
+    .bind(&recipients)
+    .bind(&sealed)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub(crate) fn no_key() -> Error {
     Error::database("this vault has no current key").hint("run `vault init` to create one")
 }
@@ -431,19 +458,14 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-        sqlx::query("INSERT INTO vault.keys (id, recipient, state) VALUES ($1, $2, 'current')")
-            .bind(key_id)
-            .bind(key_recipient)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-        sqlx::query("INSERT INTO vault.key_grants (key_id, recipient, sealed_key) VALUES ($1, $2, $3)")
-            .bind(key_id)
-            .bind(&founder.recipient)
-            .bind(grant)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        insert_current_key(
+            &mut tx,
+            key_id,
+            key_recipient,
+            &[(founder.recipient.clone(), grant.to_owned())],
+        )
+        .await
+        .map_err(err)?;
         tx.commit().await.map_err(err)?;
         Ok(true)
     }
@@ -717,24 +739,9 @@ impl Store for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-        sqlx::query("INSERT INTO vault.keys (id, recipient, state) VALUES ($1, $2, 'current')")
-            .bind(new_id)
-            .bind(new_recipient)
-            .execute(&mut *tx)
+        insert_current_key(&mut tx, new_id, new_recipient, grants)
             .await
             .map_err(err)?;
-        let (recipients, sealed): (Vec<&str>, Vec<&str>) =
-            grants.iter().map(|(r, k)| (r.as_str(), k.as_str())).unzip();
-        sqlx::query(
-            "INSERT INTO vault.key_grants (key_id, recipient, sealed_key) \
-             SELECT $1, u.recipient, u.sealed_key FROM UNNEST($2::text[], $3::text[]) AS u(recipient, sealed_key)",
-        )
-        .bind(new_id)
-        .bind(&recipients)
-        .bind(&sealed)
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
         tx.commit().await.map_err(err)?;
         Ok(vec![])
     }

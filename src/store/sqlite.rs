@@ -227,6 +227,30 @@ fn key_record(row: &sqlx::sqlite::SqliteRow, id: &str) -> Option<KeyRecord> {
     })
 }
 
+/// Stores a key as the current one with its grants, `(recipient, sealed
+/// private half)`, in the caller's transaction (`init` and key switches).
+async fn insert_current_key(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+    recipient: &str,
+    grants: &[(String, String)],
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO keys (id, recipient, state) VALUES ($1, $2, 'current')")
+        .bind(id)
+        .bind(recipient)
+        .execute(&mut *conn)
+        .await?;
+    for (member, sealed) in grants {
+        sqlx::query("INSERT INTO key_grants (key_id, recipient, sealed_key) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(member)
+            .bind(sealed)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn current_key(
     conn: &mut SqliteConnection,
     member: &str,
@@ -313,19 +337,14 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-        sqlx::query("INSERT INTO keys (id, recipient, state) VALUES ($1, $2, 'current')")
-            .bind(key_id)
-            .bind(key_recipient)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-        sqlx::query("INSERT INTO key_grants (key_id, recipient, sealed_key) VALUES ($1, $2, $3)")
-            .bind(key_id)
-            .bind(&founder.recipient)
-            .bind(grant)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        insert_current_key(
+            &mut tx,
+            key_id,
+            key_recipient,
+            &[(founder.recipient.clone(), grant.to_owned())],
+        )
+        .await
+        .map_err(err)?;
         tx.commit().await.map_err(err)?;
         Ok(true)
     }
@@ -655,21 +674,9 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-        sqlx::query("INSERT INTO keys (id, recipient, state) VALUES ($1, $2, 'current')")
-            .bind(new_id)
-            .bind(new_recipient)
-            .execute(&mut *tx)
+        insert_current_key(&mut tx, new_id, new_recipient, grants)
             .await
             .map_err(err)?;
-        for (recipient, sealed) in grants {
-            sqlx::query("INSERT INTO key_grants (key_id, recipient, sealed_key) VALUES ($1, $2, $3)")
-                .bind(new_id)
-                .bind(recipient)
-                .bind(sealed)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-        }
         tx.commit().await.map_err(err)?;
         Ok(vec![])
     }
