@@ -361,6 +361,8 @@ pub fn parse_member_recipient(text: &str) -> Result<MemberRecipient> {
 }
 
 /// An opened vault key: can seal new values and open existing ones.
+pub use crate::model::{Sealed, SealedRow};
+
 pub struct VaultKey {
     id: Uuid,
     identity: age::x25519::Identity,
@@ -379,21 +381,6 @@ pub struct NewKey {
 pub struct Binding<'a> {
     pub id: Uuid,
     pub name: &'a str,
-}
-
-/// What the database stores for a sealed value.
-pub struct Sealed {
-    pub secret: String,
-    pub nonce: Vec<u8>,
-}
-
-/// A row as read from the database, to be opened.
-pub struct SealedRow {
-    pub id: Uuid,
-    pub name: Option<String>,
-    pub secret: String,
-    pub key_id: Option<Uuid>,
-    pub nonce: Option<Vec<u8>>,
 }
 
 impl VaultKey {
