@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::ArgValueCompleter;
 
-use crate::commands::completions::secret_names;
+use crate::complete::secret_names;
 
 /// The exit-code table, shown at the end of `vault --help` (and in the README).
 pub const EXIT_CODES: &str = "\
@@ -201,8 +201,10 @@ pub struct CompletionsArgs {
 /// How `vault env` prints variables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum EnvFormat {
-    /// `export NAME='value'` lines, safe to `eval` in sh, bash and zsh
+    /// `export NAME='value'` lines, safe to `eval` in POSIX sh, bash and zsh (not fish)
     Shell,
+    /// `set -gx NAME 'value'` lines, for `vault env --format fish | source` in fish
+    Fish,
     /// `NAME='value'` lines, read back by `vault import` and dotenv libraries
     Dotenv,
     /// One JSON object of strings

@@ -59,6 +59,129 @@ pub fn variables(secrets: Vec<(String, Value)>) -> Result<Vec<(String, String, V
     Ok(out)
 }
 
+/// Variables that decide what a program runs, loads or sources rather than
+/// what it reads as data: a secret becoming one of these turns whoever can
+/// write that secret into whoever runs code in the caller's shell or
+/// command (`BASH_ENV='$(cmd)'` runs `cmd` before any bash script).
+const DANGEROUS: &[&str] = &[
+    // shells
+    "BASH_ENV",
+    "ENV",
+    "SHELLOPTS",
+    "BASHOPTS",
+    "PS0",
+    "PS1",
+    "PS2",
+    "PS3",
+    "PS4",
+    "PROMPT_COMMAND",
+    "IFS",
+    "PATH",
+    "CDPATH",
+    "GLOBIGNORE",
+    "HOME",
+    "SHELL",
+    "BASH_XTRACEFD",
+    "HISTFILE",
+    "INPUTRC",
+    "ZDOTDIR",
+    "FPATH",
+    // the C library and the dynamic loader (LD_* and DYLD_* below)
+    "GCONV_PATH",
+    "LOCPATH",
+    "NLSPATH",
+    "HOSTALIASES",
+    "RESOLV_HOST_CONF",
+    "TMPDIR",
+    // language runtimes
+    "NODE_OPTIONS",
+    "NODE_PATH",
+    "PYTHONSTARTUP",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONINSPECT",
+    "PYTHONUSERBASE",
+    "PYTHONBREAKPOINT",
+    "PERL5OPT",
+    "PERL5LIB",
+    "PERLLIB",
+    "PERL5DB",
+    "RUBYOPT",
+    "RUBYLIB",
+    "JAVA_TOOL_OPTIONS",
+    "_JAVA_OPTIONS",
+    "JDK_JAVA_OPTIONS",
+    "CLASSPATH",
+    // programs that run other programs
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+    "MANPAGER",
+    "LESSOPEN",
+    "LESSCLOSE",
+    "BROWSER",
+    "SSH_ASKPASS",
+    "SUDO_ASKPASS",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "GIT_ASKPASS",
+    "GIT_EDITOR",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_PAGER",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_EXEC_PATH",
+    "GIT_PROXY_COMMAND",
+    "GIT_TEMPLATE_DIR",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_CONFIG",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_COUNT",
+    "GIT_CONFIG_PARAMETERS",
+    // vault's own settings, and the completion switch
+    "VAULT_DATABASE_URL",
+    "VAULT_IDENTITY",
+    "VAULT_PASSPHRASE_FILE",
+    "VAULT_PASSPHRASE_FD",
+    "COMPLETE",
+];
+
+/// Prefixes of whole families of such variables.
+const DANGEROUS_PREFIXES: &[&str] = &[
+    "LD_",
+    "DYLD_",
+    "BASH_FUNC_",
+    "GIT_CONFIG_KEY_",
+    "GIT_CONFIG_VALUE_",
+];
+
+/// Whether `var` is one of the variables [`check_dangerous`] refuses (see
+/// the README's list).
+pub fn is_dangerous(var: &str) -> bool {
+    DANGEROUS.contains(&var) || DANGEROUS_PREFIXES.iter().any(|p| var.starts_with(p))
+}
+
+/// Refuses a selected secret that would set a dangerous variable
+/// ([`is_dangerous`]) unless the user named that very secret (`explicit`):
+/// a prefix or "everything" is not consent to run code. Exit 4 (conflict),
+/// naming the secret and the variable.
+pub fn check_dangerous(vars: &[(String, String, Value)], explicit: &[String], how: &str) -> Result<()> {
+    for (var, secret, _) in vars {
+        if is_dangerous(var) && !explicit.iter().any(|n| n == secret) {
+            return Err(Error::conflict(format!(
+                "secret {} would set {var}, a variable that decides what programs run or load; nothing was set",
+                name::escape(secret)
+            ))
+            .hint(format!(
+                "name that secret explicitly ({how} {}) if you mean it, or rename it",
+                name::display(secret)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A value as environment text: no NUL (the kernel cannot pass one) and,
 /// for text formats, valid UTF-8.
 pub fn text_value<'a>(secret: &str, value: &'a [u8]) -> Result<&'a str> {
@@ -102,14 +225,100 @@ pub fn shell_quote(value: &str) -> Zeroizing<String> {
     out
 }
 
-/// A dotenv value, quoted so that common parsers read it back unchanged.
+/// `'…'` for fish: inside single quotes fish knows exactly two escapes,
+/// `\\` and `\'`; everything else, newlines included, is literal.
+pub fn fish_quote(value: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(value.len() * 2 + 2));
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\'' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// What Python's `str.isspace` calls white space (python-dotenv strips and
+/// splits on it): Unicode White_Space plus U+001C..U+001F.
+fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Whether python-dotenv (default settings) would expand part of `value`:
+/// it replaces `${NAME}` and `${NAME:-default}` in every value, quoted or
+/// not, and has no escape for `$`.
+fn python_expands(value: &str) -> bool {
+    let b = value.as_bytes();
+    let mut i = 0;
+    while let Some(pos) = value[i..].find("${") {
+        let mut j = i + pos + 2;
+        while j < b.len() && b[j] != b'}' && b[j] != b':' {
+            j += 1;
+        }
+        if j < b.len() && b[j] == b'}' {
+            return true;
+        }
+        if b.get(j) == Some(&b':') && b.get(j + 1) == Some(&b'-') && value[j..].contains('}') {
+            return true;
+        }
+        i += pos + 2;
+    }
+    false
+}
+
+/// Why a value cannot be written so that both vault and python-dotenv read
+/// it back exactly, if it cannot. [`dotenv_value`] writes every other value.
+pub fn dotenv_problem(value: &str) -> Option<&'static str> {
+    if python_expands(value) {
+        return Some("holds ${…}, which python-dotenv would expand");
+    }
+    if value.ends_with('\\') && !single_quotable(value) && !unquotable(value) {
+        return Some(
+            "ends in a backslash and needs double quotes, where python-dotenv misreads a final backslash",
+        );
+    }
+    None
+}
+
+/// Nothing in it is special inside single quotes, to vault or python-dotenv
+/// (which reads `\\` and `\'` there) or a line-ending translation.
+fn single_quotable(value: &str) -> bool {
+    !value.contains(['\'', '\\', '\n', '\r'])
+}
+
+/// Readable unquoted by both: one line, no white space at either end, no
+/// quote or `#` first, and no white space before a `#` (a comment).
+fn unquotable(value: &str) -> bool {
+    let (Some(first), Some(last)) = (value.chars().next(), value.chars().last()) else {
+        return false;
+    };
+    !value.contains(['\n', '\r'])
+        && !py_space(first)
+        && !py_space(last)
+        && !matches!(first, '\'' | '"' | '#')
+        && !value
+            .chars()
+            .zip(value.chars().skip(1))
+            .any(|(a, b)| py_space(a) && b == '#')
+}
+
+/// A dotenv value that vault's import and python-dotenv both read back
+/// unchanged, for any value [`dotenv_problem`] accepts: single-quoted when
+/// nothing inside is special; else double-quoted with `\\ \" \n \r`
+/// escapes; a value ending in a backslash (which python-dotenv's
+/// double-quote rule misreads) unquoted.
 pub fn dotenv_value(value: &str) -> Zeroizing<String> {
-    let plain = !value.contains(['\'', '\\', '\n', '\r']);
     let mut out = Zeroizing::new(String::with_capacity(value.len() + value.len() / 8 + 2));
-    if plain {
+    if single_quotable(value) {
         out.push('\'');
         out.push_str(value);
         out.push('\'');
+        return out;
+    }
+    if value.ends_with('\\') && unquotable(value) {
+        out.push_str(value);
         return out;
     }
     out.push('"');
@@ -126,18 +335,55 @@ pub fn dotenv_value(value: &str) -> Zeroizing<String> {
     out
 }
 
-/// A JSON string literal for a secret value, built in a zeroizing buffer
-/// sized for the worst case (`\u00XX` per byte), so it never reallocates.
+/// Refuses (exit 2, naming the secret) a value [`dotenv_problem`] finds.
+pub fn check_dotenv_value(secret: &str, value: &str) -> Result<()> {
+    match dotenv_problem(value) {
+        None => Ok(()),
+        Some(why) => Err(Error::usage(format!(
+            "the value of secret {} {why}, so no dotenv quoting reads it back exactly; nothing was printed",
+            name::escape(secret)
+        ))
+        .hint("use --format json, or leave it out by name or prefix")),
+    }
+}
+
+/// A JSON string literal, built in a zeroizing buffer sized for the worst
+/// case (six bytes per byte of input), so it never reallocates. Besides
+/// what JSON requires, every [`name::is_unsafe`] character (C1 controls,
+/// bidi and other formatting characters, U+2028/U+2029) is written as a
+/// `\uXXXX` escape: the same string, and nothing that can drive a terminal.
 pub fn json_string(value: &str) -> Zeroizing<Vec<u8>> {
+    use std::io::Write;
     let mut out = Zeroizing::new(Vec::with_capacity(value.len() * 6 + 2));
-    // Writing a &str to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, value);
+    out.push(b'"');
+    for c in value.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if name::is_unsafe(c) => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    // Writing to a Vec cannot fail.
+                    let _ = write!(out, "\\u{u:04x}");
+                }
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
     out
 }
 
-/// Whether a secret name can be written as a dotenv key that reads back.
+/// Whether a secret name can be written as a dotenv key that vault and
+/// python-dotenv read back: no `=`, quote, `#` or white space.
 pub fn is_dotenv_key(key: &str) -> bool {
-    !key.is_empty() && !key.contains(['=', '\'', '"']) && !key.starts_with('#')
+    !key.is_empty() && !key.contains(['=', '\'', '"', '#']) && !key.chars().any(py_space)
 }
 
 /// One `KEY=VALUE` entry of a dotenv file.
@@ -167,6 +413,18 @@ pub struct ParseError {
 /// Any other shape (no `=`, an empty key, an unterminated quote, text after a
 /// closing quote) is an error naming its line.
 pub fn parse_dotenv(text: &str) -> Result<Vec<Entry>, ParseError> {
+    // A UTF-8 byte-order mark (Windows editors) is not part of the first key.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Every line ending is a line ending: CRLF and a bare CR become LF, also
+    // inside quoted values (as every peer parser does). The copy may hold
+    // values, so it is wiped when dropped.
+    let normalised: Zeroizing<String>;
+    let text = if text.contains('\r') {
+        normalised = Zeroizing::new(text.replace("\r\n", "\n").replace('\r', "\n"));
+        normalised.as_str()
+    } else {
+        text
+    };
     let b = text.as_bytes();
     let mut i = 0;
     let mut line = 1;
@@ -216,9 +474,12 @@ pub fn parse_dotenv(text: &str) -> Result<Vec<Entry>, ParseError> {
             return Err(err(start_line, "the key before '=' is empty"));
         }
         i += 1; // '='
+        let after_equals = i;
         while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
             i += 1;
         }
+        // `KEY=   # note`: the comment rule makes that an empty value.
+        let spaced = i > after_equals;
         let value = match b.get(i) {
             Some(b'\'') => {
                 let close = text[i + 1..]
@@ -264,7 +525,9 @@ pub fn parse_dotenv(text: &str) -> Result<Vec<Entry>, ParseError> {
             _ => {
                 let start = i;
                 while i < b.len() && b[i] != b'\n' {
-                    if b[i] == b'#' && i > start && (b[i - 1] == b' ' || b[i - 1] == b'\t') {
+                    if b[i] == b'#'
+                        && ((i == start && spaced) || (i > start && (b[i - 1] == b' ' || b[i - 1] == b'\t')))
+                    {
                         break;
                     }
                     i += 1;

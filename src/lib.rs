@@ -11,6 +11,7 @@ use clap::Parser;
 
 pub mod cli;
 pub mod commands;
+pub mod complete;
 pub mod config;
 pub mod envvars;
 pub mod error;
@@ -109,8 +110,13 @@ impl Context {
     /// Connects and checks the schema, without needing an identity.
     pub async fn open_store(&self) -> Result<Box<dyn store::Store>> {
         let (url, source) = self.database_url()?;
-        self.report
-            .verbose(format!("database {url} (from {source:?})").to_lowercase());
+        let from = match source {
+            Source::Given => "given",
+            Source::Config => "config",
+            Source::Default => "default",
+        };
+        // Never change a message's case: a redacted URL keeps its own.
+        self.report.verbose(format!("database {url} (from {from})"));
         let mut store = store::open(&url, false).await?;
         store.check_schema().await?;
         Ok(store)
@@ -162,15 +168,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Answers a dynamic completion request (`COMPLETE=bash vault …`) and
-/// exits; otherwise returns at once. Runs before any runtime exists: the
-/// name completer builds its own (a runtime inside a runtime panics).
-pub fn complete_env() {
-    use clap::CommandFactory;
-    clap_complete::CompleteEnv::with_factory(cli::Cli::command)
-        .bin("vault")
-        .complete();
-}
+pub use complete::complete_env;
 
 /// Folds clap's multi-line usage error into vault's one-line format: the
 /// message and any tip on one line, then where to read more.
@@ -187,9 +185,13 @@ fn usage_error(e: &clap::Error) -> Error {
     Error::usage(text).hint("see `vault --help` or `vault help COMMAND`")
 }
 
+/// Prints the one error line. The last line of defence for the terminal:
+/// whatever a message quotes (a server's error text, a name, a path) has its
+/// control and formatting characters escaped ([`name::terminal`]).
 fn report(e: &Error) -> ExitCode {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "vault: {e}");
+    let line = e.to_string();
+    let _ = writeln!(std::io::stderr().lock(), "vault: {}", name::terminal(&line));
     ExitCode::from(e.kind.exit_code())
 }
 

@@ -17,12 +17,15 @@ pub async fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
     // Check everything before printing anything.
     for (secret, value) in &secrets {
         envvars::text_value(secret, value)?;
-        if args.format == FileFormat::Dotenv && !envvars::is_dotenv_key(secret) {
-            return Err(Error::usage(format!(
-                "secret {} cannot be a dotenv key (it holds '=' or a quote, or starts with '#')",
-                name::escape(secret)
-            ))
-            .hint("use --format json"));
+        if args.format == FileFormat::Dotenv {
+            if !envvars::is_dotenv_key(secret) {
+                return Err(Error::usage(format!(
+                    "secret {} cannot be a dotenv key (it holds '=', '#', a quote or white space); nothing was printed",
+                    name::escape(secret)
+                ))
+                .hint("use --format json, or leave it out with a PREFIX"));
+            }
+            envvars::check_dotenv_value(secret, envvars::text_value(secret, value)?)?;
         }
     }
     if Stdout::is_terminal() {
@@ -45,7 +48,7 @@ pub async fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
             for (i, (secret, value)) in secrets.iter().enumerate() {
                 let text = envvars::text_value(secret, value)?;
                 out.write(if i == 0 { b"\n  " } else { b",\n  " })?;
-                out.write(&json_string(secret))?;
+                out.write(&json_string(secret))?; // names escape like values
                 out.write(b": ")?;
                 out.write(&json_string(text))?;
             }

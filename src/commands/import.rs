@@ -38,7 +38,7 @@ pub async fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
     let mut seen = std::collections::HashMap::new();
     for (key, line, value) in entries {
         let full = format!("{prefix}{key}");
-        let name = name::canonical(&full).map_err(|e| {
+        let name = name::new_name(&full).map_err(|e| {
             Error::usage(format!("{what}{}: {}", at(line), e.message()))
                 .hint("fix the key (or --prefix); nothing was stored")
         })?;

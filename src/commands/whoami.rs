@@ -47,7 +47,7 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
             has_current_key: who.holds_current_key,
         };
         let text = serde_json::to_vec_pretty(&json).map_err(|e| Error::internal(e.to_string()))?;
-        out.write(&text)?;
+        out.write(&name::json(text))?;
         out.write(b"\n")?;
         return out.flush();
     }
@@ -63,7 +63,10 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
             let by = match (&m.added_by, &who.added_by_name) {
                 (None, _) => " (founder)".to_owned(),
                 (Some(_), Some(n)) => format!(" by {}", name::display(n)),
-                (Some(r), None) => format!(" by {} (removed)", crate::store::short_recipient(r)),
+                (Some(r), None) => format!(
+                    " by {} (removed)",
+                    name::terminal(&crate::store::short_recipient(r))
+                ),
             };
             text.push_str(&format!(
                 "member:   {}, added {when}{by}\n",
@@ -82,6 +85,7 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
         )),
         (None, _) => text.push_str("access:   none; this vault has no key yet\n"),
     }
-    out.write(text.as_bytes())?;
+    // The vault's URL and names come from files and the database.
+    out.write(name::terminal(&text).as_bytes())?;
     out.flush()
 }
