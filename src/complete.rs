@@ -45,10 +45,20 @@ pub fn complete_env() {
         &clap_complete::env::Powershell,
         &clap_complete::env::Zsh,
     ]);
-    clap_complete::CompleteEnv::with_factory(Cli::command)
+    let mut env = clap_complete::CompleteEnv::with_factory(Cli::command)
         .bin("vault")
-        .shells(SHELLS)
-        .complete();
+        .shells(SHELLS);
+    // The registration calls this very binary by its absolute path, not
+    // `vault` by name: a shell function or alias named `vault` (a wrapper)
+    // must not be run on every TAB.
+    if std::env::var_os("COMPLETE").is_some()
+        && let Some(exe) = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.to_str().map(str::to_owned))
+    {
+        env = env.completer(exe);
+    }
+    env.complete();
 }
 
 /// Completes a secret name (or prefix) from the vault configured by the
