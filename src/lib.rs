@@ -216,7 +216,8 @@ fn install_panic_hook() {
             .collect::<String>();
         let _ = writeln!(
             std::io::stderr().lock(),
-            "vault: internal error ({what}); this is a bug, please report it"
+            "vault: internal error ({}); this is a bug, please report it",
+            name::terminal(&what)
         );
     }));
 }

@@ -136,14 +136,9 @@ impl Term {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        std::thread::sleep(Duration::from_millis(100));
-        let got = std::fs::read_to_string(record).unwrap();
-        self.wait_for_prompt_after(&completed);
-        got
-    }
-
-    fn wait_for_prompt_after(&self, _previous: &str) {
-        std::thread::sleep(Duration::from_millis(150));
+        // Let the stand-in finish writing and the prompt come back.
+        std::thread::sleep(Duration::from_millis(250));
+        std::fs::read_to_string(record).unwrap()
     }
 }
 
