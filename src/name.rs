@@ -114,10 +114,10 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// JSON text with every [`is_unsafe`] character written as a `\uXXXX`
-/// escape (a surrogate pair above U+FFFF). serde_json escapes only C0
-/// controls; the others can only occur inside strings (the structure is
-/// ASCII), where the escape means the same character.
+/// JSON text with every [`is_unsafe`] character inside a string written as
+/// a `\uXXXX` escape (a surrogate pair above U+FFFF), where it means the
+/// same character. serde_json escapes only C0 controls; the layout between
+/// values (a pretty printer's newlines) is left alone.
 pub fn json(text: Vec<u8>) -> Vec<u8> {
     let Ok(s) = std::str::from_utf8(&text) else {
         return text;
@@ -126,8 +126,19 @@ pub fn json(text: Vec<u8>) -> Vec<u8> {
         return text;
     }
     let mut out = String::with_capacity(s.len() + 16);
+    let (mut in_string, mut escaped) = (false, false);
     for c in s.chars() {
-        if is_unsafe(c) {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        }
+        if in_string && is_unsafe(c) {
             let mut units = [0u16; 2];
             for u in c.encode_utf16(&mut units) {
                 out.push_str(&format!("\\u{u:04x}"));
@@ -300,6 +311,11 @@ mod tests {
         assert_eq!(text, "\"a\\u001b\\u0085\\u2066\\udb40\\udc41b\"");
         let back: String = serde_json::from_slice(&safe).unwrap();
         assert_eq!(back, "a\u{1b}\u{85}\u{2066}\u{e0041}b");
+        // A pretty printer's newlines between values stay newlines.
+        let pretty =
+            serde_json::to_vec_pretty(&serde_json::json!({"k\"\\": "\u{2028}\"", "n": null})).unwrap();
+        let text = String::from_utf8(json(pretty)).unwrap();
+        assert_eq!(text, "{\n  \"k\\\"\\\\\": \"\\u2028\\\"\",\n  \"n\": null\n}");
     }
 
     #[test]

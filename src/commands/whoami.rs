@@ -29,7 +29,8 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
     let who = vault.whoami().await?;
     let (url, _) = ctx.database_url()?;
     let me = &vault.me;
-    let identity = ctx.identity_path().display().to_string();
+    // Paths and the URL come from files; shown like everything untrusted.
+    let identity = name::terminal(&ctx.identity_path().display().to_string()).into_owned();
     let mut out = Stdout::new();
     if args.json {
         let m = who.member.as_ref();
@@ -53,9 +54,10 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
     }
     // The first line is the bare recipient: `vault whoami | head -1`.
     let mut text = format!(
-        "{}\nidentity: {identity} ({})\nvault:    {url}\n",
+        "{}\nidentity: {identity} ({})\nvault:    {}\n",
         me.recipient(),
-        me.kind().describe()
+        me.kind().describe(),
+        name::terminal(&url.to_string())
     );
     match &who.member {
         Some(m) => {
@@ -85,7 +87,6 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
         )),
         (None, _) => text.push_str("access:   none; this vault has no key yet\n"),
     }
-    // The vault's URL and names come from files and the database.
-    out.write(name::terminal(&text).as_bytes())?;
+    out.write(text.as_bytes())?;
     out.flush()
 }

@@ -159,6 +159,14 @@ fn hostile_text_is_escaped_everywhere(env: &Env) {
         json.contains(&format!("\"added_by\": \"age1gone{NASTY_JSON}\"")),
         "{json}"
     );
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(
+        parsed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["recipient"] == format!("age1planted{NASTY}").as_str())
+    );
     let screen = on_pty(env, "member ls");
     assert_eq!(
         unsafe_chars(&screen.replace("\r\n", "")),
@@ -177,11 +185,15 @@ fn hostile_text_is_escaped_everywhere(env: &Env) {
         0,
         "{who:?}"
     );
+    assert_eq!(who.lines().count(), 5, "{who}");
+    assert!(who.starts_with(&format!("{me}\nidentity: ")), "{who}");
     let json = env.vault(&["whoami", "--json"]).ok().stdout_str();
     assert!(
         json.contains(&format!("\"added_by\": \"age1gone{NASTY_JSON}\"")),
         "{json}"
     );
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed["added_by"], format!("age1gone{NASTY}").as_str());
 }
 
 /// A trigger's RAISE EXCEPTION text reaches vault's error line escaped: it
