@@ -87,6 +87,11 @@ fn is_invisible(c: char) -> bool {
 /// U+2029). None of them can be shown, and each can move the cursor,
 /// reorder the line or hide text.
 pub fn is_unsafe(c: char) -> bool {
+    // ASCII first: `ls` runs this on every character of every name, and the
+    // category table is a binary search.
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
     matches!(
         c.general_category(),
         GeneralCategory::Control

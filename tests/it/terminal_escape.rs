@@ -217,6 +217,9 @@ fn server_error_text_is_escaped() {
         !line.chars().any(|c| c.is_control() || c == '\u{2066}'),
         "{line:?}"
     );
+    // On a terminal: the same bytes (the pty only turns LF into CR LF).
+    let screen = on_pty(&env, "put db/x < /dev/null");
+    assert_eq!(screen, out.stderr.replace('\n', "\r\n"));
 }
 
 fn a_row_naming_no_key_is_integrity_everywhere(env: &Env) {
