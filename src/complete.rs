@@ -141,7 +141,10 @@ async fn fetch_names(url: &DbUrl, prefix: Option<&str>) -> Result<Vec<String>> {
 ///   replaces only what follows it;
 /// - candidates are read line by line with `mapfile` (no word splitting,
 ///   no globbing) and each is quoted with `printf %q` unless the word
-///   being completed is already inside quotes.
+///   being completed is already inside quotes;
+/// - when vault offers nothing (`vault run -- ./dep<TAB>`), bash's own
+///   file and command completion takes over (`-o bashdefault -o default`),
+///   which readline quotes itself.
 #[derive(Clone, Copy, Debug)]
 pub struct Bash;
 
@@ -199,9 +202,9 @@ _clap_complete_vault() {
     return 0
 }
 if [[ ${BASH_VERSINFO[0]} -eq 4 && ${BASH_VERSINFO[1]} -ge 4 || ${BASH_VERSINFO[0]} -gt 4 ]]; then
-    complete -o nosort -F _clap_complete_vault BIN
+    complete -o nosort -o bashdefault -o default -F _clap_complete_vault BIN
 else
-    complete -F _clap_complete_vault BIN
+    complete -o bashdefault -o default -F _clap_complete_vault BIN
 fi
 "#;
 
@@ -303,6 +306,8 @@ mod tests {
             .unwrap();
         let text = String::from_utf8(buf).unwrap();
         assert!(text.contains("COMPLETE=bash '/opt/it'\\''s/vault' -- "), "{text}");
-        assert!(text.contains("complete -o nosort -F _clap_complete_vault 'vault'"));
+        assert!(
+            text.contains("complete -o nosort -o bashdefault -o default -F _clap_complete_vault 'vault'")
+        );
     }
 }
