@@ -4,7 +4,8 @@
 
 use crate::Context;
 use crate::cli::{EnvArgs, EnvFormat};
-use crate::envvars::{self, dotenv_value, fish_quote, json_string, shell_quote};
+use crate::dotenv::{self, dotenv_value};
+use crate::envvars::{self, fish_quote, json_string, shell_quote};
 use crate::error::Result;
 use crate::name;
 use crate::output::Stdout;
@@ -21,7 +22,7 @@ pub async fn run(args: EnvArgs, ctx: &Context) -> Result<()> {
     for (_, secret, value) in &vars {
         let text = envvars::text_value(secret, value)?;
         if args.format == EnvFormat::Dotenv {
-            envvars::check_dotenv_value(secret, text)?;
+            dotenv::check_dotenv_value(secret, text)?;
         }
     }
     let mut out = Stdout::new();

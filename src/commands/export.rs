@@ -4,7 +4,8 @@
 
 use crate::Context;
 use crate::cli::{ExportArgs, FileFormat};
-use crate::envvars::{self, dotenv_value, json_string};
+use crate::dotenv::{self, dotenv_value};
+use crate::envvars::{self, json_string};
 use crate::error::{Error, Result};
 use crate::name;
 use crate::output::Stdout;
@@ -18,14 +19,14 @@ pub async fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
     for (secret, value) in &secrets {
         envvars::text_value(secret, value)?;
         if args.format == FileFormat::Dotenv {
-            if !envvars::is_dotenv_key(secret) {
+            if !dotenv::is_dotenv_key(secret) {
                 return Err(Error::usage(format!(
                     "secret {} cannot be a dotenv key (it holds '=', '#', a quote or white space); nothing was printed",
                     name::escape(secret)
                 ))
                 .hint("use --format json, or leave it out with a PREFIX"));
             }
-            envvars::check_dotenv_value(secret, envvars::text_value(secret, value)?)?;
+            dotenv::check_dotenv_value(secret, envvars::text_value(secret, value)?)?;
         }
     }
     if Stdout::is_terminal() {
