@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 _vault() {
     local i cur prev opts cmd
     COMPREPLY=()
@@ -148,125 +149,135 @@ _vault() {
         vault)
             opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version init put get ls rm rotate completions env run import export man member whoami help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__completions)
             opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__env)
             opts="-q -v -h -V --format --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "shell dotenv json" -- "${cur}"))
+                    mapfile -t COMPREPLY < <(compgen -W "shell fish dotenv json" -- "${cur}")
                     return 0
                     ;;
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__export)
             opts="-q -v -h -V --format --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "dotenv json" -- "${cur}"))
+                    mapfile -t COMPREPLY < <(compgen -W "dotenv json" -- "${cur}")
                     return 0
                     ;;
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__get)
             opts="-q -v -h -V --json --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help)
             opts="init put get ls rm rotate completions env run import export man member whoami help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -274,13 +285,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -288,13 +299,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__env)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -302,13 +313,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -316,13 +327,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__get)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -330,13 +341,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -344,13 +355,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -358,13 +369,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -372,13 +383,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__ls)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -386,13 +397,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -400,13 +411,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__member)
             opts="add ls rm"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -414,13 +425,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__member__subcmd__add)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -428,13 +439,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__member__subcmd__ls)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -442,13 +453,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__member__subcmd__rm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -456,13 +467,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__put)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -470,13 +481,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__rm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -484,13 +495,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -498,13 +509,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -512,13 +523,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__help__subcmd__whoami)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -526,161 +537,176 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__import)
             opts="-q -v -h -V --format --prefix --no-overwrite --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "dotenv json" -- "${cur}"))
+                    mapfile -t COMPREPLY < <(compgen -W "dotenv json" -- "${cur}")
                     return 0
                     ;;
                 --prefix)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__init)
             opts="-q -v -h -V --name --passphrase --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --name)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__ls)
             opts="-q -v -h -V --json --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__man)
             opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__member)
             opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version add ls rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__member__subcmd__add)
             opts="-q -v -h -V --name --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --name)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__member__subcmd__help)
             opts="add ls rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -688,13 +714,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__member__subcmd__help__subcmd__add)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -702,13 +728,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__member__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -716,13 +742,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__member__subcmd__help__subcmd__ls)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -730,13 +756,13 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__member__subcmd__help__subcmd__rm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
@@ -744,193 +770,214 @@ _vault() {
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__member__subcmd__ls)
             opts="-q -v -h -V --json --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__member__subcmd__rm)
             opts="-q -v -h -V --no-rotate --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__put)
             opts="-d -f -q -v -h -V --description --file --no-overwrite --generate --length --charset --print --json --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --description)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 -d)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --file)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 -f)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --length)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --charset)
-                    COMPREPLY=($(compgen -W "alnum ascii hex base64" -- "${cur}"))
+                    mapfile -t COMPREPLY < <(compgen -W "alnum ascii hex base64" -- "${cur}")
                     return 0
                     ;;
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__rm)
             opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__rotate)
             opts="-q -v -h -V --dry-run --json --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__run)
             opts="-q -v -h -V --only --prefix --pristine --override --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --only)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --prefix)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
         vault__subcmd__whoami)
             opts="-q -v -h -V --json --database-url --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 --identity)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
                 *)
                     COMPREPLY=()
                     ;;
             esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
     esac

@@ -104,7 +104,8 @@ complete -c vault -n "__fish_vault_using_subcommand completions" -s q -l quiet -
 complete -c vault -n "__fish_vault_using_subcommand completions" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
 complete -c vault -n "__fish_vault_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand env" -l format -d 'Output format' -r -f -a "shell\t'`export NAME=\'value\'` lines, safe to `eval` in sh, bash and zsh'
+complete -c vault -n "__fish_vault_using_subcommand env" -l format -d 'Output format' -r -f -a "shell\t'`export NAME=\'value\'` lines, safe to `eval` in POSIX sh, bash and zsh (not fish)'
+fish\t'`set -gx NAME \'value\'` lines, for `vault env --format fish | source` in fish'
 dotenv\t'`NAME=\'value\'` lines, read back by `vault import` and dotenv libraries'
 json\t'One JSON object of strings'"
 complete -c vault -n "__fish_vault_using_subcommand env" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r

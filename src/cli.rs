@@ -4,9 +4,6 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use clap_complete::ArgValueCompleter;
-
-use crate::commands::completions::secret_names;
 
 /// The exit-code table, shown at the end of `vault --help` (and in the README).
 pub const EXIT_CODES: &str = "\
@@ -110,7 +107,6 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct PutArgs {
     /// Secret name, e.g. db/password
-    #[arg(add = ArgValueCompleter::new(secret_names))]
     pub name: String,
 
     /// A short description, shown by `ls` (kept on replace unless given)
@@ -163,7 +159,6 @@ pub enum Charset {
 #[derive(Debug, Args)]
 pub struct GetArgs {
     /// Secret name
-    #[arg(add = ArgValueCompleter::new(secret_names))]
     pub name: String,
 
     /// Print {"name", "value", "encoding"}: encoding "utf-8", or "base64" for other bytes
@@ -174,7 +169,6 @@ pub struct GetArgs {
 #[derive(Debug, Args)]
 pub struct LsArgs {
     /// Only names starting with this prefix, e.g. db/
-    #[arg(add = ArgValueCompleter::new(secret_names))]
     pub prefix: Option<String>,
 
     /// Print a JSON array of {id,name,description,key_id,created_at,updated_at}
@@ -185,7 +179,7 @@ pub struct LsArgs {
 #[derive(Debug, Args)]
 pub struct RmArgs {
     /// Secret names
-    #[arg(required = true, add = ArgValueCompleter::new(secret_names))]
+    #[arg(required = true)]
     pub names: Vec<String>,
 }
 
@@ -201,8 +195,10 @@ pub struct CompletionsArgs {
 /// How `vault env` prints variables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum EnvFormat {
-    /// `export NAME='value'` lines, safe to `eval` in sh, bash and zsh
+    /// `export NAME='value'` lines, safe to `eval` in POSIX sh, bash and zsh (not fish)
     Shell,
+    /// `set -gx NAME 'value'` lines, for `vault env --format fish | source` in fish
+    Fish,
     /// `NAME='value'` lines, read back by `vault import` and dotenv libraries
     Dotenv,
     /// One JSON object of strings
@@ -221,7 +217,7 @@ pub enum FileFormat {
 #[derive(Debug, Args)]
 pub struct EnvArgs {
     /// Secret names, or prefixes ending in '/' (e.g. db/) [default: every secret]
-    #[arg(value_name = "NAME|PREFIX/", add = ArgValueCompleter::new(secret_names))]
+    #[arg(value_name = "NAME|PREFIX/")]
     pub select: Vec<String>,
 
     /// Output format
@@ -232,11 +228,11 @@ pub struct EnvArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Only these secrets (repeatable) [default: every secret, or those under --prefix]
-    #[arg(long, value_name = "NAME", num_args = 1.., add = ArgValueCompleter::new(secret_names))]
+    #[arg(long, value_name = "NAME", num_args = 1..)]
     pub only: Vec<String>,
 
     /// Only secrets whose names start with PREFIX (repeatable)
-    #[arg(long, value_name = "PREFIX", add = ArgValueCompleter::new(secret_names))]
+    #[arg(long, value_name = "PREFIX")]
     pub prefix: Vec<String>,
 
     /// Start from an empty environment: the command sees only the secrets
@@ -279,7 +275,6 @@ pub struct ImportArgs {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Only names starting with this prefix, e.g. db/
-    #[arg(add = ArgValueCompleter::new(secret_names))]
     pub prefix: Option<String>,
 
     /// Output format

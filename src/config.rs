@@ -47,6 +47,31 @@ impl Paths {
     }
 }
 
+/// Where the database URL came from (init records flag/env URLs in the config).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Source {
+    Given,
+    Config,
+    Default,
+}
+
+/// The database URL: the one given (flag or `VAULT_DATABASE_URL`), else
+/// the config file's, else the embedded default. The one resolution used by
+/// commands and by shell completion alike.
+pub fn resolve_database_url(
+    given: Option<&str>,
+    config: &ConfigFile,
+    paths: &Paths,
+) -> Result<(DbUrl, Source)> {
+    if let Some(raw) = given.filter(|s| !s.is_empty()) {
+        return Ok((DbUrl::parse(raw)?, Source::Given));
+    }
+    if let Some(raw) = &config.database_url {
+        return Ok((DbUrl::parse(raw)?, Source::Config));
+    }
+    Ok((DbUrl::sqlite(&paths.default_database()), Source::Default))
+}
+
 /// The contents of `config.toml`.
 #[derive(Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,7 +84,15 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     /// Reads the config file; a missing file is an empty config.
+    ///
+    /// Like ssh's StrictModes, a config directory or file owned by another
+    /// user, or writable by group or others, is refused (exit 8): whoever can
+    /// write it chooses the vault your next `put` goes to.
     pub fn load(path: &Path) -> Result<ConfigFile> {
+        if let Some(dir) = path.parent() {
+            secure_fs::check_not_writable_by_others(dir, "config directory")?;
+        }
+        secure_fs::check_not_writable_by_others(path, "config file")?;
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
@@ -180,28 +213,68 @@ impl fmt::Debug for DbUrl {
     }
 }
 
-/// Whether a database URL carries a password (in the authority or the query).
-fn has_password(raw: &str) -> bool {
-    url::Url::parse(raw).is_ok_and(|u| u.password().is_some()) || raw.contains("password=")
+/// Whether a query parameter's name, as the driver reads it, names a
+/// password. sqlx reads parameters with `Url::query_pairs` (names
+/// percent-decoded, `+` as a space, the last `password` winning); the same
+/// decoding is used here, so `pass%77ord` is a password, and so is any
+/// `…password` parameter such as `sslpassword` (a client key's passphrase).
+fn is_password_param(raw_pair: &str) -> bool {
+    url::form_urlencoded::parse(raw_pair.as_bytes())
+        .next()
+        .is_some_and(|(key, _)| key.to_lowercase().contains("password"))
 }
 
-/// Replaces a URL's password (and any `password=` query value) with `***`.
+/// The raw `key=value` pairs of a URL's query, as the driver splits them.
+fn query_pairs(raw: &str) -> impl Iterator<Item = &str> {
+    let query = raw.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let query = query.split_once('#').map(|(q, _)| q).unwrap_or(query);
+    query.split('&').filter(|p| !p.is_empty())
+}
+
+/// Whether a database URL carries a password (in the authority or the query).
+pub fn has_password(raw: &str) -> bool {
+    url::Url::parse(raw).is_ok_and(|u| u.password().is_some()) || query_pairs(raw).any(is_password_param)
+}
+
+/// Replaces a URL's password and the value of every password parameter
+/// (however its name is percent-encoded, however often it is given) with
+/// `***`. Everything else, case included, is kept as written.
 pub fn redact(raw: &str) -> String {
-    let mut out = match url::Url::parse(raw) {
+    let base = match url::Url::parse(raw) {
         Ok(mut u) if u.password().is_some() => {
             let _ = u.set_password(Some("***"));
             u.to_string()
         }
         Ok(_) => raw.to_owned(),
         // Not a URL: show at most the scheme so a mistyped password never leaks.
-        Err(_) => match raw.split_once("://") {
-            Some((scheme, _)) => format!("{scheme}://…"),
-            None => "the given value".to_owned(),
-        },
+        Err(_) => {
+            return match raw.split_once("://") {
+                Some((scheme, _)) if !scheme.contains(['@', ':', '/', '?']) => format!("{scheme}://…"),
+                _ => "the given value".to_owned(),
+            };
+        }
     };
-    if let Some(pos) = out.find("password=") {
-        let end = out[pos..].find('&').map(|e| pos + e).unwrap_or(out.len());
-        out.replace_range(pos + "password=".len()..end, "***");
+    let Some((head, query)) = base.split_once('?') else {
+        return base;
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            if is_password_param(pair) {
+                let key = pair.split_once('=').map(|(k, _)| k).unwrap_or(pair);
+                format!("{key}=***")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect();
+    let mut out = format!("{head}?{}", pairs.join("&"));
+    if fragment.is_some() {
+        out.push_str("#…"); // never sent to the server; not worth showing
     }
     out
 }
@@ -217,6 +290,29 @@ mod tests {
         assert_eq!(u.expose(), "postgres://me:hunter2@db:5432/app");
         assert!(!redact("postgres://h/db?password=hunter2&x=1").contains("hunter2"));
         assert!(!redact("postgres://me:hunt er2@").contains("hunt"));
+    }
+
+    #[test]
+    fn redacts_what_the_driver_reads() {
+        // The driver decodes parameter names and keeps the last password.
+        for url in [
+            "postgres://h/db?password=decoy&password=S3CRET",
+            "postgres://h/db?sslpassword=decoy&password=S3CRET",
+            "postgres://h/db?pass%77ord=S3CRET",
+            "postgres://h/db?PASSWORD=S3CRET",
+            "postgres://h/db?sslmode=require&pass%77ord=S3CRET&x=1#frag",
+            "postgres://u:S3CRET@h/db?password=S3CRET",
+        ] {
+            let shown = redact(url);
+            assert!(!shown.contains("S3CRET"), "{url} -> {shown}");
+            assert!(has_password(url), "{url}");
+        }
+        assert_eq!(
+            redact("postgres://Me@Host/DB?sslMode=Require&pass%77ord=x"),
+            "postgres://Me@Host/DB?sslMode=Require&pass%77ord=***"
+        );
+        assert!(!has_password("postgres://h/db?sslmode=require&passfile=x"));
+        assert!(!has_password("sqlite:///tmp/x.db"));
     }
 
     #[test]

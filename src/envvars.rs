@@ -1,18 +1,11 @@
-//! Secrets as environment variables and dotenv files: the name mapping, shell
-//! quoting, and a small dotenv reader and writer.
-//!
-//! Why not a dotenv crate: `dotenvy` expands `$VAR` from the process
-//! environment inside values (an imported value would silently change) and
-//! reports errors without line numbers. This reader takes every value
-//! literally and says which line is wrong.
+//! Secrets as environment variables: the name mapping, the variables that
+//! are refused unless named, shell and fish quoting, and JSON strings.
+//! dotenv files are [`crate::dotenv`].
 //!
 //! Guarantees:
 //! - [`shell_quote`] output is one single-quoted word that any POSIX shell
 //!   reads back as exactly the input bytes (quotes, `$`, backticks, newlines).
-//! - [`dotenv_value`] output is read back exactly by [`parse_dotenv`], and by
-//!   python-dotenv (single quotes unless the value holds `'`, `\` or a line
-//!   break; then double quotes with `\\ \" \n \r` escapes, where
-//!   python-dotenv would expand `${X}`).
+//! - [`fish_quote`] output is one word fish reads back exactly.
 
 use zeroize::Zeroizing;
 
@@ -59,6 +52,129 @@ pub fn variables(secrets: Vec<(String, Value)>) -> Result<Vec<(String, String, V
     Ok(out)
 }
 
+/// Variables that decide what a program runs, loads or sources rather than
+/// what it reads as data: a secret becoming one of these turns whoever can
+/// write that secret into whoever runs code in the caller's shell or
+/// command (`BASH_ENV='$(cmd)'` runs `cmd` before any bash script).
+const DANGEROUS: &[&str] = &[
+    // shells
+    "BASH_ENV",
+    "ENV",
+    "SHELLOPTS",
+    "BASHOPTS",
+    "PS0",
+    "PS1",
+    "PS2",
+    "PS3",
+    "PS4",
+    "PROMPT_COMMAND",
+    "IFS",
+    "PATH",
+    "CDPATH",
+    "GLOBIGNORE",
+    "HOME",
+    "SHELL",
+    "BASH_XTRACEFD",
+    "HISTFILE",
+    "INPUTRC",
+    "ZDOTDIR",
+    "FPATH",
+    // the C library and the dynamic loader (LD_* and DYLD_* below)
+    "GCONV_PATH",
+    "LOCPATH",
+    "NLSPATH",
+    "HOSTALIASES",
+    "RESOLV_HOST_CONF",
+    "TMPDIR",
+    // language runtimes
+    "NODE_OPTIONS",
+    "NODE_PATH",
+    "PYTHONSTARTUP",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONINSPECT",
+    "PYTHONUSERBASE",
+    "PYTHONBREAKPOINT",
+    "PERL5OPT",
+    "PERL5LIB",
+    "PERLLIB",
+    "PERL5DB",
+    "RUBYOPT",
+    "RUBYLIB",
+    "JAVA_TOOL_OPTIONS",
+    "_JAVA_OPTIONS",
+    "JDK_JAVA_OPTIONS",
+    "CLASSPATH",
+    // programs that run other programs
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+    "MANPAGER",
+    "LESSOPEN",
+    "LESSCLOSE",
+    "BROWSER",
+    "SSH_ASKPASS",
+    "SUDO_ASKPASS",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "GIT_ASKPASS",
+    "GIT_EDITOR",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_PAGER",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_EXEC_PATH",
+    "GIT_PROXY_COMMAND",
+    "GIT_TEMPLATE_DIR",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_CONFIG",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_COUNT",
+    "GIT_CONFIG_PARAMETERS",
+    // vault's own settings, and the completion switch
+    "VAULT_DATABASE_URL",
+    "VAULT_IDENTITY",
+    "VAULT_PASSPHRASE_FILE",
+    "VAULT_PASSPHRASE_FD",
+    "COMPLETE",
+];
+
+/// Prefixes of whole families of such variables.
+const DANGEROUS_PREFIXES: &[&str] = &[
+    "LD_",
+    "DYLD_",
+    "BASH_FUNC_",
+    "GIT_CONFIG_KEY_",
+    "GIT_CONFIG_VALUE_",
+];
+
+/// Whether `var` is one of the variables [`check_dangerous`] refuses (see
+/// the README's list).
+pub fn is_dangerous(var: &str) -> bool {
+    DANGEROUS.contains(&var) || DANGEROUS_PREFIXES.iter().any(|p| var.starts_with(p))
+}
+
+/// Refuses a selected secret that would set a dangerous variable
+/// ([`is_dangerous`]) unless the user named that very secret (`explicit`):
+/// a prefix or "everything" is not consent to run code. Exit 4 (conflict),
+/// naming the secret and the variable.
+pub fn check_dangerous(vars: &[(String, String, Value)], explicit: &[String], how: &str) -> Result<()> {
+    for (var, secret, _) in vars {
+        if is_dangerous(var) && !explicit.iter().any(|n| n == secret) {
+            return Err(Error::conflict(format!(
+                "secret {} would set {var}, a variable that decides what programs run or load; nothing was set",
+                name::escape(secret)
+            ))
+            .hint(format!(
+                "name that secret explicitly ({how} {}) if you mean it, or rename it",
+                name::display(secret)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A value as environment text: no NUL (the kernel cannot pass one) and,
 /// for text formats, valid UTF-8.
 pub fn text_value<'a>(secret: &str, value: &'a [u8]) -> Result<&'a str> {
@@ -102,216 +218,57 @@ pub fn shell_quote(value: &str) -> Zeroizing<String> {
     out
 }
 
-/// A dotenv value, quoted so that common parsers read it back unchanged.
-pub fn dotenv_value(value: &str) -> Zeroizing<String> {
-    let plain = !value.contains(['\'', '\\', '\n', '\r']);
-    let mut out = Zeroizing::new(String::with_capacity(value.len() + value.len() / 8 + 2));
-    if plain {
-        out.push('\'');
-        out.push_str(value);
-        out.push('\'');
-        return out;
+/// `'…'` for fish: inside single quotes fish knows exactly two escapes,
+/// `\\` and `\'`; everything else, newlines included, is literal.
+pub fn fish_quote(value: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(value.len() * 2 + 2));
+    out.push('\'');
+    for c in value.chars() {
+        if c == '\'' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
     }
-    out.push('"');
+    out.push('\'');
+    out
+}
+
+/// A JSON string literal, built in a zeroizing buffer sized for the worst
+/// case (six bytes per byte of input), so it never reallocates. Besides
+/// what JSON requires, every [`name::is_unsafe`] character (C1 controls,
+/// bidi and other formatting characters, U+2028/U+2029) is written as a
+/// `\uXXXX` escape: the same string, and nothing that can drive a terminal.
+pub fn json_string(value: &str) -> Zeroizing<Vec<u8>> {
+    use std::io::Write;
+    let mut out = Zeroizing::new(Vec::with_capacity(value.len() * 6 + 2));
+    out.push(b'"');
     for c in value.chars() {
         match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if name::is_unsafe(c) => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    // Writing to a Vec cannot fail.
+                    let _ = write!(out, "\\u{u:04x}");
+                }
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
         }
     }
-    out.push('"');
+    out.push(b'"');
     out
-}
-
-/// A JSON string literal for a secret value, built in a zeroizing buffer
-/// sized for the worst case (`\u00XX` per byte), so it never reallocates.
-pub fn json_string(value: &str) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(value.len() * 6 + 2));
-    // Writing a &str to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, value);
-    out
-}
-
-/// Whether a secret name can be written as a dotenv key that reads back.
-pub fn is_dotenv_key(key: &str) -> bool {
-    !key.is_empty() && !key.contains(['=', '\'', '"']) && !key.starts_with('#')
-}
-
-/// One `KEY=VALUE` entry of a dotenv file.
-pub struct Entry {
-    pub key: String,
-    /// The 1-based line the entry starts on.
-    pub line: usize,
-    pub value: Value,
-}
-
-/// What is wrong with a dotenv file, and where.
-#[derive(Debug, PartialEq, Eq)]
-pub struct ParseError {
-    pub line: usize,
-    pub message: String,
-}
-
-/// Reads a dotenv file:
-/// - blank lines and lines starting with `#` are skipped; `export ` before a
-///   key is allowed; spaces around `=` are allowed;
-/// - `'…'` is literal (no escapes) and may span lines;
-/// - `"…"` may span lines and understands `\\ \" \n \r \t \$` and `` \` ``
-///   (any other backslash is kept as written);
-/// - an unquoted value ends at the end of the line or at ` #`, and is trimmed;
-/// - nothing is expanded: `$HOME` stays `$HOME`.
-///
-/// Any other shape (no `=`, an empty key, an unterminated quote, text after a
-/// closing quote) is an error naming its line.
-pub fn parse_dotenv(text: &str) -> Result<Vec<Entry>, ParseError> {
-    let b = text.as_bytes();
-    let mut i = 0;
-    let mut line = 1;
-    let mut out = Vec::new();
-    let err = |line: usize, message: &str| ParseError {
-        line,
-        message: message.to_owned(),
-    };
-    let is_blank = |c: u8| c == b' ' || c == b'\t' || c == b'\r';
-    while i < b.len() {
-        while i < b.len() && is_blank(b[i]) {
-            i += 1;
-        }
-        if i >= b.len() {
-            break;
-        }
-        if b[i] == b'\n' {
-            i += 1;
-            line += 1;
-            continue;
-        }
-        if b[i] == b'#' {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        }
-        let start_line = line;
-        if b[i..].starts_with(b"export") && b.get(i + 6).is_some_and(|&c| c == b' ' || c == b'\t') {
-            i += 6;
-            while i < b.len() && is_blank(b[i]) {
-                i += 1;
-            }
-        }
-        let key_start = i;
-        while i < b.len() && b[i] != b'=' && b[i] != b'\n' && !is_blank(b[i]) {
-            i += 1;
-        }
-        let key = &text[key_start..i];
-        while i < b.len() && is_blank(b[i]) {
-            i += 1;
-        }
-        if i >= b.len() || b[i] != b'=' {
-            return Err(err(start_line, "expected KEY=VALUE"));
-        }
-        if key.is_empty() {
-            return Err(err(start_line, "the key before '=' is empty"));
-        }
-        i += 1; // '='
-        while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
-            i += 1;
-        }
-        let value = match b.get(i) {
-            Some(b'\'') => {
-                let close = text[i + 1..]
-                    .find('\'')
-                    .ok_or_else(|| err(start_line, "the single quote is never closed"))?;
-                let inner = &text[i + 1..i + 1 + close];
-                line += inner.matches('\n').count();
-                i += close + 2;
-                Zeroizing::new(inner.as_bytes().to_vec())
-            }
-            Some(b'"') => {
-                // Find the closing quote first, so the buffer is sized once
-                // (no reallocation leaves copies of the value behind).
-                let mut j = i + 1;
-                while j < b.len() && b[j] != b'"' {
-                    j += if b[j] == b'\\' { 2 } else { 1 };
-                }
-                if j >= b.len() {
-                    return Err(err(start_line, "the double quote is never closed"));
-                }
-                let inner = &b[i + 1..j];
-                let mut v = Zeroizing::new(Vec::with_capacity(inner.len()));
-                let mut k = 0;
-                while k < inner.len() {
-                    if inner[k] == b'\\' && k + 1 < inner.len() {
-                        match inner[k + 1] {
-                            b'n' => v.push(b'\n'),
-                            b'r' => v.push(b'\r'),
-                            b't' => v.push(b'\t'),
-                            c @ (b'\\' | b'"' | b'$' | b'`') => v.push(c),
-                            c => v.extend_from_slice(&[b'\\', c]),
-                        }
-                        k += 2;
-                    } else {
-                        v.push(inner[k]);
-                        k += 1;
-                    }
-                }
-                line += inner.iter().filter(|&&c| c == b'\n').count();
-                i = j + 1;
-                v
-            }
-            _ => {
-                let start = i;
-                while i < b.len() && b[i] != b'\n' {
-                    if b[i] == b'#' && i > start && (b[i - 1] == b' ' || b[i - 1] == b'\t') {
-                        break;
-                    }
-                    i += 1;
-                }
-                let raw = text[start..i].trim_end_matches([' ', '\t', '\r']);
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1; // the comment
-                }
-                Zeroizing::new(raw.as_bytes().to_vec())
-            }
-        };
-        // After a quoted value: only blanks and a comment may follow.
-        while i < b.len() && is_blank(b[i]) {
-            i += 1;
-        }
-        if i < b.len() && b[i] == b'#' {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-        }
-        if i < b.len() && b[i] != b'\n' {
-            return Err(err(line, "unexpected text after the closing quote"));
-        }
-        out.push(Entry {
-            key: key.to_owned(),
-            line: start_line,
-            value,
-        });
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parse(text: &str) -> Vec<(String, String)> {
-        parse_dotenv(text)
-            .unwrap()
-            .into_iter()
-            .map(|e| (e.key, String::from_utf8(e.value.to_vec()).unwrap()))
-            .collect()
-    }
-
-    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-    }
 
     #[test]
     fn maps_names_to_variables() {
@@ -339,64 +296,5 @@ mod tests {
     fn shell_quote_is_single_quoted() {
         assert_eq!(*shell_quote("it's $x"), "'it'\\''s $x'");
         assert_eq!(*shell_quote(""), "''");
-    }
-
-    #[test]
-    fn parses_common_shapes() {
-        let text = "# comment\n\nA=1\nexport B = two words  # note\nC='single $HOME # kept'\n\
-                    D=\"line\\nbreak \\\"q\\\" \\$x \\w\"\nE=\nF=a#b\nG='multi\nline'\nH=\"x\" # c\r\n";
-        assert_eq!(
-            parse(text),
-            pairs(&[
-                ("A", "1"),
-                ("B", "two words"),
-                ("C", "single $HOME # kept"),
-                ("D", "line\nbreak \"q\" $x \\w"),
-                ("E", ""),
-                ("F", "a#b"),
-                ("G", "multi\nline"),
-                ("H", "x"),
-            ])
-        );
-    }
-
-    #[test]
-    fn reports_line_numbers() {
-        let cases = [
-            ("A=1\nnot a pair\n", 2, "expected KEY=VALUE"),
-            ("A=1\n=x\n", 2, "key before '=' is empty"),
-            ("A=1\n\nB='open\nC=3\n", 3, "single quote is never closed"),
-            ("A=\"open\n", 1, "double quote is never closed"),
-            ("A='x' y\n", 1, "after the closing quote"),
-            ("A='two\nlines' y\n", 2, "after the closing quote"),
-            ("JUSTAKEY\n", 1, "expected KEY=VALUE"),
-        ];
-        for (text, line, what) in cases {
-            let e = parse_dotenv(text)
-                .err()
-                .unwrap_or_else(|| panic!("{text:?} parsed"));
-            assert_eq!(e.line, line, "{text:?}");
-            assert!(e.message.contains(what), "{text:?}: {}", e.message);
-        }
-    }
-
-    #[test]
-    fn dotenv_values_round_trip() {
-        for v in [
-            "",
-            "plain",
-            "it's",
-            "back\\slash",
-            "a\nb\r\nc",
-            "$HOME `id` ${X}",
-            "\"dq\"",
-            " spaces ",
-            "# hash",
-            "ünï ✓",
-            "tab\there",
-        ] {
-            let line = format!("K={}\n", *dotenv_value(v));
-            assert_eq!(parse(&line), pairs(&[("K", v)]), "{line:?}");
-        }
     }
 }

@@ -11,7 +11,9 @@ use clap::Parser;
 
 pub mod cli;
 pub mod commands;
+pub mod complete;
 pub mod config;
+pub mod dotenv;
 pub mod envvars;
 pub mod error;
 pub mod generate;
@@ -31,13 +33,7 @@ use error::{Error, Result};
 use output::Reporter;
 use seal::Personal;
 
-/// Where the database URL came from (init records flag/env URLs in the config).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Source {
-    Given,
-    Config,
-    Default,
-}
+pub use config::Source;
 
 /// Everything a command needs to know about its environment.
 pub struct Context {
@@ -102,13 +98,7 @@ impl Context {
 
     /// The database URL: flag, env, config file, then the embedded default.
     pub fn database_url(&self) -> Result<(DbUrl, Source)> {
-        if let Some(raw) = &self.url_given {
-            return Ok((DbUrl::parse(raw)?, Source::Given));
-        }
-        if let Some(raw) = &self.config.database_url {
-            return Ok((DbUrl::parse(raw)?, Source::Config));
-        }
-        Ok((DbUrl::sqlite(&self.paths.default_database()), Source::Default))
+        config::resolve_database_url(self.url_given.as_deref(), &self.config, &self.paths)
     }
 
     /// The identity file path: flag, env, config file, then the default.
@@ -175,8 +165,13 @@ impl Context {
     /// Connects and checks the schema, without needing an identity.
     async fn open_store(&self) -> Result<store::Store> {
         let (url, source) = self.database_url()?;
-        self.report
-            .verbose(format!("database {url} (from {source:?})").to_lowercase());
+        let from = match source {
+            Source::Given => "given",
+            Source::Config => "config",
+            Source::Default => "default",
+        };
+        // Never change a message's case: a redacted URL keeps its own.
+        self.report.verbose(format!("database {url} (from {from})"));
         let mut store = store::open(&url, self.store_options()).await?;
         store.check_schema().await?;
         Ok(store)
@@ -237,15 +232,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Answers a dynamic completion request (`COMPLETE=bash vault …`) and
-/// exits; otherwise returns at once. Runs before any runtime exists: the
-/// name completer builds its own (a runtime inside a runtime panics).
-pub fn complete_env() {
-    use clap::CommandFactory;
-    clap_complete::CompleteEnv::with_factory(cli::Cli::command)
-        .bin("vault")
-        .complete();
-}
+pub use complete::complete_env;
 
 /// Folds clap's multi-line usage error into vault's one-line format: the
 /// message and any tip on one line, then where to read more.
@@ -262,9 +249,13 @@ fn usage_error(e: &clap::Error) -> Error {
     Error::usage(text).hint("see `vault --help` or `vault help COMMAND`")
 }
 
+/// Prints the one error line. The last line of defence for the terminal:
+/// whatever a message quotes (a server's error text, a name, a path) has its
+/// control and formatting characters escaped ([`name::terminal`]).
 fn report(e: &Error) -> ExitCode {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr().lock(), "vault: {e}");
+    let line = e.to_string();
+    let _ = writeln!(std::io::stderr().lock(), "vault: {}", name::terminal(&line));
     ExitCode::from(e.kind.exit_code())
 }
 
@@ -289,7 +280,8 @@ fn install_panic_hook() {
             .collect::<String>();
         let _ = writeln!(
             std::io::stderr().lock(),
-            "vault: internal error ({what}); this is a bug, please report it"
+            "vault: internal error ({}); this is a bug, please report it",
+            name::terminal(&what)
         );
     }));
 }

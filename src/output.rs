@@ -6,6 +6,7 @@
 use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
 
 use crate::error::{Error, Result};
+use crate::name::terminal;
 
 /// Buffered stdout that swallows `BrokenPipe`.
 pub struct Stdout {
@@ -67,7 +68,9 @@ pub fn print_value(bytes: &[u8]) -> Result<()> {
     out.flush()
 }
 
-/// Informational messages on stderr, silenced by `--quiet`.
+/// Informational messages on stderr, silenced by `--quiet`. Every line goes
+/// through [`crate::name::terminal`], so text quoted from the database
+/// cannot drive the terminal.
 #[derive(Clone, Copy)]
 pub struct Reporter {
     pub quiet: bool,
@@ -85,17 +88,17 @@ impl Reporter {
 
     pub fn info(&self, msg: impl AsRef<str>) {
         if !self.quiet {
-            let _ = writeln!(io::stderr().lock(), "{}", msg.as_ref());
+            let _ = writeln!(io::stderr().lock(), "{}", terminal(msg.as_ref()));
         }
     }
 
     pub fn verbose(&self, msg: impl AsRef<str>) {
         if self.verbose {
-            let _ = writeln!(io::stderr().lock(), "vault: {}", msg.as_ref());
+            let _ = writeln!(io::stderr().lock(), "vault: {}", terminal(msg.as_ref()));
         }
     }
 
     pub fn warn(&self, msg: impl AsRef<str>) {
-        let _ = writeln!(io::stderr().lock(), "vault: warning: {}", msg.as_ref());
+        let _ = writeln!(io::stderr().lock(), "vault: warning: {}", terminal(msg.as_ref()));
     }
 }

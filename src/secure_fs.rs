@@ -163,6 +163,38 @@ fn check_private(path: &Path, meta: &fs::Metadata, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Refuses (exit 8, "too open") a file or directory that someone else could
+/// change: owned by a user other than this one (or root), or writable by
+/// group or others. A path that does not exist passes (nothing to trust yet).
+/// Symbolic links are followed: what counts is what will be read.
+pub fn check_not_writable_by_others(path: &Path, what: &str) -> Result<()> {
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io("inspect", path, &e)),
+    };
+    let me = rustix::process::geteuid().as_raw();
+    let why = if meta.uid() != me && meta.uid() != 0 {
+        format!("it is owned by uid {}, not by you (uid {me})", meta.uid())
+    } else if meta.permissions().mode() & 0o022 != 0 {
+        format!(
+            "its mode is {:04o}, writable by group or others",
+            meta.permissions().mode() & 0o7777
+        )
+    } else {
+        return Ok(());
+    };
+    let fix = if meta.is_dir() { "700" } else { "600" };
+    Err(Error::identity(format!(
+        "{what} {} is too open: {why}; it was not used",
+        path.display()
+    ))
+    .hint(format!(
+        "make it yours and run `chmod {fix} {}` (like ssh, vault refuses files others can change)",
+        path.display()
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +215,32 @@ mod tests {
         std::os::unix::fs::symlink(&p, &link).unwrap();
         let e = read_private_file(&link, "identity").unwrap_err();
         assert!(e.to_string().contains("symbolic link"), "{e}");
+    }
+
+    #[test]
+    fn refuses_files_others_can_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        assert!(
+            check_not_writable_by_others(&p, "config file").is_ok(),
+            "missing is fine"
+        );
+        fs::write(&p, "x").unwrap();
+        for (mode, ok) in [
+            (0o600, true),
+            (0o644, true),
+            (0o620, false),
+            (0o602, false),
+            (0o666, false),
+        ] {
+            fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
+            let r = check_not_writable_by_others(&p, "config file");
+            assert_eq!(r.is_ok(), ok, "{mode:o}");
+            if let Err(e) = r {
+                assert_eq!(e.kind, crate::error::Kind::Identity);
+                assert!(e.to_string().contains("too open"), "{e}");
+            }
+        }
     }
 
     #[test]

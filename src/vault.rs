@@ -199,41 +199,48 @@ impl Vault {
     /// row fails the whole call, naming it.
     pub async fn open_all(&mut self, prefix: Option<&str>) -> Result<Vec<(String, Value)>> {
         let (rows, keys) = self.store.fetch_all(prefix, self.me.recipient()).await?;
-        self.open_rows(&rows, &keys)
+        self.open_rows(&rows, &keys).await
     }
 
     /// Opens fetched rows: each vault key once, values in parallel.
-    fn open_rows(&self, rows: &[SealedRow], keys: &[KeyRecord]) -> Result<Vec<(String, Value)>> {
+    ///
+    /// `keys` holds only the keys this identity has a grant for. A row whose
+    /// key is not among them is looked up once more by name, so that a key
+    /// id naming no key is integrity (exit 6, as for `get`) and a real key
+    /// without a grant is no access (exit 5).
+    async fn open_rows(&mut self, rows: &[SealedRow], keys: &[KeyRecord]) -> Result<Vec<(String, Value)>> {
         let mut opened: HashMap<Uuid, VaultKey> = HashMap::new();
         for row in rows {
-            let Some(id) = row.key_id else { continue };
+            let name = row.name.as_deref().unwrap_or_default();
+            let Some(id) = row.key_id else {
+                // open_key says why a row without a key id is refused.
+                return Err(self.open_key(name, None, None).err().unwrap_or_else(|| {
+                    Error::integrity(format!("secret {} has no key id", name::escape(name)))
+                }));
+            };
             if opened.contains_key(&id) {
                 continue;
             }
-            if let Some(rec) = keys.iter().find(|k| k.id == id) {
-                opened.insert(id, self.open_record(rec)?);
-            }
+            let key = match keys.iter().find(|k| k.id == id) {
+                Some(rec) => self.open_record(rec)?,
+                None => {
+                    let looked_up = self.store.get(name, self.me.recipient()).await?;
+                    let rec = looked_up.and_then(|(_, k)| k);
+                    self.open_key(name, Some(id), rec.as_ref())?
+                }
+            };
+            opened.insert(id, key);
         }
         let open_one = |row: &SealedRow| -> Result<(String, Value)> {
             let name = row.name.clone().unwrap_or_default();
-            let key = match row.key_id.and_then(|id| opened.get(&id)) {
-                Some(k) => k,
-                None => {
-                    // Distinguish a retired/unknown key from one we lack.
-                    return Err(match row.key_id {
-                        None => Error::integrity(format!(
-                            "secret {} was refused: it has no key id",
-                            name::escape(&name)
-                        )),
-                        Some(id) => Error::no_access(format!(
-                            "secret {} is sealed to vault key {id}, which your identity cannot open",
-                            name::escape(&name)
-                        )),
-                    }
-                    .hint("ask a member for access, or put the value again"));
-                }
-            };
-            Ok((name, key.open(row)?))
+            match row.key_id.and_then(|id| opened.get(&id)) {
+                Some(key) => Ok((name, key.open(row)?)),
+                None => Err(Error::integrity(format!(
+                    "secret {} was refused: its key changed while it was read",
+                    name::escape(&name)
+                ))
+                .hint("try again")),
+            }
         };
         if rows.len() < PARALLEL_FROM {
             rows.iter().map(open_one).collect()
@@ -268,7 +275,7 @@ impl Vault {
         if !missing.is_empty() {
             return Err(crate::store::not_found(&missing));
         }
-        self.open_rows(&rows, &keys)
+        self.open_rows(&rows, &keys).await
     }
 }
 

@@ -4,7 +4,8 @@
 
 use crate::Context;
 use crate::cli::{EnvArgs, EnvFormat};
-use crate::envvars::{self, dotenv_value, json_string, shell_quote};
+use crate::dotenv::{self, dotenv_value};
+use crate::envvars::{self, fish_quote, json_string, shell_quote};
 use crate::error::Result;
 use crate::output::Stdout;
 use crate::vault::Selection;
@@ -15,9 +16,13 @@ pub async fn run(args: EnvArgs, ctx: &Context) -> Result<()> {
     let secrets = vault.open_selected(&sel).await?;
     drop(vault);
     let vars = envvars::variables(secrets)?;
+    envvars::check_dangerous(&vars, &sel.names, "vault env")?;
     // Check every value before printing anything: all or nothing.
     for (_, secret, value) in &vars {
-        envvars::text_value(secret, value)?;
+        let text = envvars::text_value(secret, value)?;
+        if args.format == EnvFormat::Dotenv {
+            dotenv::check_dotenv_value(secret, text)?;
+        }
     }
     let mut out = Stdout::new();
     if args.format == EnvFormat::Json {
@@ -29,6 +34,11 @@ pub async fn run(args: EnvArgs, ctx: &Context) -> Result<()> {
             EnvFormat::Shell => {
                 out.write(format!("export {var}=").as_bytes())?;
                 out.write(shell_quote(text).as_bytes())?;
+                out.write(b"\n")?;
+            }
+            EnvFormat::Fish => {
+                out.write(format!("set -gx {var} ").as_bytes())?;
+                out.write(fish_quote(text).as_bytes())?;
                 out.write(b"\n")?;
             }
             EnvFormat::Dotenv => {

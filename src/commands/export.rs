@@ -4,7 +4,8 @@
 
 use crate::Context;
 use crate::cli::{ExportArgs, FileFormat};
-use crate::envvars::{self, dotenv_value, json_string};
+use crate::dotenv::{self, dotenv_value};
+use crate::envvars::{self, json_string};
 use crate::error::{Error, Result};
 use crate::name;
 use crate::output::Stdout;
@@ -18,12 +19,15 @@ pub async fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
     // Check everything before printing anything.
     for (secret, value) in &secrets {
         envvars::text_value(secret, value)?;
-        if args.format == FileFormat::Dotenv && !envvars::is_dotenv_key(secret) {
-            return Err(Error::usage(format!(
-                "secret {} cannot be a dotenv key (it holds '=' or a quote, or starts with '#')",
-                name::escape(secret)
-            ))
-            .hint("use --format json"));
+        if args.format == FileFormat::Dotenv {
+            if !dotenv::is_dotenv_key(secret) {
+                return Err(Error::usage(format!(
+                    "secret {} cannot be a dotenv key (it holds '=', '#', a quote or white space); nothing was printed",
+                    name::escape(secret)
+                ))
+                .hint("use --format json, or leave it out with a PREFIX"));
+            }
+            dotenv::check_dotenv_value(secret, envvars::text_value(secret, value)?)?;
         }
     }
     if Stdout::is_terminal() {
@@ -46,7 +50,7 @@ pub async fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
             for (i, (secret, value)) in secrets.iter().enumerate() {
                 let text = envvars::text_value(secret, value)?;
                 out.write(if i == 0 { b"\n  " } else { b",\n  " })?;
-                out.write(&json_string(secret))?;
+                out.write(&json_string(secret))?; // names escape like values
                 out.write(b": ")?;
                 out.write(&json_string(text))?;
             }

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use crate::Context;
 use crate::cli::{FileFormat, ImportArgs};
-use crate::envvars;
+use crate::dotenv;
 use crate::error::{Error, Result};
 use crate::name;
 use crate::store::{PutItem, PutMode};
@@ -38,7 +38,7 @@ pub async fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
     let mut seen = std::collections::HashMap::new();
     for (key, line, value) in entries {
         let full = format!("{prefix}{key}");
-        let name = name::canonical(&full).map_err(|e| {
+        let name = name::new_name(&full).map_err(|e| {
             Error::usage(format!("{what}{}: {}", at(line), e.message()))
                 .hint("fix the key (or --prefix); nothing was stored")
         })?;
@@ -118,7 +118,7 @@ fn parse_dotenv(bytes: &[u8], what: &str) -> Result<Parsed> {
         let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
         Error::usage(format!("{what} line {line}: not UTF-8 text")).hint("fix the file; nothing was stored")
     })?;
-    let entries = envvars::parse_dotenv(text).map_err(|e| {
+    let entries = dotenv::parse_dotenv(text).map_err(|e| {
         Error::usage(format!("{what} line {}: {}", e.line, e.message))
             .hint("fix the file; nothing was stored")
     })?;

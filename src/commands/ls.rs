@@ -47,6 +47,7 @@ pub async fn run(args: LsArgs, ctx: &Context) -> Result<()> {
                     updated_at: rfc3339(&m.updated_at),
                 };
                 let json = serde_json::to_vec(&obj).map_err(|e| Error::internal(e.to_string()))?;
+                let json = name::json(json);
                 out.write(if first { b"\n  " } else { b",\n  " })?;
                 first = false;
                 out.write(&json)
@@ -79,7 +80,7 @@ pub async fn run(args: LsArgs, ctx: &Context) -> Result<()> {
                         .as_deref()
                         .map(name::display)
                         .unwrap_or_else(|| "(no name)".into()),
-                    name::display(&m.description).trim_matches('"').to_owned(),
+                    name::terminal(&m.description).into_owned(),
                     key,
                     m.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
                 ]);

@@ -33,7 +33,7 @@ async fn add(args: MemberAddArgs, ctx: &Context) -> Result<()> {
     ctx.report.info(format!(
         "added {} ({}); granted vault key {}",
         name::display(&added.member.name),
-        short_recipient(&added.member.recipient),
+        name::terminal(&short_recipient(&added.member.recipient)),
         keys.join(" and retiring key ")
     ));
     for k in &added.skipped {
@@ -76,7 +76,7 @@ async fn ls(args: MemberLsArgs, ctx: &Context) -> Result<()> {
             })
             .collect();
         let json = serde_json::to_vec_pretty(&list).map_err(|e| Error::internal(e.to_string()))?;
-        out.write(&json)?;
+        out.write(&name::json(json))?;
         out.write(b"\n")?;
         return out.flush();
     }
@@ -85,7 +85,7 @@ async fn ls(args: MemberLsArgs, ctx: &Context) -> Result<()> {
         Some(r) => names
             .get(r)
             .map(|n| name::display(n))
-            .unwrap_or_else(|| format!("{} (removed)", short_recipient(r))),
+            .unwrap_or_else(|| format!("{} (removed)", name::terminal(&short_recipient(r)))),
     };
     let added_at = |m: &crate::store::MemberRecord| m.added_at.as_ref().map(timestamp).unwrap_or_default();
     if Stdout::is_terminal() {
@@ -97,7 +97,7 @@ async fn ls(args: MemberLsArgs, ctx: &Context) -> Result<()> {
         for m in &members {
             table.add_row([
                 name::display(&m.member.name),
-                short_recipient(&m.member.recipient),
+                name::terminal(&short_recipient(&m.member.recipient)).into_owned(),
                 added_at(&m.member),
                 added_by(m.member.added_by.as_deref()),
                 if m.has_current_key { "current" } else { "none" }.to_owned(),
@@ -110,7 +110,7 @@ async fn ls(args: MemberLsArgs, ctx: &Context) -> Result<()> {
             let line = format!(
                 "{}\t{}\t{}\t{}\n",
                 name::display(&m.member.name),
-                m.member.recipient,
+                name::terminal(&m.member.recipient),
                 added_at(&m.member),
                 added_by(m.member.added_by.as_deref())
             );

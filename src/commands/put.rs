@@ -19,7 +19,7 @@ use crate::store::{PutItem, PutMode};
 use crate::vault::Value;
 
 pub async fn run(args: PutArgs, ctx: &Context) -> Result<()> {
-    let name = name::canonical(&args.name)?;
+    let name = name::new_name(&args.name)?;
     if let Some(d) = &args.description {
         name::check_description(d)?;
     }

@@ -25,6 +25,7 @@ pub async fn run(args: RunArgs, ctx: &Context) -> Result<()> {
     let secrets = vault.open_selected(&sel).await?;
     drop(vault); // close the connection before exec
     let vars = envvars::variables(secrets)?;
+    envvars::check_dangerous(&vars, &sel.names, "vault run --only")?;
     for (var, secret, value) in &vars {
         envvars::check_no_nul(secret, value)?;
         if !args.pristine && !args.replace && std::env::var_os(var).is_some() {

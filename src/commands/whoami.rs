@@ -29,7 +29,8 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
     let who = vault.whoami().await?;
     let (url, _) = ctx.database_url()?;
     let me = &vault.me;
-    let identity = ctx.identity_path().display().to_string();
+    // Paths and the URL come from files; shown like everything untrusted.
+    let identity = name::terminal(&ctx.identity_path().display().to_string()).into_owned();
     let mut out = Stdout::new();
     if args.json {
         let m = who.member.as_ref();
@@ -47,15 +48,16 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
             has_current_key: who.holds_current_key,
         };
         let text = serde_json::to_vec_pretty(&json).map_err(|e| Error::internal(e.to_string()))?;
-        out.write(&text)?;
+        out.write(&name::json(text))?;
         out.write(b"\n")?;
         return out.flush();
     }
     // The first line is the bare recipient: `vault whoami | head -1`.
     let mut text = format!(
-        "{}\nidentity: {identity} ({})\nvault:    {url}\n",
+        "{}\nidentity: {identity} ({})\nvault:    {}\n",
         me.recipient(),
-        me.kind().describe()
+        me.kind().describe(),
+        name::terminal(&url.to_string())
     );
     match &who.member {
         Some(m) => {
@@ -63,7 +65,10 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
             let by = match (&m.added_by, &who.added_by_name) {
                 (None, _) => " (founder)".to_owned(),
                 (Some(_), Some(n)) => format!(" by {}", name::display(n)),
-                (Some(r), None) => format!(" by {} (removed)", crate::store::short_recipient(r)),
+                (Some(r), None) => format!(
+                    " by {} (removed)",
+                    name::terminal(&crate::store::short_recipient(r))
+                ),
             };
             text.push_str(&format!(
                 "member:   {}, added {when}{by}\n",

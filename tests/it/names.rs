@@ -56,16 +56,32 @@ fn edge_names(env: &Env) {
         env.vault(&["get", a]).fails(3, "no secret named");
     }
     assert_eq!(count(env), "0");
-    // SQL metacharacters are characters.
-    let names = [
+    // Quotes, backslashes and shell metacharacters are refused in new names
+    // (they can still be read and removed when written by other means).
+    for n in [
         "o'brien",
         "a\"b",
         "x;DROP_TABLE_secrets;--",
-        "100%",
-        "a_b",
         "back\\slash",
         "$1",
+        "a|b",
+        "$(id)",
+        "`id`",
+    ] {
+        env.vault(&["put", n])
+            .stdin(b"v")
+            .fails(2, "which shells treat specially");
+    }
+    // SQL and LIKE metacharacters that remain are characters.
+    let names = [
+        "100%",
+        "a_b",
         "{}",
+        "x--DROP_TABLE_secrets",
+        "a:b=c",
+        "star*",
+        "q?mark",
+        "[x]",
     ];
     for (i, n) in names.iter().enumerate() {
         env.vault(&["put", n]).stdin(format!("v{i}").as_bytes()).ok();

@@ -26,7 +26,8 @@ both!(
 /// Values that break naive quoting.
 const HOSTILE: [(&str, &str); 9] = [
     ("h/quote", "it's a \"quote\""),
-    ("h/dollar", "$HOME ${PATH} $(id) $1"),
+    // `${X}` is refused by dotenv export (python-dotenv would expand it); see dotenv.rs.
+    ("h/dollar", "$HOME ${PATH $(id) $1"),
     ("h/backtick", "`id` \\`x\\`"),
     ("h/newline", "line one\nline two\n"),
     ("h/spaces", "  lead and trail  "),
@@ -160,9 +161,6 @@ fn dotenv_round_trips_through_import(env: &Env) {
         let out = py.wait_with_output().unwrap();
         let read: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
         for (name, value) in HOSTILE {
-            if value.contains("${") {
-                continue; // python-dotenv expands ${VAR} inside double quotes (README)
-            }
             assert_eq!(read[name], value, "python-dotenv {name}");
         }
     }
