@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::name;
-use crate::seal::{self, Personal, VaultKey};
+use crate::seal::{self, Need, Personal, VaultKey};
 use crate::store::{self, Granter, KeyRecord, MemberInfo, MemberRecord};
 use crate::vault::Vault;
 
@@ -150,15 +150,13 @@ fn default_name(recipient: &str, comment: Option<&str>) -> Result<String> {
 
 /// Opens this member's copy of `key`, or says they cannot `what`.
 fn open_own(me: &Personal, key: &KeyRecord, what: &str) -> Result<VaultKey> {
-    let Some(grant) = &key.grant else {
-        return Err(Error::no_access(format!(
-            "your identity ({}) holds no copy of the current vault key {}, so you cannot {what}",
-            store::short_recipient(me.recipient()),
-            key.id
-        ))
-        .hint("ask a member who holds it (see `vault member ls`)"));
-    };
-    VaultKey::open_grant(key.id, &key.recipient, grant, me)
+    VaultKey::open_own(
+        key.id,
+        &key.recipient,
+        key.grant.as_deref(),
+        me,
+        Need::Manage(what),
+    )
 }
 
 /// Seals grants for a new member inside the store's transaction.

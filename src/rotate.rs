@@ -28,7 +28,7 @@ use rayon::prelude::*;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::seal::{self, Binding, Sealed, SealedRow, VaultKey};
+use crate::seal::{self, Binding, Need, Sealed, SealedRow, VaultKey};
 use crate::store::{KeyRecord, KeyStatus, Resealer};
 use crate::vault::Vault;
 
@@ -113,13 +113,13 @@ async fn load_keys(vault: &mut Vault) -> Result<Keys> {
         .into_iter()
         .next()
         .ok_or_else(crate::store::postgres::no_key)?;
-    let current_open = open_for_rotation(vault, &current.key, "current ")?;
+    let current_open = open_own(vault, &current.key, Need::Rotate { retiring: false })?;
     let retiring = retiring
         .into_iter()
         .map(|k| {
             // A retiring key that seals nothing is only retired: no need to open it.
             let opened = if k.secrets > 0 {
-                Some(open_for_rotation(vault, &k.key, "retiring ")?)
+                Some(open_own(vault, &k.key, Need::Rotate { retiring: true })?)
             } else {
                 None
             };
@@ -134,16 +134,8 @@ async fn load_keys(vault: &mut Vault) -> Result<Keys> {
     })
 }
 
-fn open_for_rotation(vault: &Vault, key: &KeyRecord, which: &str) -> Result<VaultKey> {
-    let Some(grant) = &key.grant else {
-        return Err(Error::no_access(format!(
-            "your identity ({}) holds no copy of the {which}vault key {}, so it cannot rotate; nothing was changed",
-            vault.me.recipient(),
-            key.id
-        ))
-        .hint("run `vault rotate` as a member who holds the key"));
-    };
-    VaultKey::open_grant(key.id, &key.recipient, grant, &vault.me)
+fn open_own(vault: &Vault, key: &KeyRecord, need: Need<'_>) -> Result<VaultKey> {
+    VaultKey::open_own(key.id, &key.recipient, key.grant.as_deref(), &vault.me, need)
 }
 
 async fn plan(vault: &mut Vault) -> Result<RotateSummary> {
