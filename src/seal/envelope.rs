@@ -110,6 +110,21 @@ impl VaultKey {
         self.id
     }
 
+    #[cfg(test)]
+    pub(super) fn mac_key(&self) -> &[u8; 32] {
+        &self.mac_key
+    }
+
+    #[cfg(test)]
+    pub(super) fn identity(&self) -> &age::x25519::Identity {
+        &self.identity
+    }
+
+    #[cfg(test)]
+    pub(super) fn recipient_string(&self) -> String {
+        self.recipient.to_string()
+    }
+
     /// Seals this key's private half to one member: the grant stored in the
     /// database. The plaintext is a valid age identity file, so the standard
     /// age CLI can use it directly when recovering by hand.

@@ -52,12 +52,18 @@
 //! bytes) and the value. The row stores the nonce too; opening refuses a
 //! row whose id, name, key id or nonce differs from the header, or whose MAC
 //! does not verify.
+//!
+//! Known-answer vectors under `tests/data/envelope/` pin all of this: fixed
+//! keys, a grant, sealed rows and tampered variants with the error each
+//! must meet (see `vectors.rs`, whose ignored `generate` test wrote them).
 
 mod envelope;
 mod identity;
 
 #[cfg(test)]
 mod cctv;
+#[cfg(test)]
+mod vectors;
 
 use std::io::Write;
 use std::iter;
