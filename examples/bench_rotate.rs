@@ -40,7 +40,12 @@ fn populate(url: &str, identity: &str, n: usize) {
         .unwrap();
     rt.block_on(async {
         let url = vault::config::DbUrl::parse(url).unwrap();
-        let store = vault::store::open(&url, false).await.unwrap();
+        let opts = vault::store::OpenOptions {
+            create: false,
+            read_only: false,
+            timeout: std::time::Duration::from_secs(5),
+        };
+        let store = vault::store::open(&url, opts).await.unwrap();
         let me = Personal::parse(&std::fs::read(identity).unwrap(), identity).unwrap();
         let mut v = vault::vault::Vault { store, me };
         let started = Instant::now();

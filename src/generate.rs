@@ -7,9 +7,21 @@
 
 use zeroize::Zeroizing;
 
-use crate::cli::Charset;
 use crate::error::{Error, Result};
-use crate::vault::Value;
+use crate::model::Value;
+
+/// The characters a generated value is drawn from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Charset {
+    /// A-Z a-z 0-9 (62 characters)
+    Alnum,
+    /// Printable ASCII without space: '!' to '~' (94 characters)
+    Ascii,
+    /// 0-9 a-f
+    Hex,
+    /// The base64 alphabet: A-Z a-z 0-9 + /
+    Base64,
+}
 
 pub fn alphabet(charset: Charset) -> Vec<u8> {
     match charset {

@@ -16,6 +16,7 @@ pub mod envvars;
 pub mod error;
 pub mod generate;
 pub mod members;
+pub mod model;
 pub mod name;
 pub mod output;
 pub mod passphrase;
@@ -45,6 +46,41 @@ pub struct Context {
     pub url_given: Option<String>,
     pub identity_given: Option<PathBuf>,
     pub report: Reporter,
+    pub knobs: Knobs,
+}
+
+/// Tuning read from the environment, resolved once with everything else.
+#[derive(Clone, Copy, Debug)]
+pub struct Knobs {
+    /// `VAULT_CONNECT_TIMEOUT` (seconds): how long to wait for a database.
+    pub connect_timeout: std::time::Duration,
+    /// `VAULT_ROTATE_BATCH` (rows): how many secrets one re-seal batch moves.
+    pub rotate_batch: usize,
+}
+
+impl Knobs {
+    /// Rows per re-seal transaction unless `VAULT_ROTATE_BATCH` says
+    /// otherwise: bounds memory (about 1 KiB of ciphertext per small secret,
+    /// twice) and lock hold times.
+    pub const ROTATE_BATCH: usize = 1000;
+
+    /// Reads the knobs; an unset, unparsable or out-of-range value means
+    /// the default.
+    pub fn from_env() -> Knobs {
+        let var = |name| std::env::var(name).ok();
+        Knobs {
+            connect_timeout: std::time::Duration::from_secs_f64(
+                var("VAULT_CONNECT_TIMEOUT")
+                    .and_then(|s| s.parse::<f64>().ok())
+                    .filter(|s| *s > 0.0 && *s < 1e6)
+                    .unwrap_or(5.0),
+            ),
+            rotate_batch: var("VAULT_ROTATE_BATCH")
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|n| (1..=100_000).contains(n))
+                .unwrap_or(Self::ROTATE_BATCH),
+        }
+    }
 }
 
 impl Context {
@@ -60,6 +96,7 @@ impl Context {
                 quiet: global.quiet,
                 verbose: global.verbose,
             },
+            knobs: Knobs::from_env(),
         })
     }
 
@@ -106,14 +143,52 @@ impl Context {
         Ok(vault::Vault { store, me })
     }
 
+    /// Opens what needs no identity (names, metadata, removal, members).
+    pub async fn open_index(&self) -> Result<vault::Index> {
+        Ok(vault::Index::new(self.open_store().await?))
+    }
+
+    /// Opens the configured database for `vault init`, creating an
+    /// embedded file if needed, and creates or upgrades its schema.
+    pub async fn setup(&self) -> Result<vault::Setup> {
+        let (url, _) = self.database_url()?;
+        let opts = store::OpenOptions {
+            create: true,
+            ..self.store_options()
+        };
+        vault::Setup::migrate(store::open(&url, opts).await?).await
+    }
+
+    /// Opens the index for shell completion: never creates or writes
+    /// anything (SQLite read-only), gives up after `timeout`, and skips the
+    /// schema check (a database that is not a vault just offers no names).
+    pub async fn open_index_read_only(&self, timeout: std::time::Duration) -> Result<vault::Index> {
+        let (url, _) = self.database_url()?;
+        let opts = store::OpenOptions {
+            create: false,
+            read_only: true,
+            timeout,
+        };
+        Ok(vault::Index::new(store::open(&url, opts).await?))
+    }
+
     /// Connects and checks the schema, without needing an identity.
-    pub async fn open_store(&self) -> Result<Box<dyn store::Store>> {
+    async fn open_store(&self) -> Result<store::Store> {
         let (url, source) = self.database_url()?;
         self.report
             .verbose(format!("database {url} (from {source:?})").to_lowercase());
-        let mut store = store::open(&url, false).await?;
+        let mut store = store::open(&url, self.store_options()).await?;
         store.check_schema().await?;
         Ok(store)
+    }
+
+    /// How commands open the store (`vault init` adds `create`).
+    fn store_options(&self) -> store::OpenOptions {
+        store::OpenOptions {
+            create: false,
+            read_only: false,
+            timeout: self.knobs.connect_timeout,
+        }
     }
 }
 

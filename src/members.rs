@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::name;
+use crate::rotate::{Progress, RotateOptions, RotateSummary};
 use crate::seal::{self, Need, Personal, VaultKey};
 use crate::store::{self, Granter, KeyRecord, MemberInfo, MemberRecord};
 use crate::vault::Vault;
@@ -26,6 +27,13 @@ pub struct Added {
     pub granted: Vec<Uuid>,
     /// Retiring keys the adder holds no copy of, so could not grant.
     pub skipped: Vec<Uuid>,
+}
+
+/// What `member rm` did.
+pub struct Removed {
+    pub member: MemberRecord,
+    /// The rotation that followed, unless it was skipped.
+    pub rotation: Option<RotateSummary>,
 }
 
 /// What `whoami` reports about the identity in use.
@@ -66,15 +74,57 @@ impl Vault {
         })
     }
 
-    /// Every member, sorted by name.
-    pub async fn members(&mut self) -> Result<Vec<MemberInfo>> {
-        self.store.members().await
+    /// Removes a member (by name or recipient) and their grants, then (with
+    /// `rotation`: batch size and progress) rotates the vault key so that
+    /// nothing written or re-sealed later opens with their copy. One
+    /// operation, so no caller can forget the rotation; `None` only removes.
+    pub async fn remove_member(
+        &mut self,
+        who: &str,
+        rotation: Option<(usize, &dyn Progress)>,
+    ) -> Result<Removed> {
+        let member = self.remove_member_only(who).await?;
+        let Some((batch, progress)) = rotation else {
+            return Ok(Removed {
+                member,
+                rotation: None,
+            });
+        };
+        let opts = RotateOptions {
+            dry_run: false,
+            force_new_key: true,
+            batch,
+        };
+        let shown = name::display(&member.name);
+        progress.note(&format!("removed {shown}; rotating the vault key"));
+        let summary = crate::rotate::rotate(self, &opts, progress).await.map_err(|e| {
+            Error::new(
+                e.kind,
+                format!(
+                    "{shown} was removed, but rotating the key failed: {}",
+                    e.message()
+                ),
+            )
+            .hint("run `vault rotate` to finish; until then they may still open values with their old copy")
+        })?;
+        if !summary.still_retiring.is_empty() {
+            let kept: Vec<String> = summary.still_retiring.iter().map(|k| k.to_string()).collect();
+            return Err(Error::integrity(format!(
+                "{shown} was removed and the key rotated, but {} secret(s) failed verification and stay under key {}, which they held",
+                summary.skipped_bad.len(),
+                kept.join(", ")
+            ))
+            .hint("check them with `vault get NAME`, put or rm them, then run `vault rotate`"));
+        }
+        Ok(Removed {
+            member,
+            rotation: Some(summary),
+        })
     }
 
-    /// Removes a member (by name or recipient) and their grants, after
-    /// checking that the caller can open the current key (which rotating
-    /// afterwards needs). The caller must then rotate.
-    pub async fn remove_member(&mut self, who: &str) -> Result<MemberRecord> {
+    /// The removal itself: checks that the caller can open the current key
+    /// (which rotating afterwards needs), then deletes the member and grants.
+    async fn remove_member_only(&mut self, who: &str) -> Result<MemberRecord> {
         let members = self.store.members().await?;
         let count = members.len();
         let target = find_member(members, who)?;
@@ -91,8 +141,8 @@ impl Vault {
             .store
             .current_key(self.me.recipient())
             .await?
-            .ok_or_else(|| Error::database("this vault has no current key").hint("run `vault init`"))?;
-        open_own(&self.me, &current, "remove members")?;
+            .ok_or_else(store::no_key)?;
+        VaultKey::open_own(&current, &self.me, Need::Manage("remove members"))?;
         self.store.remove_member(&target.recipient).await?;
         Ok(target)
     }
@@ -148,17 +198,6 @@ fn default_name(recipient: &str, comment: Option<&str>) -> Result<String> {
     name::member(&short.replace(['+', '/', '='], ""))
 }
 
-/// Opens this member's copy of `key`, or says they cannot `what`.
-fn open_own(me: &Personal, key: &KeyRecord, what: &str) -> Result<VaultKey> {
-    VaultKey::open_own(
-        key.id,
-        &key.recipient,
-        key.grant.as_deref(),
-        me,
-        Need::Manage(what),
-    )
-}
-
 /// Seals grants for a new member inside the store's transaction.
 struct MemberGranter<'a> {
     me: &'a Personal,
@@ -169,14 +208,14 @@ struct MemberGranter<'a> {
 
 impl Granter for MemberGranter<'_> {
     fn grant(&self, current: &KeyRecord, retiring: &[KeyRecord]) -> Result<Vec<(Uuid, String)>> {
-        let key = open_own(self.me, current, "add members")?;
+        let key = VaultKey::open_own(current, self.me, Need::Manage("add members"))?;
         let mut out = vec![(key.id(), key.grant_to(self.to)?)];
         for k in retiring {
             if k.grant.is_none() {
                 self.skipped.borrow_mut().push(k.id);
                 continue;
             }
-            let key = open_own(self.me, k, "grant it")?;
+            let key = VaultKey::open_own(k, self.me, Need::Manage("grant it"))?;
             out.push((key.id(), key.grant_to(self.to)?));
         }
         *self.granted.borrow_mut() = out.iter().map(|(id, _)| *id).collect();

@@ -21,20 +21,15 @@
 
 use std::collections::HashSet;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::time::Duration;
 
-use crate::output::Reporter;
 use rayon::prelude::*;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::seal::{self, Binding, Need, Sealed, SealedRow, VaultKey};
-use crate::store::{KeyRecord, KeyStatus, Resealer};
+use crate::store::{KeyStatus, Resealer};
 use crate::vault::Vault;
-
-/// Rows per re-seal transaction: bounds memory (about 1 KiB of ciphertext
-/// per small secret, twice) and lock hold times.
-const BATCH: usize = 1000;
 
 /// Below this many rows, one thread beats handing work to the pool.
 const PARALLEL_FROM: usize = 16;
@@ -45,11 +40,27 @@ pub struct RotateOptions {
     /// Make a new key even when the vault holds no secrets (after a member
     /// is removed, so their copy of the old key opens nothing written later).
     pub force_new_key: bool,
-    /// Show a progress bar on stderr.
-    pub progress: bool,
-    /// Say on stderr what each phase and batch did and how long it took.
-    pub verbose: bool,
+    /// Rows per re-seal batch (`VAULT_ROTATE_BATCH`).
+    pub batch: usize,
 }
+
+/// What a rotation reports while it runs. The core knows no terminal: the
+/// command decides how to show this (a progress bar, verbose lines, nothing).
+pub trait Progress {
+    /// The number of secrets to re-seal, once known.
+    fn start(&self, _total: u64) {}
+    /// One batch was committed: rows looked at, rows moved, time taken.
+    fn batch(&self, _seen: usize, _moved: u64, _took: Duration) {}
+    /// The rotation is over (done or failed).
+    fn finish(&self) {}
+    /// A step of a larger operation is done (`member rm`: the removal,
+    /// before the rotation starts), in a line for the user.
+    fn note(&self, _line: &str) {}
+}
+
+/// Reports nothing.
+pub struct Silent;
+impl Progress for Silent {}
 
 /// What a rotation did (or, with `dry_run`, would do).
 #[derive(Debug, Default)]
@@ -80,14 +91,19 @@ pub struct RotateSummary {
 }
 
 /// Rotates the vault key (see the module docs).
-pub async fn rotate(vault: &mut Vault, opts: &RotateOptions) -> Result<RotateSummary> {
+pub async fn rotate(
+    vault: &mut Vault,
+    opts: &RotateOptions,
+    progress: &dyn Progress,
+) -> Result<RotateSummary> {
     if opts.dry_run {
         return plan(vault).await;
     }
     if !vault.store.lock_rotation().await? {
         return Err(crate::store::rotation_running());
     }
-    let outcome = run(vault, opts).await;
+    let outcome = run(vault, opts, progress).await;
+    progress.finish();
     // A lost connection has already released the PostgreSQL lock; the
     // original error is the one worth reporting.
     let unlocked = vault.store.unlock_rotation().await;
@@ -109,17 +125,18 @@ async fn load_keys(vault: &mut Vault) -> Result<Keys> {
     let state = vault.store.rotation_state(vault.me.recipient()).await?;
     let (retiring, current): (Vec<KeyStatus>, Vec<KeyStatus>) =
         state.keys.into_iter().partition(|k| k.retiring);
-    let current = current
-        .into_iter()
-        .next()
-        .ok_or_else(crate::store::postgres::no_key)?;
-    let current_open = open_own(vault, &current.key, Need::Rotate { retiring: false })?;
+    let current = current.into_iter().next().ok_or_else(crate::store::no_key)?;
+    let current_open = VaultKey::open_own(&current.key, &vault.me, Need::Rotate { retiring: false })?;
     let retiring = retiring
         .into_iter()
         .map(|k| {
             // A retiring key that seals nothing is only retired: no need to open it.
             let opened = if k.secrets > 0 {
-                Some(open_own(vault, &k.key, Need::Rotate { retiring: true })?)
+                Some(VaultKey::open_own(
+                    &k.key,
+                    &vault.me,
+                    Need::Rotate { retiring: true },
+                )?)
             } else {
                 None
             };
@@ -132,10 +149,6 @@ async fn load_keys(vault: &mut Vault) -> Result<Keys> {
         retiring,
         secrets: state.secrets,
     })
-}
-
-fn open_own(vault: &Vault, key: &KeyRecord, need: Need<'_>) -> Result<VaultKey> {
-    VaultKey::open_own(key.id, &key.recipient, key.grant.as_deref(), &vault.me, need)
 }
 
 async fn plan(vault: &mut Vault) -> Result<RotateSummary> {
@@ -166,20 +179,19 @@ async fn plan(vault: &mut Vault) -> Result<RotateSummary> {
     Ok(s)
 }
 
-async fn run(vault: &mut Vault, opts: &RotateOptions) -> Result<RotateSummary> {
+async fn run(vault: &mut Vault, opts: &RotateOptions, progress: &dyn Progress) -> Result<RotateSummary> {
     let keys = load_keys(vault).await?;
     let mut s = RotateSummary {
         current_before: Some(keys.current.key.id),
         ..Default::default()
     };
-    let bar = progress_bar(opts.progress);
     let pending = !keys.retiring.is_empty();
     let fresh = opts.force_new_key || (!pending && keys.secrets > 0);
     if !pending && !fresh {
         s.nothing_to_do = true;
         return Ok(s);
     }
-    bar.set_length(
+    progress.start(
         keys.retiring.iter().map(|(k, _)| k.secrets).sum::<u64>()
             + if fresh { keys.current.secrets } else { 0 },
     );
@@ -194,9 +206,9 @@ async fn run(vault: &mut Vault, opts: &RotateOptions) -> Result<RotateSummary> {
             old.key.id,
             opened.as_ref(),
             &keys.current_open,
-            &bar,
+            opts.batch,
+            progress,
             &mut s,
-            opts.verbose,
         )
         .await?;
     }
@@ -211,13 +223,12 @@ async fn run(vault: &mut Vault, opts: &RotateOptions) -> Result<RotateSummary> {
             current_id,
             Some(&keys.current_open),
             &new,
-            &bar,
+            opts.batch,
+            progress,
             &mut s,
-            opts.verbose,
         )
         .await?;
     }
-    bar.finish_and_clear();
     Ok(s)
 }
 
@@ -263,14 +274,13 @@ async fn move_and_retire(
     old: Uuid,
     old_open: Option<&VaultKey>,
     new: &VaultKey,
-    bar: &ProgressBar,
+    batch: usize,
+    progress: &dyn Progress,
     s: &mut RotateSummary,
-    verbose: bool,
 ) -> Result<()> {
     let mut bad = HashSet::new();
     if let Some(old_open) = old_open {
         let resealer = Reseal { old: old_open, new };
-        let batch = batch_size();
         // Normally one pass. Another only if rows were left under `old`
         // without failing (none are: no writer seals to it after the switch).
         for _ in 0..3 {
@@ -281,20 +291,12 @@ async fn move_and_retire(
                     .store
                     .reseal_batch(old, new.id(), after, batch, &resealer)
                     .await?;
-                if verbose {
-                    Reporter::verbose_only().verbose(format!(
-                        "re-sealed a batch of {} secrets ({} moved) in {:.0?}",
-                        done.seen,
-                        done.moved,
-                        started.elapsed()
-                    ));
-                }
+                progress.batch(done.seen, done.moved, started.elapsed());
                 if done.seen == 0 {
                     break;
                 }
                 after = done.last;
                 s.moved += done.moved;
-                bar.inc(done.seen as u64);
                 for (id, name) in done.failed {
                     if bad.insert(id) {
                         s.skipped_bad.push(match name {
@@ -318,27 +320,6 @@ async fn move_and_retire(
     }
     s.still_retiring.push(old);
     Ok(())
-}
-
-/// How many rows per batch: `VAULT_ROTATE_BATCH` (for tests that need many
-/// batches), else [`BATCH`].
-fn batch_size() -> usize {
-    std::env::var("VAULT_ROTATE_BATCH")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|n| (1..=100_000).contains(n))
-        .unwrap_or(BATCH)
-}
-
-fn progress_bar(show: bool) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("re-sealing {bar:30} {pos}/{len} secrets, {eta} left") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 /// Opens with the old key (verifying binding and MAC) and seals the same

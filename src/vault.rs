@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 use uuid::Uuid;
-use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::name;
@@ -18,13 +17,109 @@ use crate::store::{KeyRecord, Meta, PutItem, PutMode, PutOutcome, Sealer, Slot, 
 /// handing work to the thread pool.
 const PARALLEL_FROM: usize = 16;
 
+/// What needs no identity: names and metadata, removal, the member list.
+/// Names are not secret, so `ls`, `rm`, `member ls` and shell completion
+/// work without unlocking anything, but still only through the core.
+pub struct Index {
+    store: Store,
+}
+
+impl Index {
+    pub fn new(store: Store) -> Index {
+        Index { store }
+    }
+
+    /// Streams metadata sorted bytewise by name (all, or under `prefix`).
+    pub async fn list(
+        &mut self,
+        prefix: Option<&str>,
+        each: &mut dyn FnMut(Meta) -> Result<()>,
+    ) -> Result<()> {
+        self.store.list(prefix, each).await
+    }
+
+    /// Streams only the names, sorted like [`Index::list`].
+    pub async fn list_names(
+        &mut self,
+        prefix: Option<&str>,
+        each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
+    ) -> Result<()> {
+        self.store.list_names(prefix, each).await
+    }
+
+    /// Removes all the names, or none. Returns the names removed, sorted
+    /// and each once.
+    pub async fn remove(&mut self, names: &[String]) -> Result<Vec<String>> {
+        let mut unique: Vec<String> = names.to_vec();
+        unique.sort();
+        unique.dedup();
+        self.store.remove(&unique).await?;
+        Ok(unique)
+    }
+
+    /// Every member, sorted by name.
+    pub async fn members(&mut self) -> Result<Vec<crate::store::MemberInfo>> {
+        self.store.members().await
+    }
+}
+
+/// `vault init`'s core, in two steps so that a wrong URL leaves nothing
+/// behind: [`Setup::migrate`] creates or upgrades the schema before any
+/// identity exists, then [`Setup::join`] makes the first key with the
+/// caller as founder, unless the vault already has one.
+pub struct Setup {
+    store: Store,
+}
+
+/// Where the caller stands after [`Setup::join`].
+pub enum Joined {
+    /// The vault was new: the caller founded it with this first key.
+    Founded(Uuid),
+    /// The vault exists and the caller holds its current key.
+    Member(Uuid),
+    /// The vault exists and the caller is not a member (yet).
+    Outsider,
+}
+
+impl Setup {
+    pub async fn migrate(mut store: Store) -> Result<Setup> {
+        store.migrate().await?;
+        Ok(Setup { store })
+    }
+
+    /// Creates the first vault key, granted to `me` as the founding member
+    /// `name`, when the vault has no key; otherwise says where `me` stands.
+    pub async fn join(mut self, me: &Personal, name: String) -> Result<Joined> {
+        let new = VaultKey::generate();
+        let grant = new
+            .key
+            .grant_to(crate::seal::parse_recipient(me.recipient())?.as_ref())?;
+        let founder = crate::store::MemberRecord {
+            recipient: me.recipient().to_owned(),
+            name,
+            added_at: None,
+            added_by: None,
+        };
+        if self
+            .store
+            .bootstrap(&founder, new.key.id(), &new.recipient, &grant)
+            .await?
+        {
+            return Ok(Joined::Founded(new.key.id()));
+        }
+        Ok(match self.store.current_key(me.recipient()).await? {
+            Some(k) if k.grant.is_some() => Joined::Member(k.id),
+            _ => Joined::Outsider,
+        })
+    }
+}
+
 pub struct Vault {
-    pub store: Box<dyn Store>,
+    pub store: Store,
     pub me: Personal,
 }
 
-/// A plaintext value, wiped from memory when dropped.
-pub type Value = Zeroizing<Vec<u8>>;
+pub use crate::model::Value;
 
 impl Vault {
     /// Opens the key a row refers to, telling "no such key" (the row was
@@ -53,7 +148,7 @@ impl Vault {
     }
 
     fn open_record(&self, key: &KeyRecord) -> Result<VaultKey> {
-        VaultKey::open_own(key.id, &key.recipient, key.grant.as_deref(), &self.me, Need::Read)
+        VaultKey::open_own(key, &self.me, Need::Read)
     }
 
     /// The value of one secret, verified in full before it is returned.
@@ -89,23 +184,6 @@ impl Vault {
             values: &values,
         };
         self.store.put(&items, mode, &recipient, &sealer).await
-    }
-
-    /// Streams metadata sorted by name.
-    pub async fn list(
-        &mut self,
-        prefix: Option<&str>,
-        each: &mut dyn FnMut(Meta) -> Result<()>,
-    ) -> Result<()> {
-        self.store.list(prefix, each).await
-    }
-
-    /// Removes all the names, or none.
-    pub async fn remove(&mut self, names: &[String]) -> Result<()> {
-        let mut unique: Vec<String> = names.to_vec();
-        unique.sort();
-        unique.dedup();
-        self.store.remove(&unique).await
     }
 
     /// Every secret (or those under `prefix`), opened: one query, each vault
@@ -195,6 +273,29 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// Positional selectors (`vault env a db/`): one ending in '/' selects
+    /// everything under it, anything else one exact name.
+    pub fn from_selectors(raw: &[String]) -> Result<Selection> {
+        let mut sel = Selection::default();
+        for s in raw {
+            if let Some(stem) = s.strip_suffix('/') {
+                sel.prefixes.push(format!("{}/", name::canonical(stem)?));
+            } else {
+                sel.names.push(name::canonical(s)?);
+            }
+        }
+        Ok(sel)
+    }
+
+    /// Exact names and prefixes given separately (`vault run --only N
+    /// --prefix P`), each normalised like every other name.
+    pub fn from_parts(names: &[String], prefixes: &[String]) -> Result<Selection> {
+        Ok(Selection {
+            names: names.iter().map(|n| name::canonical(n)).collect::<Result<_>>()?,
+            prefixes: prefixes.iter().map(|p| prefix(p)).collect(),
+        })
+    }
+
     pub fn is_all(&self) -> bool {
         self.names.is_empty() && self.prefixes.is_empty()
     }
@@ -226,6 +327,13 @@ impl Selection {
     }
 }
 
+/// A name prefix as typed, normalised like names (Unicode NFC) so that it
+/// matches the names it looks like. Not validated: `db/pa` is a fine prefix.
+pub fn prefix(raw: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    raw.nfc().collect()
+}
+
 /// Seals the values of a put once the store has chosen the key and row ids.
 struct ValueSealer<'a> {
     me: &'a Personal,
@@ -233,42 +341,84 @@ struct ValueSealer<'a> {
 }
 
 impl Sealer for ValueSealer<'_> {
-    fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> Result<Vec<Sealed>> {
-        let vault_key =
-            VaultKey::open_own(key.id, &key.recipient, key.grant.as_deref(), self.me, Need::Write)?;
-        let seal_one = |(slot, value): (&Slot<'_>, &Value)| {
-            vault_key.seal(
+    fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> Result<Vec<(Uuid, Sealed)>> {
+        let vault_key = VaultKey::open_own(key, self.me, Need::Write)?;
+        // Each slot names the item whose value it receives, and each sealed
+        // value carries the id of the row it is bound to: nothing is paired
+        // by position, so a reordering anywhere cannot put A's value under B.
+        let seal_one = |slot: &Slot<'_>| -> Result<(Uuid, Sealed)> {
+            let value = self.values.get(slot.item).ok_or_else(|| {
+                Error::internal(format!("no value was given for {}", name::escape(slot.name)))
+            })?;
+            let sealed = vault_key.seal(
                 Binding {
                     id: slot.id,
                     name: slot.name,
                 },
                 value,
-            )
+            )?;
+            Ok((slot.id, sealed))
         };
         if slots.len() < PARALLEL_FROM {
-            slots.iter().zip(self.values).map(seal_one).collect()
+            slots.iter().map(seal_one).collect()
         } else {
-            slots
-                .par_iter()
-                .zip(self.values.par_iter())
-                .map(seal_one)
-                .collect()
+            slots.par_iter().map(seal_one).collect()
         }
     }
 }
 
-/// The conflict error for names that already exist.
-pub fn exists_error<S: AsRef<str>>(names: impl Iterator<Item = S>) -> Error {
-    let mut shown: Vec<String> = names.map(|n| name::escape(n.as_ref())).collect();
-    shown.sort();
-    let list = shown.join(", ");
-    Error::conflict(format!("{list} already exists; nothing was changed"))
-        .hint("drop --no-overwrite to replace it, or choose another name")
-}
-
 #[cfg(test)]
 mod tests {
-    use super::Selection;
+    use super::*;
+
+    /// The store hands the sealer its slots in whatever order suits it;
+    /// each value must still be sealed for (and only open as) its own row.
+    #[test]
+    fn sealer_pairs_values_with_their_rows_not_positions() {
+        let (me, _) = Personal::generate();
+        let new = VaultKey::generate();
+        let grant = new
+            .key
+            .grant_to(crate::seal::parse_recipient(me.recipient()).unwrap().as_ref())
+            .unwrap();
+        let key = KeyRecord {
+            id: new.key.id(),
+            recipient: new.recipient.clone(),
+            grant: Some(grant),
+        };
+        let values: Vec<Value> = ["alpha", "beta", "gamma"]
+            .iter()
+            .map(|v| Value::new(v.as_bytes().to_vec()))
+            .collect();
+        let names = ["a", "b", "c"];
+        // Reversed against the items, as a reordering backend would pass them.
+        let slots: Vec<Slot<'_>> = (0..3)
+            .rev()
+            .map(|item| Slot {
+                id: Uuid::new_v4(),
+                name: names[item],
+                created: true,
+                item,
+            })
+            .collect();
+        let sealer = ValueSealer {
+            me: &me,
+            values: &values,
+        };
+        let sealed = sealer.seal(&key, &slots).unwrap();
+        assert_eq!(sealed.len(), 3);
+        for (id, s) in sealed {
+            let slot = slots.iter().find(|s| s.id == id).unwrap();
+            let row = SealedRow {
+                id,
+                name: Some(slot.name.to_owned()),
+                secret: s.secret,
+                key_id: Some(key.id),
+                nonce: Some(s.nonce),
+            };
+            assert_eq!(&new.key.open(&row).unwrap()[..], &values[slot.item][..]);
+        }
+    }
 
     fn sel(names: &[&str], prefixes: &[&str]) -> Selection {
         Selection {

@@ -21,10 +21,8 @@ use clap_complete::CompletionCandidate;
 
 use crate::Context;
 use crate::cli::{Cli, CompletionsArgs, Global};
-use crate::config::Backend;
 use crate::error::Result;
 use crate::output::Stdout;
-use crate::store::{self, Store};
 
 /// The longest a completion may wait for the database, in total.
 const COMPLETE_TIMEOUT: Duration = Duration::from_millis(1500);
@@ -66,22 +64,16 @@ fn list_names(prefix: &str) -> Option<Vec<String>> {
         verbose: false,
     };
     let ctx = Context::new(&global).ok()?;
-    let (url, _) = ctx.database_url().ok()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .ok()?;
     runtime.block_on(async {
         let work = async {
-            let mut store: Box<dyn Store> = match url.backend() {
-                Backend::Sqlite => Box::new(store::sqlite::SqliteStore::open_read_only(&url).await?),
-                Backend::Postgres => {
-                    Box::new(store::postgres::PgStore::connect_within(&url, COMPLETE_TIMEOUT).await?)
-                }
-            };
+            let mut index = ctx.open_index_read_only(COMPLETE_TIMEOUT).await?;
             let mut names = Vec::new();
             let p = Some(prefix).filter(|p| !p.is_empty());
-            store
+            index
                 .list(p, &mut |m| {
                     if let Some(n) = m.name {
                         names.push(n);

@@ -6,12 +6,11 @@ use crate::Context;
 use crate::cli::{EnvArgs, EnvFormat};
 use crate::envvars::{self, dotenv_value, json_string, shell_quote};
 use crate::error::Result;
-use crate::name;
 use crate::output::Stdout;
 use crate::vault::Selection;
 
 pub async fn run(args: EnvArgs, ctx: &Context) -> Result<()> {
-    let sel = selection(&args.select)?;
+    let sel = Selection::from_selectors(&args.select)?;
     let mut vault = ctx.open_vault().await?;
     let secrets = vault.open_selected(&sel).await?;
     drop(vault);
@@ -48,18 +47,4 @@ pub async fn run(args: EnvArgs, ctx: &Context) -> Result<()> {
         out.write(if vars.is_empty() { b"}\n" } else { b"\n}\n" })?;
     }
     out.flush()
-}
-
-/// Positional selectors: a name ending in '/' is a prefix, anything else an
-/// exact (canonicalised) name.
-pub fn selection(raw: &[String]) -> Result<Selection> {
-    let mut sel = Selection::default();
-    for s in raw {
-        if let Some(stem) = s.strip_suffix('/') {
-            sel.prefixes.push(format!("{}/", name::canonical(stem)?));
-        } else {
-            sel.names.push(name::canonical(s)?);
-        }
-    }
-    Ok(sel)
 }

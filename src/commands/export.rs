@@ -10,7 +10,8 @@ use crate::name;
 use crate::output::Stdout;
 
 pub async fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
-    let prefix = args.prefix.as_deref().filter(|p| !p.is_empty());
+    let prefix = args.prefix.as_deref().map(crate::vault::prefix);
+    let prefix = prefix.as_deref().filter(|p| !p.is_empty());
     let mut vault = ctx.open_vault().await?;
     let secrets = vault.open_all(prefix).await?;
     drop(vault);

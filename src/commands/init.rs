@@ -3,8 +3,8 @@
 
 use crate::cli::InitArgs;
 use crate::error::{Error, Result};
-use crate::seal::{self, IdentityKind, Personal, VaultKey};
-use crate::store::{self, MemberRecord};
+use crate::seal::{IdentityKind, Personal};
+use crate::vault::Joined;
 use crate::{Context, Source, name, passphrase, secure_fs};
 
 pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
@@ -12,8 +12,7 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
     let (url, source) = ctx.database_url()?;
 
     // 1. The schema first: a wrong URL should leave nothing behind.
-    let mut store = store::open(&url, true).await?;
-    store.migrate().await?;
+    let setup = ctx.setup().await?;
 
     // 2. The personal identity: reuse it when present, never overwrite it.
     // Messages wait until everything succeeded, so a failure is one line.
@@ -63,39 +62,15 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
     };
 
     // 3. The first vault key, unless the vault already has one.
-    let new = VaultKey::generate();
-    let grant = new
-        .key
-        .grant_to(seal::parse_recipient(me.recipient())?.as_ref())?;
-    let founder = MemberRecord {
-        recipient: me.recipient().to_owned(),
-        name: member_name(args.name)?,
-        added_at: None,
-        added_by: None,
-    };
-    if store
-        .bootstrap(&founder, new.key.id(), &new.recipient, &grant)
-        .await?
-    {
-        said.push(format!("created vault key {}; migrated {url}", new.key.id()));
-    } else {
-        let current = store.current_key(me.recipient()).await?;
-        match current {
-            Some(k) if k.grant.is_some() => {
-                said.push(format!(
-                    "vault at {url} is ready (key {}); you are a member",
-                    k.id
-                ));
-            }
-            _ => {
-                said.push(format!(
-                    "vault at {url} already exists and you are not a member yet.\n\
-                     Ask a member to run:  vault member add {} --name {}",
-                    crate::commands::shell_quote(me.recipient()),
-                    founder.name
-                ));
-            }
-        }
+    let name = member_name(args.name)?;
+    match setup.join(&me, name.clone()).await? {
+        Joined::Founded(key) => said.push(format!("created vault key {key}; migrated {url}")),
+        Joined::Member(key) => said.push(format!("vault at {url} is ready (key {key}); you are a member")),
+        Joined::Outsider => said.push(format!(
+            "vault at {url} already exists and you are not a member yet.\n\
+             Ask a member to run:  vault member add {} --name {name}",
+            crate::commands::shell_quote(me.recipient()),
+        )),
     }
 
     // 4. Remember where the vault is, so later commands need no flags.

@@ -29,13 +29,14 @@ fn rfc3339(t: &chrono::DateTime<chrono::Utc>) -> String {
 }
 
 pub async fn run(args: LsArgs, ctx: &Context) -> Result<()> {
-    let prefix = args.prefix.as_deref().filter(|p| !p.is_empty());
-    let mut store = ctx.open_store().await?;
+    let prefix = args.prefix.as_deref().map(crate::vault::prefix);
+    let prefix = prefix.as_deref().filter(|p| !p.is_empty());
+    let mut index = ctx.open_index().await?;
     let mut out = Stdout::new();
     if args.json {
         let mut first = true;
         out.write(b"[")?;
-        store
+        index
             .list(prefix, &mut |m: Meta| {
                 let obj = JsonMeta {
                     id: m.id.to_string(),
@@ -66,7 +67,7 @@ pub async fn run(args: LsArgs, ctx: &Context) -> Result<()> {
             ContentArrangement::Disabled
         });
         let mut count = 0usize;
-        store
+        index
             .list(prefix, &mut |m: Meta| {
                 count += 1;
                 let key = m
@@ -92,7 +93,7 @@ pub async fn run(args: LsArgs, ctx: &Context) -> Result<()> {
         }
     } else {
         // Names only: one column streamed, nothing else decoded.
-        store
+        index
             .list_names(prefix, &mut |n: &str| {
                 out.write(name::display(n).as_bytes())?;
                 out.write(b"\n")

@@ -56,8 +56,8 @@ struct JsonMember<'a> {
 }
 
 async fn ls(args: MemberLsArgs, ctx: &Context) -> Result<()> {
-    let mut store = ctx.open_store().await?;
-    let members = store.members().await?;
+    let mut index = ctx.open_index().await?;
+    let members = index.members().await?;
     let names: HashMap<&str, &str> = members
         .iter()
         .map(|m| (m.member.recipient.as_str(), m.member.name.as_str()))
@@ -122,43 +122,21 @@ async fn ls(args: MemberLsArgs, ctx: &Context) -> Result<()> {
 
 async fn rm(args: MemberRmArgs, ctx: &Context) -> Result<()> {
     let mut vault = ctx.open_vault().await?;
-    let removed = vault.remove_member(&args.member).await?;
-    let shown = name::display(&removed.name);
-    if args.no_rotate {
+    let shown_progress = super::rotate::Shown::new(ctx.report);
+    let rotation = (!args.no_rotate).then_some((
+        ctx.knobs.rotate_batch,
+        &shown_progress as &dyn crate::rotate::Progress,
+    ));
+    let removed = vault.remove_member(&args.member, rotation).await?;
+    let shown = name::display(&removed.member.name);
+    let Some(summary) = removed.rotation else {
         ctx.report.info(format!("removed {shown}"));
         ctx.report.warn(format!(
             "the vault key was not rotated: {shown} may still hold a copy of it and read every \
              existing and future value they can get the ciphertext of; run `vault rotate` soon"
         ));
         return Ok(());
-    }
-    ctx.report
-        .info(format!("removed {shown}; rotating the vault key"));
-    let opts = crate::rotate::RotateOptions {
-        dry_run: false,
-        force_new_key: true,
-        progress: !ctx.report.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        verbose: ctx.report.verbose,
     };
-    let summary = crate::rotate::rotate(&mut vault, &opts).await.map_err(|e| {
-        Error::new(
-            e.kind,
-            format!(
-                "{shown} was removed, but rotating the key failed: {}",
-                e.message()
-            ),
-        )
-        .hint("run `vault rotate` to finish; until then they may still open values with their old copy")
-    })?;
-    if !summary.still_retiring.is_empty() {
-        let kept: Vec<String> = summary.still_retiring.iter().map(|k| k.to_string()).collect();
-        return Err(Error::integrity(format!(
-            "{shown} was removed and the key rotated, but {} secret(s) failed verification and stay under key {}, which they held",
-            summary.skipped_bad.len(),
-            kept.join(", ")
-        ))
-        .hint("check them with `vault get NAME`, put or rm them, then run `vault rotate`"));
-    }
     ctx.report.info(format!(
         "vault key is now {}; {} secret(s) re-sealed",
         summary.new_key.map(|k| k.to_string()).unwrap_or_default(),

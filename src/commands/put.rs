@@ -28,7 +28,7 @@ pub async fn run(args: PutArgs, ctx: &Context) -> Result<()> {
     // before connecting, so a prompt does not hold a connection open.
     let me = ctx.load_identity()?;
     let value = if args.generate {
-        generate::generate(args.length as usize, args.charset)?
+        generate::generate(args.length as usize, charset(args.charset))?
     } else {
         read_value(&name, args.file.as_deref())?
     };
@@ -137,4 +137,15 @@ fn prompt_twice(name: &str) -> Result<Value> {
             .hint("type a value, or pipe an empty one on stdin if you mean it"));
     }
     Ok(Zeroizing::new(first.as_bytes().to_vec()))
+}
+
+/// The command line's charset names, as the generator's own type.
+fn charset(c: crate::cli::Charset) -> generate::Charset {
+    use crate::cli::Charset as Arg;
+    match c {
+        Arg::Alnum => generate::Charset::Alnum,
+        Arg::Ascii => generate::Charset::Ascii,
+        Arg::Hex => generate::Charset::Hex,
+        Arg::Base64 => generate::Charset::Base64,
+    }
 }

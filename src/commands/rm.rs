@@ -11,12 +11,8 @@ pub async fn run(args: RmArgs, ctx: &Context) -> Result<()> {
         .iter()
         .map(|n| name::canonical(n))
         .collect::<Result<Vec<_>>>()?;
-    let mut store = ctx.open_store().await?;
-    let mut unique = names.clone();
-    unique.sort();
-    unique.dedup();
-    store.remove(&unique).await?;
-    for n in &unique {
+    let removed = ctx.open_index().await?.remove(&names).await?;
+    for n in &removed {
         ctx.report.info(format!("removed {}", name::display(n)));
     }
     Ok(())

@@ -2,15 +2,17 @@
 //! re-sealed to it, the old key retired (see [`crate::rotate`]).
 
 use std::io::IsTerminal;
+use std::time::Duration;
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use crate::Context;
 use crate::cli::RotateArgs;
 use crate::error::{Error, Result};
 use crate::name;
-use crate::output::Stdout;
-use crate::rotate::{self, RotateOptions, RotateSummary};
+use crate::output::{Reporter, Stdout};
+use crate::rotate::{self, Progress, RotateOptions, RotateSummary};
 
 #[derive(Serialize)]
 struct JsonSummary<'a> {
@@ -23,15 +25,59 @@ struct JsonSummary<'a> {
     dry_run: bool,
 }
 
+/// How a rotation shows its progress: a bar on a terminal (not with `-q`,
+/// not when stderr is piped), and one line per batch with `-v`.
+pub(crate) struct Shown {
+    bar: ProgressBar,
+    report: Reporter,
+}
+
+impl Shown {
+    pub(crate) fn new(report: Reporter) -> Shown {
+        let bar = if !report.quiet && std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            if let Ok(style) =
+                ProgressStyle::with_template("re-sealing {bar:30} {pos}/{len} secrets, {eta} left")
+            {
+                bar.set_style(style);
+            }
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Shown { bar, report }
+    }
+}
+
+impl Progress for Shown {
+    fn start(&self, total: u64) {
+        self.bar.set_length(total);
+    }
+
+    fn batch(&self, seen: usize, moved: u64, took: Duration) {
+        self.report.verbose(format!(
+            "re-sealed a batch of {seen} secrets ({moved} moved) in {took:.0?}"
+        ));
+        self.bar.inc(seen as u64);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+
+    fn note(&self, line: &str) {
+        self.report.info(line);
+    }
+}
+
 pub async fn run(args: RotateArgs, ctx: &Context) -> Result<()> {
     let mut vault = ctx.open_vault().await?;
     let opts = RotateOptions {
         dry_run: args.dry_run,
         force_new_key: false,
-        progress: !ctx.report.quiet && std::io::stderr().is_terminal(),
-        verbose: ctx.report.verbose,
+        batch: ctx.knobs.rotate_batch,
     };
-    let s = rotate::rotate(&mut vault, &opts).await?;
+    let s = rotate::rotate(&mut vault, &opts, &Shown::new(ctx.report)).await?;
     if args.json {
         let json = JsonSummary {
             old_key: s.old_key.map(|k| k.to_string()),

@@ -20,13 +20,7 @@ use crate::name;
 use crate::vault::Selection;
 
 pub async fn run(args: RunArgs, ctx: &Context) -> Result<()> {
-    let mut sel = Selection::default();
-    for n in &args.only {
-        sel.names.push(name::canonical(n)?);
-    }
-    for p in &args.prefix {
-        sel.prefixes.push(p.clone());
-    }
+    let sel = Selection::from_parts(&args.only, &args.prefix)?;
     let mut vault = ctx.open_vault().await?;
     let secrets = vault.open_selected(&sel).await?;
     drop(vault); // close the connection before exec

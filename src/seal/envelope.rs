@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 
 use super::{Personal, decrypt_armored, encrypt_armored};
 use crate::error::{Error, Result};
+use crate::model::{KeyRecord, Sealed, SealedRow};
 use crate::name;
 
 const VALUE_MAGIC: &str = "vault-secret v1";
@@ -66,21 +67,6 @@ impl Need<'_> {
 pub struct Binding<'a> {
     pub id: Uuid,
     pub name: &'a str,
-}
-
-/// What the database stores for a sealed value.
-pub struct Sealed {
-    pub secret: String,
-    pub nonce: Vec<u8>,
-}
-
-/// A row as read from the database, to be opened.
-pub struct SealedRow {
-    pub id: Uuid,
-    pub name: Option<String>,
-    pub secret: String,
-    pub key_id: Option<Uuid>,
-    pub nonce: Option<Vec<u8>>,
 }
 
 impl VaultKey {
@@ -147,18 +133,12 @@ impl VaultKey {
         plain
     }
 
-    /// Opens this member's copy of vault key `id` (whose public half is
-    /// `recipient`) for `need`; `grant` is `None` when they hold no copy.
-    /// Every command that needs a member's own key comes here, so "no
-    /// access" reads the same everywhere.
-    pub fn open_own(
-        id: Uuid,
-        recipient: &str,
-        grant: Option<&str>,
-        me: &Personal,
-        need: Need<'_>,
-    ) -> Result<VaultKey> {
-        let Some(grant) = grant else {
+    /// Opens this member's copy of vault `key` (its grant, `None` when they
+    /// hold no copy) for `need`. Every command that needs a member's own key
+    /// comes here, so "no access" reads the same everywhere.
+    pub fn open_own(key: &KeyRecord, me: &Personal, need: Need<'_>) -> Result<VaultKey> {
+        let id = key.id;
+        let Some(grant) = key.grant.as_deref() else {
             let (which, cannot) = need.words();
             return Err(Error::no_access(format!(
                 "your identity ({}) holds no copy of {which}vault key {id}, so it cannot {cannot}; \
@@ -167,7 +147,7 @@ impl VaultKey {
             ))
             .hint("ask a member who holds it to run `vault member add` with your recipient (see `vault whoami`)"));
         };
-        VaultKey::open_grant(id, recipient, grant, me)
+        VaultKey::open_grant(id, &key.recipient, grant, me)
     }
 
     /// Opens a grant with a personal identity, checking that it is the grant

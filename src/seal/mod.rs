@@ -73,7 +73,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
-pub use envelope::{Binding, Need, NewKey, Sealed, SealedRow, VaultKey};
+pub use crate::model::{Sealed, SealedRow};
+pub use envelope::{Binding, Need, NewKey, VaultKey};
 pub use identity::{
     AskPassphrase, IdentityKind, MemberRecipient, Personal, parse_member_recipient, parse_recipient,
 };

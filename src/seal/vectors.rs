@@ -31,6 +31,7 @@ use uuid::Uuid;
 use super::envelope::header;
 use super::{Binding, Need, Personal, SealedRow, VaultKey, decrypt_armored};
 use crate::error::Kind;
+use crate::model::KeyRecord;
 
 /// Every file of `tests/data/envelope/`, compiled in.
 macro_rules! files {
@@ -137,6 +138,15 @@ fn row(name: &str) -> (BTreeMap<String, String>, SealedRow) {
     (f, row)
 }
 
+/// The record the store would hand over for key `id`, with `grant`.
+fn record(id: Uuid, recipient: &str, grant: Option<&str>) -> KeyRecord {
+    KeyRecord {
+        id,
+        recipient: recipient.to_owned(),
+        grant: grant.map(str::to_owned),
+    }
+}
+
 /// The MAC as the module doc specifies it, written out independently of
 /// the code that seals: HMAC-SHA256 over six length-prefixed fields.
 fn mac_by_the_spec(
@@ -210,7 +220,12 @@ fn grant_text_and_fixed_grant_open() {
         &decrypt_armored(me.identity.as_ref(), grant.as_bytes()).unwrap()[..],
         expected
     );
-    let opened = VaultKey::open_own(key.id(), &k["vault-recipient"], Some(grant), &me, Need::Read).unwrap();
+    let opened = VaultKey::open_own(
+        &record(key.id(), &k["vault-recipient"], Some(grant)),
+        &me,
+        Need::Read,
+    )
+    .unwrap();
     assert_eq!(opened.id(), key.id());
     assert_eq!(opened.mac_key()[..], key.mac_key()[..]);
 }
@@ -230,13 +245,13 @@ fn grants_refused_with_their_class() {
     // Another member's identity cannot open it: no access (exit 5).
     let other = member("other-identity");
     expect(
-        VaultKey::open_own(id, recipient, Some(grant), &other, Need::Read),
+        VaultKey::open_own(&record(id, recipient, Some(grant)), &other, Need::Read),
         Kind::NoAccess,
         "cannot open vault key",
     );
     // No grant at all: the one "holds no copy" message.
     expect(
-        VaultKey::open_own(id, recipient, None, &me, Need::Write),
+        VaultKey::open_own(&record(id, recipient, None), &me, Need::Write),
         Kind::NoAccess,
         &format!("holds no copy of the current vault key {id}, so it cannot write"),
     );
@@ -247,7 +262,7 @@ fn grants_refused_with_their_class() {
         ("grant-other-identity.age", id),
     ] {
         let g = std::str::from_utf8(file(name)).unwrap();
-        let r = VaultKey::open_own(claimed, recipient, Some(g), &me, Need::Read);
+        let r = VaultKey::open_own(&record(claimed, recipient, Some(g)), &me, Need::Read);
         expect(r, Kind::Integrity, "does not match the key it claims to be");
         assert_eq!(Kind::Integrity.exit_code(), 6);
     }

@@ -16,4 +16,5 @@ mod recovery;
 mod rotate;
 mod shell;
 mod sqlite;
+mod store;
 mod terminal;

@@ -46,7 +46,12 @@ fn runtime() -> tokio::runtime::Runtime {
 
 async fn open_vault(env: &Env) -> vault::vault::Vault {
     let url = vault::config::DbUrl::parse(&env.url()).unwrap();
-    let store = vault::store::open(&url, false).await.unwrap();
+    let opts = vault::store::OpenOptions {
+        create: false,
+        read_only: false,
+        timeout: std::time::Duration::from_secs(5),
+    };
+    let store = vault::store::open(&url, opts).await.unwrap();
     let bytes = std::fs::read(env.identity_path()).unwrap();
     let me = vault::seal::Personal::parse(&bytes, "identity").unwrap();
     vault::vault::Vault { store, me }

@@ -1,0 +1,123 @@
+//! Plain data shared by the core, sealing and storage: rows and records as
+//! they travel between the layers. No behaviour, no I/O, and no type here
+//! holds a plaintext except [`Value`], which wipes itself.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+/// A plaintext value, wiped from memory when dropped.
+pub type Value = Zeroizing<Vec<u8>>;
+
+/// A vault key as stored, with this member's grant when there is one.
+pub struct KeyRecord {
+    pub id: Uuid,
+    /// The key's public half (age1…).
+    pub recipient: String,
+    /// The key's private half sealed to the member asking, if they hold it.
+    pub grant: Option<String>,
+}
+
+/// What `ls` shows about a secret: everything except the value.
+pub struct Meta {
+    pub id: Uuid,
+    pub name: Option<String>,
+    pub description: String,
+    pub key_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A member of the vault.
+pub struct MemberRecord {
+    pub recipient: String,
+    pub name: String,
+    pub added_at: Option<DateTime<Utc>>,
+    pub added_by: Option<String>,
+}
+
+/// One secret to write.
+pub struct PutItem {
+    pub name: String,
+    /// `None` keeps the existing description (or '' for a new secret).
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PutMode {
+    /// Create or replace.
+    Upsert,
+    /// Create only: an existing name is a conflict and nothing is written.
+    CreateOnly,
+}
+
+/// The row a value is about to be sealed for.
+pub struct Slot<'a> {
+    pub id: Uuid,
+    pub name: &'a str,
+    pub created: bool,
+    /// The index of the item (in the caller's list) whose value goes here.
+    pub item: usize,
+}
+
+/// What happened to each item of a put.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PutOutcome {
+    pub id: Uuid,
+    pub name: String,
+    pub created: bool,
+    pub key_id: Uuid,
+}
+
+/// A key that is not retired, as `vault rotate` sees it.
+pub struct KeyStatus {
+    /// The key, with the asking member's grant if they hold one.
+    pub key: KeyRecord,
+    /// True for 'retiring' (a rotation away from it has not finished),
+    /// false for the one 'current' key.
+    pub retiring: bool,
+    /// How many secrets are sealed to it.
+    pub secrets: u64,
+}
+
+/// What a rotation needs to know before it starts.
+pub struct RotationState {
+    /// Every key that is not retired.
+    pub keys: Vec<KeyStatus>,
+    /// Every secret in the vault, whatever its key.
+    pub secrets: u64,
+}
+
+/// What one re-seal batch did.
+pub struct BatchOutcome {
+    /// How many rows the batch locked and looked at (0: the pass is done).
+    pub seen: usize,
+    /// The highest id looked at: the next batch starts after it.
+    pub last: Option<Uuid>,
+    /// How many rows now refer to the new key.
+    pub moved: u64,
+    /// Rows that failed to open, left exactly as they were: (id, name).
+    pub failed: Vec<(Uuid, Option<String>)>,
+}
+
+/// A member as listed.
+pub struct MemberInfo {
+    pub member: MemberRecord,
+    /// They hold a grant for the current key.
+    pub has_current_key: bool,
+}
+
+/// What the database stores for a sealed value.
+pub struct Sealed {
+    pub secret: String,
+    pub nonce: Vec<u8>,
+}
+
+/// A row as read from the database, to be opened.
+pub struct SealedRow {
+    pub id: Uuid,
+    pub name: Option<String>,
+    pub secret: String,
+    pub key_id: Option<Uuid>,
+    pub nonce: Option<Vec<u8>>,
+}
