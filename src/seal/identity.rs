@@ -73,11 +73,18 @@ impl Personal {
     pub fn generate() -> (Personal, Zeroizing<String>) {
         let identity = age::x25519::Identity::generate();
         let recipient = identity.to_public().to_string();
-        let file = Zeroizing::new(format!(
-            "# vault personal identity\n# created: {}\n# public key: {recipient}\n{}\n",
+        let comments = format!(
+            "# vault personal identity\n# created: {}\n# public key: {recipient}\n",
             chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            identity.to_string().expose_secret()
+        );
+        // Sized up front: growing would free an unwiped copy of the key.
+        let secret = identity.to_string();
+        let mut file = Zeroizing::new(String::with_capacity(
+            comments.len() + secret.expose_secret().len() + 1,
         ));
+        file.push_str(&comments);
+        file.push_str(secret.expose_secret());
+        file.push('\n');
         (
             Personal {
                 identity: Box::new(identity),
@@ -335,4 +342,21 @@ pub fn parse_member_recipient(text: &str) -> Result<MemberRecipient> {
     Err(Error::usage(format!("{} is not a valid recipient", shown())).hint(
         "pass an age recipient (age1…) or an SSH public key line (ssh-ed25519 … / ssh-rsa …); see `vault whoami`",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_identity_file_parses_back_and_was_never_regrown() {
+        let (me, file) = Personal::generate();
+        assert!(file.starts_with("# vault personal identity\n# created: "));
+        assert!(file.ends_with('\n'));
+        // Built in one allocation of exactly its length.
+        assert_eq!(file.capacity(), file.len());
+        let again = Personal::parse(file.as_bytes(), "id").unwrap();
+        assert_eq!(again.recipient(), me.recipient());
+        assert_eq!(again.kind(), IdentityKind::X25519);
+    }
 }

@@ -13,8 +13,8 @@
 //!   write to the table could seal a well-formed value to the public half;
 //!   with it, only holders of the vault key can produce a value `get` accepts.
 //!
-//! [`identity`] parses what a member opens grants with (personal identities)
-//! and what grants are sealed to (member recipients); [`envelope`] is the
+//! `identity.rs` parses what a member opens grants with (personal identities)
+//! and what grants are sealed to (member recipients); `envelope.rs` is the
 //! format of vault keys, grants and sealed values.
 //!
 //! # The stored format (frozen: rows written by every release must open)

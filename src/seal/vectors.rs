@@ -208,7 +208,9 @@ fn grant_text_and_fixed_grant_open() {
     let k = keys();
     let key = vault_key();
     let expected = file("grant.txt");
-    assert_eq!(key.grant_text().as_bytes(), expected, "the grant text changed");
+    let text = key.grant_text();
+    assert_eq!(text.as_bytes(), expected, "the grant text changed");
+    assert_eq!(text.capacity(), text.len(), "built in one allocation");
     assert_eq!(
         std::str::from_utf8(expected).unwrap(),
         format!("# vault key {}\n{}\n", k["vault-key-id"], k["vault-key"])
