@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::name;
 use crate::rotate::{Progress, RotateOptions, RotateSummary};
-use crate::seal::{self, Personal, VaultKey};
+use crate::seal::{self, Need, Personal, VaultKey};
 use crate::store::{self, Granter, KeyRecord, MemberInfo, MemberRecord};
 use crate::vault::Vault;
 
@@ -142,7 +142,7 @@ impl Vault {
             .current_key(self.me.recipient())
             .await?
             .ok_or_else(store::no_key)?;
-        open_own(&self.me, &current, "remove members")?;
+        VaultKey::open_own(&current, &self.me, Need::Manage("remove members"))?;
         self.store.remove_member(&target.recipient).await?;
         Ok(target)
     }
@@ -198,19 +198,6 @@ fn default_name(recipient: &str, comment: Option<&str>) -> Result<String> {
     name::member(&short.replace(['+', '/', '='], ""))
 }
 
-/// Opens this member's copy of `key`, or says they cannot `what`.
-fn open_own(me: &Personal, key: &KeyRecord, what: &str) -> Result<VaultKey> {
-    let Some(grant) = &key.grant else {
-        return Err(Error::no_access(format!(
-            "your identity ({}) holds no copy of the current vault key {}, so you cannot {what}",
-            store::short_recipient(me.recipient()),
-            key.id
-        ))
-        .hint("ask a member who holds it (see `vault member ls`)"));
-    };
-    VaultKey::open_grant(key.id, &key.recipient, grant, me)
-}
-
 /// Seals grants for a new member inside the store's transaction.
 struct MemberGranter<'a> {
     me: &'a Personal,
@@ -221,14 +208,14 @@ struct MemberGranter<'a> {
 
 impl Granter for MemberGranter<'_> {
     fn grant(&self, current: &KeyRecord, retiring: &[KeyRecord]) -> Result<Vec<(Uuid, String)>> {
-        let key = open_own(self.me, current, "add members")?;
+        let key = VaultKey::open_own(current, self.me, Need::Manage("add members"))?;
         let mut out = vec![(key.id(), key.grant_to(self.to)?)];
         for k in retiring {
             if k.grant.is_none() {
                 self.skipped.borrow_mut().push(k.id);
                 continue;
             }
-            let key = open_own(self.me, k, "grant it")?;
+            let key = VaultKey::open_own(k, self.me, Need::Manage("grant it"))?;
             out.push((key.id(), key.grant_to(self.to)?));
         }
         *self.granted.borrow_mut() = out.iter().map(|(id, _)| *id).collect();

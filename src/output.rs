@@ -4,6 +4,7 @@
 //! with `BrokenPipe`, further output is dropped and the command succeeds.
 
 use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
+use std::os::fd::AsFd;
 
 use crate::error::{Error, Result};
 use crate::name::terminal;
@@ -34,6 +35,23 @@ impl Stdout {
         self.check(r)
     }
 
+    /// Writes a secret value: what is buffered goes first, then the value
+    /// is written with `write(2)` on a duplicate of the stdout descriptor,
+    /// so no user-space buffer (this one or std's own) holds a copy of it.
+    pub fn write_value(&mut self, bytes: &[u8]) -> Result<()> {
+        self.flush()?;
+        if self.closed {
+            return Ok(());
+        }
+        let r = self
+            .inner
+            .get_ref()
+            .as_fd()
+            .try_clone_to_owned()
+            .and_then(|fd| std::fs::File::from(fd).write_all(bytes));
+        self.check(r)
+    }
+
     pub fn flush(&mut self) -> Result<()> {
         if self.closed {
             return Ok(());
@@ -60,12 +78,11 @@ impl Default for Stdout {
     }
 }
 
-/// Writes one whole value and flushes: `get` prints everything or nothing
-/// more after a failure.
+/// Writes one whole value straight to the stdout descriptor and stops:
+/// `get` prints everything or nothing more after a failure. No buffer sits
+/// in between (a `BufWriter` would keep an unwiped copy of the value).
 pub fn print_value(bytes: &[u8]) -> Result<()> {
-    let mut out = Stdout::new();
-    out.write(bytes)?;
-    out.flush()
+    Stdout::new().write_value(bytes)
 }
 
 /// Informational messages on stderr, silenced by `--quiet`. Every line goes

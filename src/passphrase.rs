@@ -12,7 +12,6 @@ use std::io::Read;
 use std::path::Path;
 
 use age::secrecy::SecretString;
-use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::secure_fs;
@@ -85,8 +84,8 @@ fn non_interactive() -> Result<Option<SecretString>> {
 }
 
 fn first_line(r: impl Read, what: &str) -> Result<SecretString> {
-    let mut buf = Zeroizing::new(Vec::new());
-    r.take(MAX_LEN as u64 + 2).read_to_end(&mut buf).map_err(|e| {
+    // One buffer of the longest useful size: nothing is reallocated.
+    let buf = secure_fs::read_secret(r, MAX_LEN + 2, MAX_LEN + 2).map_err(|e| {
         Error::identity(format!("cannot read the passphrase from {what}: {e}")).hint("check it")
     })?;
     let end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());

@@ -27,8 +27,8 @@ use rayon::prelude::*;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::seal::{self, Binding, Sealed, SealedRow, VaultKey};
-use crate::store::{KeyRecord, KeyStatus, Resealer};
+use crate::seal::{self, Binding, Need, Sealed, SealedRow, VaultKey};
+use crate::store::{KeyStatus, Resealer};
 use crate::vault::Vault;
 
 /// Below this many rows, one thread beats handing work to the pool.
@@ -126,13 +126,17 @@ async fn load_keys(vault: &mut Vault) -> Result<Keys> {
     let (retiring, current): (Vec<KeyStatus>, Vec<KeyStatus>) =
         state.keys.into_iter().partition(|k| k.retiring);
     let current = current.into_iter().next().ok_or_else(crate::store::no_key)?;
-    let current_open = open_for_rotation(vault, &current.key, "current ")?;
+    let current_open = VaultKey::open_own(&current.key, &vault.me, Need::Rotate { retiring: false })?;
     let retiring = retiring
         .into_iter()
         .map(|k| {
             // A retiring key that seals nothing is only retired: no need to open it.
             let opened = if k.secrets > 0 {
-                Some(open_for_rotation(vault, &k.key, "retiring ")?)
+                Some(VaultKey::open_own(
+                    &k.key,
+                    &vault.me,
+                    Need::Rotate { retiring: true },
+                )?)
             } else {
                 None
             };
@@ -145,18 +149,6 @@ async fn load_keys(vault: &mut Vault) -> Result<Keys> {
         retiring,
         secrets: state.secrets,
     })
-}
-
-fn open_for_rotation(vault: &Vault, key: &KeyRecord, which: &str) -> Result<VaultKey> {
-    let Some(grant) = &key.grant else {
-        return Err(Error::no_access(format!(
-            "your identity ({}) holds no copy of the {which}vault key {}, so it cannot rotate; nothing was changed",
-            vault.me.recipient(),
-            key.id
-        ))
-        .hint("run `vault rotate` as a member who holds the key"));
-    };
-    VaultKey::open_grant(key.id, &key.recipient, grant, &vault.me)
 }
 
 async fn plan(vault: &mut Vault) -> Result<RotateSummary> {

@@ -112,11 +112,52 @@ pub fn read_private_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>> 
         })?;
     let meta = file.metadata().map_err(|e| Error::io("inspect", path, &e))?;
     check_private(path, &meta, what)?;
-    let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize + 1));
-    (&file)
-        .take(1024 * 1024)
-        .read_to_end(&mut buf)
-        .map_err(|e| Error::io("read", path, &e))?;
+    read_secret(&file, meta.len() as usize, MAX_PRIVATE_FILE).map_err(|e| Error::io("read", path, &e))
+}
+
+/// How many bytes to expect from an open file or stdin: the size of a
+/// regular file, else (a pipe, a terminal) `fallback`.
+pub fn size_hint(f: impl std::os::fd::AsFd, fallback: usize) -> usize {
+    match rustix::fs::fstat(f) {
+        Ok(st) if rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile => {
+            usize::try_from(st.st_size).unwrap_or(fallback)
+        }
+        _ => fallback,
+    }
+}
+
+/// The most of a key or passphrase file that is read.
+const MAX_PRIVATE_FILE: usize = 1024 * 1024;
+
+/// Reads `r` to its end (at most `limit` bytes) into memory that is wiped
+/// when dropped, leaving no unwiped copy behind on the way.
+///
+/// `Read::read_to_end` grows its vector by reallocation, which frees the old
+/// block unwiped, and probes small reads through a stack buffer it does not
+/// wipe. Here the buffer is sized once for `expected` bytes plus one (so a
+/// source of the expected length, which then reports its end, needs no
+/// growth), every read goes straight into it, and if the source is longer
+/// the bytes are copied into a buffer twice the size and the old one is
+/// wiped by its drop. Callers that refuse oversized input pass their limit
+/// plus one and check the length.
+pub fn read_secret(mut r: impl Read, expected: usize, limit: usize) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let mut buf = Zeroizing::new(vec![0u8; expected.saturating_add(1).min(limit)]);
+    let mut len = 0;
+    while len < limit {
+        if len == buf.len() {
+            let mut bigger = Zeroizing::new(vec![0u8; len.saturating_mul(2).max(4096).min(limit)]);
+            bigger[..len].copy_from_slice(&buf[..len]);
+            buf = bigger;
+        }
+        match r.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // Shortening never reallocates; the tail is zeros and is wiped anyway.
+    buf.truncate(len);
     Ok(buf)
 }
 
@@ -215,6 +256,72 @@ mod tests {
         std::os::unix::fs::symlink(&p, &link).unwrap();
         let e = read_private_file(&link, "identity").unwrap_err();
         assert!(e.to_string().contains("symbolic link"), "{e}");
+    }
+
+    /// A reader that hands out at most `step` bytes per call and is
+    /// interrupted once, like a pipe.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+        interrupted: bool,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            if !self.interrupted {
+                self.interrupted = true;
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+            let n = self.step.min(out.len()).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn read_secret_sized_up_front_never_grows() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| i as u8).collect();
+        let buf = read_secret(
+            Trickle {
+                data: &data,
+                step: 333,
+                interrupted: false,
+            },
+            data.len(),
+            usize::MAX,
+        )
+        .unwrap();
+        assert_eq!(&buf[..], &data[..]);
+        // One allocation of exactly expected + 1 bytes: nothing was reallocated.
+        assert_eq!(buf.capacity(), data.len() + 1);
+        let empty = read_secret(&b""[..], 0, 10).unwrap();
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn read_secret_grows_by_copying_and_stops_at_the_limit() {
+        let data = vec![7u8; 100_000];
+        let trickle = || Trickle {
+            data: &data,
+            step: 4000,
+            interrupted: false,
+        };
+        let buf = read_secret(trickle(), 10, usize::MAX).unwrap();
+        assert_eq!(&buf[..], &data[..]);
+        let cut = read_secret(trickle(), 10, 50_001).unwrap();
+        assert_eq!(cut.len(), 50_001, "reads exactly up to the limit");
+        let exact = read_secret(&data[..], 0, 100_000).unwrap();
+        assert_eq!(exact.len(), 100_000);
+        let failing = read_secret(std::io::repeat(0).take(0).chain(Failing), 8, 100);
+        assert!(failing.is_err());
+    }
+
+    struct Failing;
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("boom"))
+        }
     }
 
     #[test]

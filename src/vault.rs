@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::name;
-use crate::seal::{Binding, Personal, Sealed, SealedRow, VaultKey};
+use crate::seal::{Binding, Need, Personal, Sealed, SealedRow, VaultKey};
 use crate::store::{KeyRecord, Meta, PutItem, PutMode, PutOutcome, Sealer, Slot, Store};
 
 /// Below this many values, sealing or opening on one thread is faster than
@@ -148,15 +148,7 @@ impl Vault {
     }
 
     fn open_record(&self, key: &KeyRecord) -> Result<VaultKey> {
-        let Some(grant) = &key.grant else {
-            return Err(Error::no_access(format!(
-                "your identity ({}) holds no copy of vault key {}",
-                self.me.recipient(),
-                key.id
-            ))
-            .hint("ask a member to run `vault member add` with your recipient (see `vault whoami`)"));
-        };
-        VaultKey::open_grant(key.id, &key.recipient, grant, &self.me)
+        VaultKey::open_own(key, &self.me, Need::Read)
     }
 
     /// The value of one secret, verified in full before it is returned.
@@ -357,15 +349,7 @@ struct ValueSealer<'a> {
 
 impl Sealer for ValueSealer<'_> {
     fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> Result<Vec<(Uuid, Sealed)>> {
-        let Some(grant) = &key.grant else {
-            return Err(Error::no_access(format!(
-                "your identity ({}) holds no copy of the current vault key {}, so it cannot write",
-                self.me.recipient(),
-                key.id
-            ))
-            .hint("ask a member to run `vault member add` with your recipient (see `vault whoami`)"));
-        };
-        let vault_key = VaultKey::open_grant(key.id, &key.recipient, grant, self.me)?;
+        let vault_key = VaultKey::open_own(key, self.me, Need::Write)?;
         // Each slot names the item whose value it receives, and each sealed
         // value carries the id of the row it is bound to: nothing is paired
         // by position, so a reordering anywhere cannot put A's value under B.

@@ -5,7 +5,6 @@
 //! A key becomes the secret name as written (`FOO_BAR=x` is the secret
 //! `FOO_BAR`), with `--prefix` put in front (`--prefix app/` → `app/FOO_BAR`).
 
-use std::io::Read;
 use std::path::Path;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -16,11 +15,14 @@ use crate::cli::{FileFormat, ImportArgs};
 use crate::dotenv;
 use crate::error::{Error, Result};
 use crate::name;
+use crate::secure_fs;
 use crate::store::{PutItem, PutMode};
 use crate::vault::Value;
 
 /// Largest file accepted: 64 values of the maximum size.
-const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
+/// First buffer size for input from a pipe.
+const PIPE_GUESS: usize = 64 * 1024;
 
 pub async fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
     let what = if args.file == Path::new("-") {
@@ -92,18 +94,21 @@ fn at(line: usize) -> String {
     }
 }
 
+/// Reads the whole input into one buffer sized from the file's length (for a
+/// pipe, grown by copying and wiping: see [`secure_fs::read_secret`]).
 fn read_input(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>> {
-    let mut buf = Zeroizing::new(Vec::new());
-    let reader: Box<dyn Read> = if path == Path::new("-") {
-        Box::new(std::io::stdin().lock())
+    let limit = MAX_FILE_BYTES + 1;
+    let read = if path == Path::new("-") {
+        let stdin = std::io::stdin();
+        let expected = secure_fs::size_hint(&stdin, PIPE_GUESS);
+        secure_fs::read_secret(stdin.lock(), expected.min(limit), limit)
     } else {
-        Box::new(std::fs::File::open(path).map_err(|e| Error::io("read", path, &e))?)
+        let file = std::fs::File::open(path).map_err(|e| Error::io("read", path, &e))?;
+        let expected = secure_fs::size_hint(&file, PIPE_GUESS);
+        secure_fs::read_secret(file, expected.min(limit), limit)
     };
-    reader
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| Error::usage(format!("cannot read {what}: {e}")).hint("check the file"))?;
-    if buf.len() as u64 > MAX_FILE_BYTES {
+    let buf = read.map_err(|e| Error::usage(format!("cannot read {what}: {e}")).hint("check the file"))?;
+    if buf.len() > MAX_FILE_BYTES {
         return Err(
             Error::usage(format!("{what} is larger than 64 MiB")).hint("split it; nothing was stored")
         );

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::generate;
 use crate::name::{self, MAX_VALUE_BYTES};
 use crate::output::Stdout;
+use crate::secure_fs;
 use crate::store::{PutItem, PutMode};
 use crate::vault::Value;
 
@@ -49,7 +50,10 @@ pub async fn run(args: PutArgs, ctx: &Context) -> Result<()> {
     for o in &done {
         let verb = if o.created { "created" } else { "updated" };
         if args.json {
-            let mut obj = Zeroizing::new(Vec::with_capacity(256));
+            // Sized up front: growing would free an unwiped copy of the value.
+            let value_json = printed.as_ref().map(|v| json_string(&String::from_utf8_lossy(v)));
+            let room = 256 + o.name.len() * 6 + value_json.as_ref().map_or(0, |j| j.len());
+            let mut obj = Zeroizing::new(Vec::with_capacity(room));
             obj.extend_from_slice(b"{\"name\":");
             obj.extend_from_slice(serde_json::to_string(&o.name).unwrap_or_default().as_bytes());
             obj.extend_from_slice(
@@ -59,17 +63,17 @@ pub async fn run(args: PutArgs, ctx: &Context) -> Result<()> {
                 )
                 .as_bytes(),
             );
-            if let Some(v) = &printed {
+            if let Some(v) = &value_json {
                 // Generated values are ASCII.
                 obj.extend_from_slice(b",\"value\":");
-                obj.extend_from_slice(&json_string(&String::from_utf8_lossy(v)));
+                obj.extend_from_slice(v);
             }
             obj.extend_from_slice(b"}\n");
-            out.write(&obj)?;
+            out.write_value(&obj)?;
         } else {
             ctx.report.info(format!("{verb} {}", name::display(&o.name)));
             if let Some(v) = &printed {
-                out.write(v)?;
+                out.write_value(v)?;
                 out.write(b"\n")?;
             }
         }
@@ -81,25 +85,34 @@ pub async fn run(args: PutArgs, ctx: &Context) -> Result<()> {
 /// prompt (asked twice, no echo).
 pub fn read_value(name: &str, file: Option<&Path>) -> Result<Value> {
     match file {
-        Some(p) if p == Path::new("-") => read_limited(std::io::stdin().lock(), "stdin"),
+        Some(p) if p == Path::new("-") => read_stdin(),
         Some(p) => {
             let f = std::fs::File::open(p).map_err(|e| Error::io("read", p, &e))?;
-            read_limited(f, &p.display().to_string())
+            let expected = secure_fs::size_hint(&f, PIPE_GUESS);
+            read_limited(f, expected, &p.display().to_string())
         }
-        None if !std::io::stdin().is_terminal() => read_limited(std::io::stdin().lock(), "stdin"),
+        None if !std::io::stdin().is_terminal() => read_stdin(),
         None => prompt_twice(name),
     }
 }
 
-/// Reads to EOF, byte-exact, refusing more than the value limit without
-/// reading the rest.
-fn read_limited(r: impl Read, what: &str) -> Result<Value> {
-    let mut buf = Zeroizing::new(Vec::new());
-    r.take(MAX_VALUE_BYTES as u64 + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| {
-            Error::usage(format!("cannot read the value from {what}: {e}")).hint("check the input")
-        })?;
+/// First buffer size for a value from a pipe; a longer one is grown by
+/// copying and wiping (see [`secure_fs::read_secret`]).
+const PIPE_GUESS: usize = 16 * 1024;
+
+fn read_stdin() -> Result<Value> {
+    let stdin = std::io::stdin();
+    let expected = secure_fs::size_hint(&stdin, PIPE_GUESS);
+    read_limited(stdin.lock(), expected, "stdin")
+}
+
+/// Reads to EOF, byte-exact, into a buffer sized for `expected` bytes,
+/// refusing more than the value limit without reading the rest.
+fn read_limited(r: impl Read, expected: usize, what: &str) -> Result<Value> {
+    let limit = MAX_VALUE_BYTES + 1;
+    let buf = secure_fs::read_secret(r, expected.min(limit), limit).map_err(|e| {
+        Error::usage(format!("cannot read the value from {what}: {e}")).hint("check the input")
+    })?;
     name::check_value(buf.len())?;
     Ok(buf)
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use uuid::Uuid;
 use vault::error::Kind;
-use vault::seal::{Binding, Personal, VaultKey};
+use vault::seal::{Binding, Need, Personal, VaultKey};
 use vault::store::{KeyRecord, PutItem, PutMode, Sealed, Sealer, Slot, Store};
 
 use crate::both;
@@ -120,7 +120,7 @@ impl Sealer for RacingSealer<'_> {
         if let Some(i) = (self.race_on)(attempt) {
             self.env.put(&self.names[i], b"the other writer");
         }
-        let vk = VaultKey::open_grant(key.id, &key.recipient, key.grant.as_ref().unwrap(), self.me)?;
+        let vk = VaultKey::open_own(key, self.me, Need::Write)?;
         slots
             .iter()
             .map(|s| {

@@ -1,0 +1,399 @@
+//! The envelope: vault keys, their grants, and sealed values.
+//!
+//! The byte format is described (and frozen) in the [`super`] module doc and
+//! pinned by the known-answer vectors in `tests/data/envelope/`.
+
+use std::str::FromStr;
+
+use age::secrecy::ExposeSecret;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use super::{Personal, decrypt_armored, encrypt_armored};
+use crate::error::{Error, Result};
+use crate::model::{KeyRecord, Sealed, SealedRow};
+use crate::name;
+
+const VALUE_MAGIC: &str = "vault-secret v1";
+const NONCE_LEN: usize = 16;
+
+/// An opened vault key: can seal new values and open existing ones.
+pub struct VaultKey {
+    id: Uuid,
+    identity: age::x25519::Identity,
+    recipient: age::x25519::Recipient,
+    mac_key: Zeroizing<[u8; 32]>,
+}
+
+/// The public parts of a freshly generated vault key, ready to store.
+pub struct NewKey {
+    pub key: VaultKey,
+    pub recipient: String,
+}
+
+/// What a member opens their own copy of a vault key for; it words the one
+/// "holds no copy" message of [`VaultKey::open_own`].
+#[derive(Clone, Copy, Debug)]
+pub enum Need<'a> {
+    /// To open secrets sealed to the key.
+    Read,
+    /// To seal new values with the current key.
+    Write,
+    /// To grant or withdraw the current key (the verb names the command).
+    Manage(&'a str),
+    /// To rotate away from the current or a retiring key.
+    Rotate { retiring: bool },
+}
+
+impl Need<'_> {
+    /// Which key, and what cannot be done without it.
+    fn words(self) -> (&'static str, String) {
+        match self {
+            Need::Read => ("", "open the secrets sealed to it".to_owned()),
+            Need::Write => ("the current ", "write".to_owned()),
+            Need::Manage(what) => ("the current ", what.to_owned()),
+            Need::Rotate { retiring: false } => ("the current ", "rotate".to_owned()),
+            Need::Rotate { retiring: true } => ("the retiring ", "rotate".to_owned()),
+        }
+    }
+}
+
+/// Where a sealed value belongs.
+#[derive(Clone, Copy)]
+pub struct Binding<'a> {
+    pub id: Uuid,
+    pub name: &'a str,
+}
+
+impl VaultKey {
+    pub fn generate() -> NewKey {
+        let identity = age::x25519::Identity::generate();
+        let key = VaultKey::from_identity(Uuid::new_v4(), identity);
+        let recipient = key.recipient.to_string();
+        NewKey { key, recipient }
+    }
+
+    pub(super) fn from_identity(id: Uuid, identity: age::x25519::Identity) -> VaultKey {
+        let recipient = identity.to_public();
+        let secret = identity.to_string();
+        let hk = hkdf::Hkdf::<Sha256>::new(Some(b"vault.secret-mac.v1"), secret.expose_secret().as_bytes());
+        let mut mac_key = Zeroizing::new([0u8; 32]);
+        hk.expand(id.as_bytes(), &mut mac_key[..])
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        VaultKey {
+            id,
+            identity,
+            recipient,
+            mac_key,
+        }
+    }
+
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    #[cfg(test)]
+    pub(super) fn mac_key(&self) -> &[u8; 32] {
+        &self.mac_key
+    }
+
+    #[cfg(test)]
+    pub(super) fn identity(&self) -> &age::x25519::Identity {
+        &self.identity
+    }
+
+    #[cfg(test)]
+    pub(super) fn recipient_string(&self) -> String {
+        self.recipient.to_string()
+    }
+
+    /// Seals this key's private half to one member: the grant stored in the
+    /// database. The plaintext is a valid age identity file, so the standard
+    /// age CLI can use it directly when recovering by hand.
+    pub fn grant_to(&self, member: &dyn age::Recipient) -> Result<String> {
+        encrypt_armored(member, self.grant_text().as_bytes())
+    }
+
+    /// The plaintext of a grant: `# vault key <id>` and the identity line.
+    /// Built in a buffer sized up front, so no copy of the private key is
+    /// freed unwiped by a reallocation.
+    pub(super) fn grant_text(&self) -> Zeroizing<String> {
+        let secret = self.identity.to_string();
+        let comment = format!("# vault key {}\n", self.id);
+        let mut plain = Zeroizing::new(String::with_capacity(
+            comment.len() + secret.expose_secret().len() + 1,
+        ));
+        plain.push_str(&comment);
+        plain.push_str(secret.expose_secret());
+        plain.push('\n');
+        plain
+    }
+
+    /// Opens this member's copy of vault `key` (its grant, `None` when they
+    /// hold no copy) for `need`. Every command that needs a member's own key
+    /// comes here, so "no access" reads the same everywhere.
+    pub fn open_own(key: &KeyRecord, me: &Personal, need: Need<'_>) -> Result<VaultKey> {
+        let id = key.id;
+        let Some(grant) = key.grant.as_deref() else {
+            let (which, cannot) = need.words();
+            return Err(Error::no_access(format!(
+                "your identity ({}) holds no copy of {which}vault key {id}, so it cannot {cannot}; \
+                 nothing was changed",
+                me.recipient()
+            ))
+            .hint("ask a member who holds it to run `vault member add` with your recipient (see `vault whoami`)"));
+        };
+        VaultKey::open_grant(id, &key.recipient, grant, me)
+    }
+
+    /// Opens a grant with a personal identity, checking that it is the grant
+    /// of key `id` whose public half is `recipient`.
+    pub(super) fn open_grant(id: Uuid, recipient: &str, grant: &str, me: &Personal) -> Result<VaultKey> {
+        let plain = decrypt_armored(me.identity.as_ref(), grant.as_bytes()).map_err(|e| match e {
+            age::DecryptError::NoMatchingKeys => Error::no_access(format!(
+                "your identity ({}) cannot open vault key {id}",
+                me.recipient()
+            ))
+            .hint("ask a member to run `vault member add` with your recipient"),
+            _ => Error::integrity(format!(
+                "the stored copy of vault key {id} for your identity is damaged"
+            ))
+            .hint("ask another member to re-add you, or restore the key tables from a backup"),
+        })?;
+        let damaged = || {
+            Error::integrity(format!(
+                "the stored copy of vault key {id} does not match the key it claims to be"
+            ))
+            .hint("the key tables were altered; restore them from a backup")
+        };
+        let text = std::str::from_utf8(&plain).map_err(|_| damaged())?;
+        let mut lines = text.lines();
+        if lines.next() != Some(format!("# vault key {id}").as_str()) {
+            return Err(damaged());
+        }
+        let identity = lines
+            .next()
+            .and_then(|l| age::x25519::Identity::from_str(l.trim()).ok())
+            .ok_or_else(damaged)?;
+        if identity.to_public().to_string() != recipient {
+            return Err(damaged());
+        }
+        Ok(VaultKey::from_identity(id, identity))
+    }
+
+    /// Seals `value` for the row `at`.
+    pub fn seal(&self, at: Binding<'_>, value: &[u8]) -> Result<Sealed> {
+        let mut nonce = vec![0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce)
+            .map_err(|e| Error::internal(format!("the system random generator failed: {e}")))?;
+        let mac = self.mac(at, &nonce, value);
+        let header = header(at, self.id, &nonce, &mac);
+        let mut plain = Zeroizing::new(Vec::with_capacity(header.len() + value.len()));
+        plain.extend_from_slice(header.as_bytes());
+        plain.extend_from_slice(value);
+        let secret = encrypt_armored(&self.recipient, &plain)?;
+        Ok(Sealed { secret, nonce })
+    }
+
+    /// Opens a row sealed to this key, verifying everything before returning
+    /// a byte: the ciphertext, the row's id, name, key and nonce, and the MAC.
+    pub fn open(&self, row: &SealedRow) -> Result<Zeroizing<Vec<u8>>> {
+        let shown = row
+            .name
+            .as_deref()
+            .map(name::escape)
+            .unwrap_or_else(|| format!("with id {}", row.id));
+        let refused = |why: &str| {
+            Error::integrity(format!("secret {shown} was refused: {why}"))
+                .hint("it was altered in the database; put the value again or restore the row from a backup")
+        };
+        if row.key_id != Some(self.id) {
+            return Err(refused("its key id does not match the key it is opened with"));
+        }
+        let plain = decrypt_armored(&self.identity, row.secret.as_bytes())
+            .map_err(|_| refused("the ciphertext is damaged or was not sealed to its key"))?;
+        let (header, value) =
+            split_header(&plain).ok_or_else(|| refused("its sealed header is malformed"))?;
+        let Some(name) = row.name.as_deref() else {
+            return Err(refused("it has no name"));
+        };
+        let nonce = B64
+            .decode(header.nonce)
+            .map_err(|_| refused("its sealed header is malformed"))?;
+        if header.id != row.id.to_string() || header.name != name {
+            return Err(refused(
+                "it was sealed for another row (moved, copied or renamed)",
+            ));
+        }
+        if header.key != self.id.to_string() {
+            return Err(refused("it was sealed under another key"));
+        }
+        if row.nonce.as_deref() != Some(nonce.as_slice()) {
+            return Err(refused("its nonce does not match the row"));
+        }
+        let tag = B64
+            .decode(header.mac)
+            .map_err(|_| refused("its sealed header is malformed"))?;
+        let mac = self.mac_state(Binding { id: row.id, name }, &nonce, value);
+        mac.verify_slice(&tag)
+            .map_err(|_| refused("its authentication code is wrong (forged without the vault key)"))?;
+        Ok(Zeroizing::new(value.to_vec()))
+    }
+
+    fn mac_state(&self, at: Binding<'_>, nonce: &[u8], value: &[u8]) -> Hmac<Sha256> {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key[..]).expect("HMAC accepts any key length");
+        // Length-prefix every field so no two different tuples share an encoding.
+        for field in [
+            VALUE_MAGIC.as_bytes(),
+            at.id.as_bytes(),
+            at.name.as_bytes(),
+            self.id.as_bytes(),
+            nonce,
+            value,
+        ] {
+            mac.update(&(field.len() as u64).to_be_bytes());
+            mac.update(field);
+        }
+        mac
+    }
+
+    pub(super) fn mac(&self, at: Binding<'_>, nonce: &[u8], value: &[u8]) -> [u8; 32] {
+        self.mac_state(at, nonce, value).finalize().into_bytes().into()
+    }
+}
+
+/// The header line block of a sealed value, up to and including the empty
+/// line that ends it.
+pub(super) fn header(at: Binding<'_>, key_id: Uuid, nonce: &[u8], mac: &[u8]) -> String {
+    format!(
+        "{VALUE_MAGIC}\nid {}\nname {}\nkey {key_id}\nnonce {}\nmac {}\n\n",
+        at.id,
+        at.name,
+        B64.encode(nonce),
+        B64.encode(mac)
+    )
+}
+
+struct Header<'a> {
+    id: &'a str,
+    name: &'a str,
+    key: &'a str,
+    nonce: &'a str,
+    mac: &'a str,
+}
+
+/// Splits the plaintext of a sealed value into its header and the value.
+fn split_header(plain: &[u8]) -> Option<(Header<'_>, &[u8])> {
+    let mut rest = plain;
+    let mut next_line = || -> Option<&str> {
+        let end = rest.iter().position(|&b| b == b'\n')?;
+        let line = std::str::from_utf8(&rest[..end]).ok()?;
+        rest = &rest[end + 1..];
+        Some(line)
+    };
+    if next_line()? != VALUE_MAGIC {
+        return None;
+    }
+    let id = next_line()?.strip_prefix("id ")?;
+    let name = next_line()?.strip_prefix("name ")?;
+    let key = next_line()?.strip_prefix("key ")?;
+    let nonce = next_line()?.strip_prefix("nonce ")?;
+    let mac = next_line()?.strip_prefix("mac ")?;
+    if !next_line()?.is_empty() {
+        return None;
+    }
+    Some((
+        Header {
+            id,
+            name,
+            key,
+            nonce,
+            mac,
+        },
+        rest,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &VaultKey, id: Uuid, name: &str, value: &[u8]) -> SealedRow {
+        let s = key.seal(Binding { id, name }, value).unwrap();
+        SealedRow {
+            id,
+            name: Some(name.into()),
+            secret: s.secret,
+            key_id: Some(key.id()),
+            nonce: Some(s.nonce),
+        }
+    }
+
+    #[test]
+    fn round_trip_binary() {
+        let key = VaultKey::generate().key;
+        let value = b"\0\xff\nline\n";
+        let r = row(&key, Uuid::new_v4(), "a/b", value);
+        assert!(r.secret.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+        assert_eq!(&key.open(&r).unwrap()[..], value);
+    }
+
+    #[test]
+    fn refuses_moved_renamed_and_forged() {
+        let new = VaultKey::generate();
+        let key = new.key;
+        let mut r = row(&key, Uuid::new_v4(), "a", b"v");
+        r.name = Some("b".into());
+        assert!(key.open(&r).is_err());
+        let mut r = row(&key, Uuid::new_v4(), "a", b"v");
+        r.id = Uuid::new_v4();
+        assert!(key.open(&r).is_err());
+        let mut r = row(&key, Uuid::new_v4(), "a", b"v");
+        r.nonce = Some(vec![0; 16]);
+        assert!(key.open(&r).is_err());
+
+        // A forger knows the format and the public recipient but not the MAC key.
+        let id = Uuid::new_v4();
+        let header = format!(
+            "{VALUE_MAGIC}\nid {id}\nname a\nkey {}\nnonce {}\nmac {}\n\nforged",
+            key.id(),
+            B64.encode([1u8; 16]),
+            B64.encode([0u8; 32])
+        );
+        let public = age::x25519::Recipient::from_str(&new.recipient).unwrap();
+        let forged = SealedRow {
+            id,
+            name: Some("a".into()),
+            secret: encrypt_armored(&public, header.as_bytes()).unwrap(),
+            key_id: Some(key.id()),
+            nonce: Some(vec![1; 16]),
+        };
+        let e = key.open(&forged).unwrap_err();
+        assert!(e.to_string().contains("authentication code"), "{e}");
+    }
+
+    #[test]
+    fn grants_open_only_for_their_member() {
+        let new = VaultKey::generate();
+        let (alice, _) = Personal::generate();
+        let (bob, _) = Personal::generate();
+        let alice_r = super::super::parse_recipient(alice.recipient()).unwrap();
+        let grant = new.key.grant_to(alice_r.as_ref()).unwrap();
+        let opened = VaultKey::open_grant(new.key.id(), &new.recipient, &grant, &alice).unwrap();
+        let r = row(&new.key, Uuid::new_v4(), "x", b"1");
+        assert_eq!(&opened.open(&r).unwrap()[..], b"1");
+        let e = VaultKey::open_grant(new.key.id(), &new.recipient, &grant, &bob)
+            .err()
+            .unwrap();
+        assert_eq!(e.kind, crate::error::Kind::NoAccess);
+        let e = VaultKey::open_grant(Uuid::new_v4(), &new.recipient, &grant, &alice)
+            .err()
+            .unwrap();
+        assert_eq!(e.kind, crate::error::Kind::Integrity);
+    }
+}

@@ -1,0 +1,107 @@
+//! Sealing: the only module that calls age.
+//!
+//! Two layers, like sops data keys:
+//! - A *vault key* is an age X25519 key pair made by vault. Secrets are sealed
+//!   to its public half. Its private half is stored in the database only as a
+//!   *grant*: an age ciphertext of a tiny identity file, sealed to one
+//!   member's personal recipient.
+//! - A *sealed value* is an armored age ciphertext of a short header plus the
+//!   value. The header binds the value to its row (id, name, key id and a
+//!   random nonce that is also stored in the row) and carries an HMAC over all
+//!   of it keyed by material derived from the vault key's *private* half.
+//!   age has no sender authentication, so without that MAC anyone who can
+//!   write to the table could seal a well-formed value to the public half;
+//!   with it, only holders of the vault key can produce a value `get` accepts.
+//!
+//! `identity.rs` parses what a member opens grants with (personal identities)
+//! and what grants are sealed to (member recipients); `envelope.rs` is the
+//! format of vault keys, grants and sealed values.
+//!
+//! # The stored format (frozen: rows written by every release must open)
+//!
+//! Every ciphertext is age v1 with one X25519 (or, for a grant, the member's)
+//! recipient, in age's ASCII armor (`-----BEGIN AGE ENCRYPTED FILE-----`).
+//!
+//! A **grant** of vault key `K` decrypts to an age identity file:
+//! ```text
+//! # vault key <K as a hyphenated lowercase uuid>
+//! AGE-SECRET-KEY-1…
+//! ```
+//! (each line ends in `\n`). Opening checks the first line names `K` and that
+//! the identity's public half is the recipient stored for `K`.
+//!
+//! A **sealed value** decrypts to, line by line (each line ends in `\n`):
+//! ```text
+//! vault-secret v1
+//! id <row id, hyphenated lowercase uuid>
+//! name <name, UTF-8>
+//! key <vault key id, hyphenated lowercase uuid>
+//! nonce <16 random bytes, standard base64 with padding>
+//! mac <32 bytes, standard base64 with padding>
+//! <empty line>
+//! <value bytes, exactly>
+//! ```
+//! so `age -d -i vaultkey.txt | tail -n +8` recovers a value by hand.
+//!
+//! The **MAC** is HMAC-SHA256 keyed by a 32-byte key from HKDF-SHA256 with
+//! salt `vault.secret-mac.v1`, input key material the vault key's identity
+//! string (`AGE-SECRET-KEY-1…`, as age spells it) and info the 16 raw bytes
+//! of the key id. It covers six fields in this order, each preceded by its
+//! length as a big-endian u64: the magic `vault-secret v1`, the row id (16
+//! raw bytes), the name (UTF-8), the key id (16 raw bytes), the nonce (16
+//! bytes) and the value. The row stores the nonce too; opening refuses a
+//! row whose id, name, key id or nonce differs from the header, or whose MAC
+//! does not verify.
+//!
+//! Known-answer vectors under `tests/data/envelope/` pin all of this: fixed
+//! keys, a grant, sealed rows and tampered variants with the error each
+//! must meet (see `vectors.rs`, whose ignored `generate` test wrote them).
+
+mod envelope;
+mod identity;
+
+#[cfg(test)]
+mod cctv;
+#[cfg(test)]
+mod vectors;
+
+use std::io::Write;
+use std::iter;
+
+use age::armor::{ArmoredReader, ArmoredWriter, Format};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+pub use crate::model::{Sealed, SealedRow};
+pub use envelope::{Binding, Need, NewKey, VaultKey};
+pub use identity::{
+    AskPassphrase, IdentityKind, MemberRecipient, Personal, parse_member_recipient, parse_recipient,
+};
+
+/// Encrypts `plain` to one recipient as armored age.
+fn encrypt_armored(to: &dyn age::Recipient, plain: &[u8]) -> Result<String> {
+    let fail = |e: &dyn std::fmt::Display| Error::internal(format!("sealing failed: {e}"));
+    let encryptor = age::Encryptor::with_recipients(iter::once(to)).map_err(|e| fail(&e))?;
+    let mut out = Vec::with_capacity(plain.len() * 4 / 3 + 512);
+    let armor = ArmoredWriter::wrap_output(&mut out, Format::AsciiArmor).map_err(|e| fail(&e))?;
+    let mut writer = encryptor.wrap_output(armor).map_err(|e| fail(&e))?;
+    writer.write_all(plain).map_err(|e| fail(&e))?;
+    writer
+        .finish()
+        .and_then(|armor| armor.finish())
+        .map_err(|e| fail(&e))?;
+    String::from_utf8(out).map_err(|e| fail(&e))
+}
+
+/// Decrypts armored (or binary) age with one identity. The plaintext is
+/// never longer than the ciphertext, so its buffer is sized once from the
+/// ciphertext's length and no unwiped copy is left behind by growing it.
+fn decrypt_armored(
+    with: &dyn age::Identity,
+    sealed: &[u8],
+) -> std::result::Result<Zeroizing<Vec<u8>>, age::DecryptError> {
+    let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(sealed))?;
+    let reader = decryptor.decrypt(iter::once(with))?;
+    Ok(crate::secure_fs::read_secret(reader, sealed.len(), usize::MAX)?)
+}
