@@ -8,6 +8,7 @@ mod sql;
 mod attack_util;
 mod attacks;
 mod basics;
+mod docs;
 mod faults;
 mod leaks;
 mod members;
