@@ -17,4 +17,5 @@ mod recovery;
 mod rotate;
 mod shell;
 mod sqlite;
+mod sqlx_patch;
 mod terminal;
