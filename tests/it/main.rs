@@ -10,6 +10,7 @@ mod attacks;
 mod basics;
 mod docs;
 mod faults;
+mod golden;
 mod leaks;
 mod members;
 mod names;
