@@ -5,23 +5,16 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// The exit-code table, shown at the end of `vault --help` (and in the README).
-pub const EXIT_CODES: &str = "\
-Exit codes:
-  0  success
-  1  internal error (a bug, or an unexpected I/O failure such as a full disk)
-  2  usage: bad arguments, invalid name, value too large, malformed input
-  3  not found: no secret (or member) by that name
-  4  conflict: the name exists (put --no-overwrite), or another rotation is running
-  5  no access: your identity holds no copy of the key
-  6  integrity: a sealed value was tampered with, moved, renamed or forged
-  7  database unreachable, misconfigured, not initialised, or from a newer vault
-  8  identity or config file missing, unreadable, or too open";
-
 /// A secrets manager: values sealed on your machine with age, stored in
 /// PostgreSQL (a team's shared vault) or an embedded SQLite file (a personal vault).
 #[derive(Debug, Parser)]
-#[command(name = "vault", version, after_help = EXIT_CODES, propagate_version = true)]
+// The exit-code list is described once, on the error kinds (src/error.rs).
+#[command(
+    name = "vault",
+    version,
+    after_help = crate::error::exit_status_help(),
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -83,8 +76,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Print secrets (names and values) as dotenv or JSON, the inverse of import
     Export(ExportArgs),
-    /// Print the man page (roff) to stdout
-    Man,
+    /// Print the man page (roff) to stdout: vault(1), or a subcommand's page
+    Man(ManArgs),
     /// Manage who may open the vault: add, list and remove members
     #[command(subcommand)]
     Member(MemberCommand),
@@ -251,6 +244,13 @@ pub struct RunArgs {
         value_name = "CMD"
     )]
     pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print, e.g. `put` or `member add` [default: vault(1)]
+    #[arg(value_name = "SUBCOMMAND")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

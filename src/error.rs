@@ -8,7 +8,8 @@
 
 use std::fmt;
 
-/// The class of a failure; each class has its own exit code.
+/// The class of a failure; each class has its own exit code, described once
+/// in [`Kind::status`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// Anything unexpected: a bug, or an I/O failure with no better class.
@@ -17,8 +18,8 @@ pub enum Kind {
     Usage,
     /// The named secret (or member) does not exist.
     NotFound,
-    /// The name already exists (`put --no-overwrite`, `member add`), or another
-    /// rotation holds the vault.
+    /// The name, member or variable already exists, or another command (a
+    /// rotation) holds the vault.
     Conflict,
     /// This identity holds no copy of the key a secret is sealed to.
     NoAccess,
@@ -30,20 +31,195 @@ pub enum Kind {
     Identity,
 }
 
+/// One exit code as users are told about it. This is the only description of
+/// the exit codes: `vault --help` ([`exit_status_help`]), the man page's EXIT
+/// STATUS section and the README's table ([`exit_status_markdown`], checked by
+/// a test) are all rendered from [`exit_statuses`]. Text in backticks is a
+/// command or option (code in Markdown, bold in the man page, plain in --help).
+#[derive(Debug, PartialEq, Eq)]
+pub struct ExitStatus {
+    pub code: u8,
+    /// A few words: "conflict".
+    pub meaning: &'static str,
+    /// Every situation that exits with this code, each a short phrase.
+    pub situations: &'static [&'static str],
+}
+
+const SUCCESS: ExitStatus = ExitStatus {
+    code: 0,
+    meaning: "success",
+    situations: &[],
+};
+
+const INTERNAL: ExitStatus = ExitStatus {
+    code: 1,
+    meaning: "internal error",
+    situations: &[
+        "a bug",
+        "an unexpected I/O failure, such as a full disk or a read-only file system",
+    ],
+};
+
+const USAGE: ExitStatus = ExitStatus {
+    code: 2,
+    meaning: "usage",
+    situations: &[
+        "bad arguments or options",
+        "an invalid name, prefix or description",
+        "a value over 1 MiB",
+        "malformed input: a recipient, a database URL, a dotenv or JSON file",
+        "an input file that does not exist or cannot be read",
+        "a value that cannot become an environment variable (a NUL byte; for `env` and `export`, not UTF-8)",
+        "`member rm` of yourself",
+        "a `vault run` command that cannot be started",
+    ],
+};
+
+const NOT_FOUND: ExitStatus = ExitStatus {
+    code: 3,
+    meaning: "not found",
+    situations: &[
+        "no secret by that name (`get`, `env`, `run --only`; `rm` then removes none)",
+        "no member by that name or recipient (`member rm`)",
+    ],
+};
+
+const CONFLICT: ExitStatus = ExitStatus {
+    code: 4,
+    meaning: "conflict",
+    situations: &[
+        "the name exists (`put --no-overwrite`, `import --no-overwrite`)",
+        "the recipient or name is already a member (`member add`)",
+        "removing the last member (`member rm`)",
+        "a secret's variable is already set in the environment (`run` without `--override` or `--pristine`)",
+        "two selected secrets become the same variable (`env`, `run`)",
+        "a secret would set a variable that decides what programs run, such as `BASH_ENV`, `LD_PRELOAD` or `PATH`, without being named explicitly (`env`, `run`)",
+        "another `vault rotate` is running",
+        "a concurrent command changed the same thing first (`init`, `put`, `member add`, a key switch): run it again",
+    ],
+};
+
+const NO_ACCESS: ExitStatus = ExitStatus {
+    code: 5,
+    meaning: "no access",
+    situations: &[
+        "your identity holds no copy of the key the secret is sealed to",
+        "to write, add or remove members, or rotate: no copy of the current key",
+    ],
+};
+
+const INTEGRITY: ExitStatus = ExitStatus {
+    code: 6,
+    meaning: "integrity",
+    situations: &[
+        "a sealed value was tampered with, moved, renamed or forged, or names a key that does not exist (`get`, `env`, `run`, `export` alike)",
+        "a stored copy of a vault key is damaged or is not the key it claims to be",
+        "`rotate` (or `member rm`) moved every other row but left rows that failed verification",
+    ],
+};
+
+const DATABASE: ExitStatus = ExitStatus {
+    code: 7,
+    meaning: "database",
+    situations: &[
+        "unreachable, refused the connection, TLS failed, or the connection was lost",
+        "the SQLite file is locked by another process, read-only, damaged or not a database",
+        "no vault there, or an older schema (run `vault init`)",
+        "a schema written by a newer vault, or a `vault` schema that vault did not create",
+    ],
+};
+
+const IDENTITY: ExitStatus = ExitStatus {
+    code: 8,
+    meaning: "identity or config",
+    situations: &[
+        "the identity or config file is missing, unreadable, not a regular file, or too open",
+        "an identity vault cannot use",
+        "a wrong passphrase, or no way to ask for one (no terminal, no `VAULT_PASSPHRASE_FILE` or `VAULT_PASSPHRASE_FD`)",
+        "no home directory to find them in",
+    ],
+};
+
 impl Kind {
-    /// The process exit code for this class (see the README's table).
-    pub fn exit_code(self) -> u8 {
+    /// Every kind, in exit-code order.
+    pub const ALL: [Kind; 8] = [
+        Kind::Internal,
+        Kind::Usage,
+        Kind::NotFound,
+        Kind::Conflict,
+        Kind::NoAccess,
+        Kind::Integrity,
+        Kind::Database,
+        Kind::Identity,
+    ];
+
+    /// This class's exit code and its description for users.
+    pub fn status(self) -> &'static ExitStatus {
         match self {
-            Kind::Internal => 1,
-            Kind::Usage => 2,
-            Kind::NotFound => 3,
-            Kind::Conflict => 4,
-            Kind::NoAccess => 5,
-            Kind::Integrity => 6,
-            Kind::Database => 7,
-            Kind::Identity => 8,
+            Kind::Internal => &INTERNAL,
+            Kind::Usage => &USAGE,
+            Kind::NotFound => &NOT_FOUND,
+            Kind::Conflict => &CONFLICT,
+            Kind::NoAccess => &NO_ACCESS,
+            Kind::Integrity => &INTEGRITY,
+            Kind::Database => &DATABASE,
+            Kind::Identity => &IDENTITY,
         }
     }
+
+    /// The process exit code for this class.
+    pub fn exit_code(self) -> u8 {
+        self.status().code
+    }
+}
+
+/// Every exit code vault documents, 0 first.
+pub fn exit_statuses() -> impl Iterator<Item = &'static ExitStatus> {
+    std::iter::once(&SUCCESS).chain(Kind::ALL.iter().map(|k| k.status()))
+}
+
+impl ExitStatus {
+    /// "meaning: situation; situation", with the backtick markup kept.
+    pub fn sentence(&self) -> String {
+        if self.situations.is_empty() {
+            return self.meaning.to_owned();
+        }
+        format!("{}: {}", self.meaning, self.situations.join("; "))
+    }
+}
+
+/// The exit-code list at the end of `vault --help`: plain text, wrapped to 80
+/// columns with a hanging indent, so clap does not re-wrap it on a terminal
+/// of normal width.
+pub fn exit_status_help() -> String {
+    const WIDTH: usize = 80;
+    let mut lines = vec!["Exit codes:".to_owned()];
+    for status in exit_statuses() {
+        let mut line = format!("  {}  ", status.code);
+        let mut fresh = true; // nothing after the indent yet
+        for word in status.sentence().replace('`', "").split(' ') {
+            if !fresh && line.chars().count() + 1 + word.chars().count() > WIDTH {
+                lines.push(std::mem::replace(&mut line, "     ".to_owned()));
+                fresh = true;
+            }
+            if !fresh {
+                line.push(' ');
+            }
+            line.push_str(word);
+            fresh = false;
+        }
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
+/// The README's exit-code table (Markdown), checked against the README by a test.
+pub fn exit_status_markdown() -> String {
+    let mut out = String::from("| code | meaning |\n|---|---|\n");
+    for status in exit_statuses() {
+        out.push_str(&format!("| {} | {} |\n", status.code, status.sentence()));
+    }
+    out
 }
 
 /// A user-facing failure: what went wrong and what to do about it.
@@ -156,6 +332,65 @@ mod tests {
         codes.sort();
         codes.dedup();
         assert_eq!(codes.len(), kinds.len());
+    }
+
+    /// The codes are an interface: they never move.
+    #[test]
+    fn exit_codes_are_pinned_and_all_described() {
+        assert_eq!(Kind::ALL.map(Kind::exit_code), [1, 2, 3, 4, 5, 6, 7, 8]);
+        let listed: Vec<u8> = exit_statuses().map(|s| s.code).collect();
+        assert_eq!(listed, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        for status in exit_statuses() {
+            assert_eq!(status.sentence().matches('`').count() % 2, 0, "{status:?}");
+            assert!(!status.sentence().contains(['|', '\\', '\n']), "{status:?}");
+        }
+    }
+
+    /// The README's exit-code table is this module's description, rendered
+    /// (`exit_status_markdown`). `VAULT_BLESS=1` rewrites it instead of failing.
+    #[test]
+    fn readme_exit_codes_are_fresh() {
+        const BEGIN: &str = "<!-- exit-codes:begin: generated from src/error.rs -->\n";
+        const END: &str = "<!-- exit-codes:end -->";
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+        let readme = std::fs::read_to_string(&path).unwrap();
+        let (head, rest) = readme
+            .split_once(BEGIN)
+            .expect("README.md lost its exit-codes:begin marker");
+        let (table, tail) = rest
+            .split_once(END)
+            .expect("README.md lost its exit-codes:end marker");
+        let fresh = exit_status_markdown();
+        if table == fresh {
+            return;
+        }
+        if std::env::var_os("VAULT_BLESS").is_some_and(|v| v == "1") {
+            std::fs::write(&path, format!("{head}{BEGIN}{fresh}{END}{tail}")).unwrap();
+            return;
+        }
+        panic!(
+            "README.md's exit-code table differs from src/error.rs; refresh it with \
+             `VAULT_BLESS=1 cargo test fresh`.\nREADME:\n{table}\nsrc/error.rs:\n{fresh}"
+        );
+    }
+
+    #[test]
+    fn help_list_is_wrapped_with_a_hanging_indent() {
+        let help = exit_status_help();
+        assert!(
+            help.starts_with("Exit codes:\n  0  success\n  1  internal error: "),
+            "{help}"
+        );
+        assert!(!help.contains('`'));
+        for line in help.lines().skip(1) {
+            assert!(line.len() <= 80, "{line:?}");
+            let digit = line.as_bytes()[2];
+            assert!(
+                line.starts_with("     ") || (line.starts_with("  ") && digit.is_ascii_digit()),
+                "{line:?}"
+            );
+        }
+        assert!(help.contains("\n  4  conflict: "));
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub async fn run(command: Command, ctx: &Context) -> Result<()> {
         Command::Run(args) => run::run(args, ctx).await,
         Command::Import(args) => import::run(args, ctx).await,
         Command::Export(args) => export::run(args, ctx).await,
-        Command::Man => man::run(),
+        Command::Man(args) => man::run(args),
         // ---- members ----
         Command::Member(command) => member::run(command, ctx).await,
         Command::Whoami(args) => whoami::run(args, ctx).await,

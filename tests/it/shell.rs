@@ -568,8 +568,9 @@ fn repo() -> PathBuf {
 
 const REFRESH: &str = "VAULT_BLESS=1 cargo test --test it generated_files_are_fresh";
 
-/// The checked-in completion scripts and man page match what the binary
-/// generates. `VAULT_BLESS=1` rewrites them instead of failing.
+/// The checked-in completion scripts and man pages (every page, see
+/// `docs.rs`) match what the binary generates. `VAULT_BLESS=1` rewrites them
+/// instead of failing.
 #[test]
 fn generated_files_are_fresh() {
     let env = Env::new(Backend::Sqlite);
@@ -582,6 +583,7 @@ fn generated_files_are_fresh() {
         ("man/vault.1", &["man"]),
     ];
     let bless = std::env::var_os("VAULT_BLESS").is_some_and(|v| v == "1");
+    let man_stale = crate::docs::check_man_dir(&env, bless);
     let mut stale = Vec::new();
     for (path, args) in files {
         let fresh = env.vault(args).ok().stdout;
@@ -596,6 +598,7 @@ fn generated_files_are_fresh() {
             }
         }
     }
+    stale.extend(man_stale.iter().map(String::as_str));
     assert!(
         stale.is_empty(),
         "stale generated files {stale:?}; refresh them with: {REFRESH}"
@@ -607,7 +610,7 @@ fn man_page_describes_every_command() {
     let env = Env::new(Backend::Sqlite);
     let page = env.vault(&["man"]).ok().stdout_str();
     assert!(page.starts_with(".ie"), "{}", &page[..40.min(page.len())]);
-    assert!(page.contains(".TH vault 1"));
+    assert!(page.contains(".TH VAULT 1"));
     for cmd in [
         "init",
         "put",
