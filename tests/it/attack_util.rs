@@ -8,7 +8,8 @@
 //! - how to attack a sealed value: [`dearmor`]/[`armor`] and [`age_regions`]
 //!   (offsets of the regions of a binary age file);
 //! - how to get in the way: [`HeldTx`] (a transaction held open on another
-//!   connection: `SELECT … FOR UPDATE`, SQLite `BEGIN EXCLUSIVE`, …),
+//!   connection; `env.db().hold_row(…)`, `.hold_insert(…)`,
+//!   `.hold_write_lock()` and `.hold_read()` in db.rs make the usual ones),
 //!   [`wait_for`], [`shell`] (vault through `sh -c`, for umask, pipes and
 //!   closed descriptors).
 
