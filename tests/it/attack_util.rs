@@ -8,7 +8,8 @@
 //! - how to attack a sealed value: [`dearmor`]/[`armor`] and [`age_regions`]
 //!   (offsets of the regions of a binary age file);
 //! - how to get in the way: [`HeldTx`] (a transaction held open on another
-//!   connection: `SELECT … FOR UPDATE`, SQLite `BEGIN EXCLUSIVE`, …),
+//!   connection; `env.db().hold_row(…)`, `.hold_insert(…)`,
+//!   `.hold_write_lock()` and `.hold_read()` in db.rs make the usual ones),
 //!   [`wait_for`], [`shell`] (vault through `sh -c`, for umask, pipes and
 //!   closed descriptors).
 
@@ -26,7 +27,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use sqlx::{AssertSqlSafe, Connection};
 
-use crate::harness::{Backend, Env, Out};
+use crate::harness::{Env, Out};
 
 /// The prefix of every age X25519 secret key: must never appear in output or logs.
 pub const SECRET_KEY_PREFIX: &str = "AGE-SECRET-KEY-";
@@ -133,55 +134,15 @@ pub fn age_regions(bin: &[u8]) -> Vec<(&'static str, usize)> {
     ]
 }
 
-/// The stored (armored) ciphertext of `name`.
+/// The stored (armored) ciphertext of `name` (shorthand for `env.db().row(name).secret`).
 pub fn secret_of(env: &Env, name: &str) -> String {
-    env.scalar(&format!(
-        "SELECT secret FROM {} WHERE name = '{name}'",
-        env.table("secrets")
-    ))
+    env.db().row(name).secret
 }
 
 /// Overwrites the stored ciphertext of `name` with `secret`.
+#[track_caller]
 pub fn set_secret(env: &Env, name: &str, secret: &str) {
-    assert!(!secret.contains('\''));
-    env.exec(&format!(
-        "UPDATE {} SET secret = '{secret}' WHERE name = '{name}'",
-        env.table("secrets")
-    ));
-}
-
-/// A uuid (canonical text) as a SQL literal on `env`'s backend.
-pub fn uuid_literal(env: &Env, uuid: &str) -> String {
-    match env.backend {
-        Backend::Postgres => format!("'{uuid}'::uuid"),
-        Backend::Sqlite => format!("X'{}'", uuid.replace('-', "")),
-    }
-}
-
-/// A uuid column as canonical text, in SQL for `env`'s backend.
-pub fn uuid_text_sql(env: &Env, column: &str) -> String {
-    match env.backend {
-        Backend::Postgres => format!("{column}::text"),
-        Backend::Sqlite => format!(
-            "lower(substr(hex({column}),1,8)||'-'||substr(hex({column}),9,4)||'-'||substr(hex({column}),13,4)||'-'||substr(hex({column}),17,4)||'-'||substr(hex({column}),21,12))"
-        ),
-    }
-}
-
-/// A blob/bytea column as lowercase hex on either backend.
-pub fn hex_sql(env: &Env, column: &str) -> String {
-    match env.backend {
-        Backend::Postgres => format!("encode({column}, 'hex')"),
-        Backend::Sqlite => format!("lower(hex({column}))"),
-    }
-}
-
-/// Hex text as a blob/bytea SQL literal.
-pub fn bytes_literal(env: &Env, hex: &str) -> String {
-    match env.backend {
-        Backend::Postgres => format!("'\\x{hex}'::bytea"),
-        Backend::Sqlite => format!("X'{hex}'"),
-    }
+    env.db().set_secret(name, secret)
 }
 
 // ---- where secrets could leak ----------------------------------------------
@@ -390,17 +351,11 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut cond: impl FnMut() -> Opti
 
 /// The pid of a `vault` backend on `env`'s PostgreSQL database that waits
 /// on a lock (for landing between a put's BEGIN and COMMIT).
-pub fn blocked_vault_backend(env: &Env) -> i64 {
+pub fn blocked_vault_backend(env: &Env) -> i32 {
     wait_for(
         "vault's backend to wait on a lock",
         Duration::from_secs(20),
-        || {
-            let rows = env.query(
-                "SELECT pid FROM pg_stat_activity WHERE application_name = 'vault' \
-             AND datname = current_database() AND wait_event_type = 'Lock'",
-            );
-            rows.first().map(|r| r[0].parse().unwrap())
-        },
+        || env.db().pg_vault_backends_waiting_on_a_lock().first().copied(),
     )
 }
 
@@ -432,7 +387,7 @@ pub struct PwRole {
     pub name: String,
     pub password: String,
     pub url: String,
-    db_url: String,
+    db: crate::db::Db,
 }
 
 impl PwRole {
@@ -440,11 +395,7 @@ impl PwRole {
     pub fn new(env: &Env) -> PwRole {
         let name = format!("vt_pw_{}", uuid::Uuid::new_v4().simple());
         let password = format!("PW{}", uuid::Uuid::new_v4().simple());
-        env.exec(&format!(
-            "CREATE ROLE {name} LOGIN PASSWORD '{password}'; \
-             GRANT USAGE ON SCHEMA vault TO {name}; \
-             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA vault TO {name}"
-        ));
+        env.db().pg_create_role(&name, &password);
         let url = env
             .url()
             .replacen("://postgres@", &format!("://{name}:{password}@"), 1);
@@ -453,17 +404,14 @@ impl PwRole {
             name,
             password,
             url,
-            db_url: env.url(),
+            db: env.db(),
         }
     }
 }
 
 impl Drop for PwRole {
     fn drop(&mut self) {
-        let _ = crate::sql::try_exec(
-            &self.db_url,
-            &format!("DROP OWNED BY {0}; DROP ROLE {0}", self.name),
-        );
+        let _ = self.db.pg_drop_role(&self.name);
     }
 }
 

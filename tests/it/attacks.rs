@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::attack_util::*;
 use crate::both;
-use crate::harness::{Backend, Env};
+use crate::harness::{Backend, Env, skip};
 
 both!(
     bit_flip_in_every_region_is_refused,
@@ -121,33 +121,26 @@ fn key_id_set_to_another_real_key(env: &Env) {
     other.init();
     other.put("k", b"the other vault's value");
 
-    let (keys, grants, secrets) = (env.table("keys"), env.table("key_grants"), env.table("secrets"));
-    let row = &other.query(&format!(
-        "SELECT {}, k.recipient, g.recipient, g.sealed_key FROM {keys} k JOIN {grants} g ON g.key_id = k.id",
-        uuid_text_sql(&other, "k.id")
-    ))[0];
-    let (key_id, key_recipient, member, grant) = (&row[0], &row[1], &row[2], &row[3]);
-    let key = uuid_literal(env, key_id);
-    env.exec(&format!(
-        "INSERT INTO {keys} (id, recipient, state) VALUES ({key}, '{key_recipient}', 'retiring')"
-    ));
-    env.exec(&format!(
-        "INSERT INTO {grants} (key_id, recipient, sealed_key) VALUES ({key}, '{member}', '{grant}')"
-    ));
-    env.exec(&format!("UPDATE {secrets} SET key_id = {key} WHERE name = 'k'"));
+    // The other vault's key, and the grant of it to our identity.
+    let theirs = other.db();
+    let key = theirs.keys().remove(0);
+    let grant = theirs.grants().remove(0);
+    assert_eq!(grant.key_id, key.id);
+    let db = env.db();
+    db.insert_key(key.id, &key.recipient, "retiring");
+    db.insert_grant(key.id, &grant.recipient, &grant.sealed_key);
+    db.set_key_id("k", Some(key.id));
     let out = env
         .vault(&["get", "k"])
         .fails(6, "the ciphertext is damaged or was not sealed to its key");
     assert_out_clean("real key, grant held", &out, &[&m]);
 
-    env.exec(&format!("DELETE FROM {grants} WHERE key_id = {key}"));
+    db.delete_grants(Some(key.id));
     let out = env.vault(&["get", "k"]).fails(5, "holds no copy of vault key");
     assert_out_clean("real key, no grant", &out, &[&m]);
 
     // Pointing it back makes it readable: nothing else was damaged.
-    env.exec(&format!(
-        "UPDATE {secrets} SET key_id = (SELECT id FROM {keys} WHERE state = 'current') WHERE name = 'k'"
-    ));
+    db.set_key_id("k", Some(db.current_key()));
     assert_eq!(env.get("k"), m.as_bytes());
 }
 
@@ -157,18 +150,12 @@ fn rollback_to_an_older_ciphertext_returns_it(env: &Env) {
     env.init();
     let (old, new) = (marker(), marker());
     env.put("k", old.as_bytes());
-    let t = env.table("secrets");
-    let dump = &env.query(&format!(
-        "SELECT secret, {} FROM {t} WHERE name = 'k'",
-        hex_sql(env, "nonce")
-    ))[0];
+    let db = env.db();
+    let dump = db.row("k");
     env.put("k", new.as_bytes());
     assert_eq!(env.get("k"), new.as_bytes());
-    env.exec(&format!(
-        "UPDATE {t} SET secret = '{}', nonce = {} WHERE name = 'k'",
-        dump[0],
-        bytes_literal(env, &dump[1])
-    ));
+    db.set_secret("k", &dump.secret);
+    db.set_nonce("k", dump.nonce.as_deref());
     assert_eq!(
         env.get("k"),
         old.as_bytes(),
@@ -176,7 +163,7 @@ fn rollback_to_an_older_ciphertext_returns_it(env: &Env) {
     );
     // Only the ciphertext without its nonce is refused.
     env.put("k", new.as_bytes());
-    set_secret(env, "k", &dump[0]);
+    db.set_secret("k", &dump.secret);
     env.vault(&["get", "k"]).fails(6, "nonce");
 }
 
@@ -284,8 +271,7 @@ fn identity_modes_and_kinds_are_checked() {
 #[test]
 fn identity_owned_by_someone_else_is_refused() {
     if !is_root() {
-        eprintln!("skipped: chown to nobody needs root (CI runs as root)");
-        return;
+        return skip("chown to nobody needs root (CI runs as root)");
     }
     let env = sqlite();
     let chown = |path: &Path, owner: &str| {

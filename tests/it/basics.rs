@@ -4,7 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 
 use crate::both;
-use crate::harness::{Backend, Env};
+use crate::harness::{Backend, Env, skip};
 
 both!(
     round_trip_is_byte_exact,
@@ -49,12 +49,12 @@ fn round_trip_is_byte_exact(env: &Env) {
         .ok();
     assert_eq!(env.get("from/file"), b"from\na file\n");
     // Nothing about the value reaches the database in clear.
-    let all = env.query(&format!("SELECT secret FROM {}", env.table("secrets")));
+    let all = env.db().rows();
     assert!(
         all.iter()
-            .all(|r| r[0].starts_with("-----BEGIN AGE ENCRYPTED FILE-----"))
+            .all(|r| r.secret.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"))
     );
-    assert!(all.iter().all(|r| !r[0].contains("s3cret")));
+    assert!(all.iter().all(|r| !r.secret.contains("s3cret")));
 }
 
 fn replace_keeps_description(env: &Env) {
@@ -64,19 +64,13 @@ fn replace_keeps_description(env: &Env) {
         .ok();
     env.vault(&["put", "db/password"]).stdin(b"two").ok();
     assert_eq!(env.get("db/password"), b"two");
-    let t = env.table("secrets");
-    assert_eq!(
-        env.scalar(&format!("SELECT description FROM {t} WHERE name = 'db/password'")),
-        "primary db"
-    );
+    let db = env.db();
+    assert_eq!(db.row("db/password").description, "primary db");
     env.vault(&["put", "db/password", "-d", "replica"])
         .stdin(b"three")
         .ok();
-    assert_eq!(
-        env.scalar(&format!("SELECT description FROM {t} WHERE name = 'db/password'")),
-        "replica"
-    );
-    assert_eq!(env.scalar(&format!("SELECT count(*) FROM {t}")), "1");
+    assert_eq!(db.row("db/password").description, "replica");
+    assert_eq!(db.count(), 1);
 }
 
 fn ls_piped_json_and_prefix(env: &Env) {
@@ -117,10 +111,7 @@ fn rm_is_all_or_nothing(env: &Env) {
     assert_eq!(env.get("b"), b"2");
     env.vault(&["rm", "a", "b"]).ok();
     env.vault(&["get", "a"]).fails(3, "no secret named \"a\"");
-    assert_eq!(
-        env.scalar(&format!("SELECT count(*) FROM {}", env.table("secrets"))),
-        "0"
-    );
+    assert_eq!(env.db().count(), 0);
 }
 
 fn no_overwrite_conflicts(env: &Env) {
@@ -186,10 +177,7 @@ fn init_twice_is_safe_and_private(env: &Env) {
         "identity never overwritten"
     );
     assert_eq!(env.get("keep"), b"me");
-    assert_eq!(
-        env.scalar(&format!("SELECT count(*) FROM {}", env.table("keys"))),
-        "1"
-    );
+    assert_eq!(env.db().keys().len(), 1);
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&env.identity_path()), 0o600);
     assert_eq!(mode(&env.config_dir()), 0o700);
@@ -224,10 +212,7 @@ fn bad_names_are_refused(env: &Env) {
     env.put("caf\u{e9}", b"nfc");
     env.vault(&["put", "cafe\u{301}"]).stdin(b"nfd").ok();
     assert_eq!(env.get("caf\u{e9}"), b"nfd");
-    assert_eq!(
-        env.scalar(&format!("SELECT count(*) FROM {}", env.table("secrets"))),
-        "1"
-    );
+    assert_eq!(env.db().count(), 1);
     // SQL metacharacters are just characters (quotes are refused in new names).
     env.put("x%_DROP_TABLE--", b"sql");
     assert_eq!(env.get("x%_DROP_TABLE--"), b"sql");
@@ -275,19 +260,18 @@ fn copied_or_swapped_ciphertext_is_refused(env: &Env) {
     env.init();
     env.put("a", b"alpha");
     env.put("b", b"bravo");
-    let t = env.table("secrets");
+    let db = env.db();
     // Copy a's ciphertext and nonce into b.
-    env.exec(&format!(
-        "UPDATE {t} SET secret = (SELECT secret FROM {t} WHERE name = 'a'), \
-         nonce = (SELECT nonce FROM {t} WHERE name = 'a') WHERE name = 'b'"
-    ));
+    let a = db.row("a");
+    db.set_secret("b", &a.secret);
+    db.set_nonce("b", a.nonce.as_deref());
     env.vault(&["get", "b"]).fails(6, "sealed for another row");
     assert_eq!(env.get("a"), b"alpha");
     // Swap the two names.
     env.put("b", b"bravo");
-    env.exec(&format!("UPDATE {t} SET name = 'tmp' WHERE name = 'a'"));
-    env.exec(&format!("UPDATE {t} SET name = 'a' WHERE name = 'b'"));
-    env.exec(&format!("UPDATE {t} SET name = 'b' WHERE name = 'tmp'"));
+    db.rename("a", "tmp");
+    db.rename("b", "a");
+    db.rename("tmp", "b");
     env.vault(&["get", "a"]).fails(6, "refused");
     env.vault(&["get", "b"]).fails(6, "refused");
 }
@@ -295,44 +279,31 @@ fn copied_or_swapped_ciphertext_is_refused(env: &Env) {
 fn tampered_bytes_and_key_ids_are_refused(env: &Env) {
     env.init();
     env.put("k", b"value");
-    let t = env.table("secrets");
-    let original = env.scalar(&format!("SELECT secret FROM {t} WHERE name = 'k'"));
+    let db = env.db();
+    let original = db.row("k").secret;
     // Flip one base64 character in the middle of the armored body.
     let mut bytes = original.clone().into_bytes();
     let mid = bytes.len() / 2;
     bytes[mid] = if bytes[mid] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(bytes).unwrap();
-    env.exec(&format!("UPDATE {t} SET secret = '{tampered}' WHERE name = 'k'"));
+    db.set_secret("k", &tampered);
     env.vault(&["get", "k"]).fails(6, "refused");
-    env.exec(&format!("UPDATE {t} SET secret = '{original}' WHERE name = 'k'"));
+    db.set_secret("k", &original);
     assert_eq!(env.get("k"), b"value");
     // Truncated.
-    env.exec(&format!(
-        "UPDATE {t} SET secret = '{}' WHERE name = 'k'",
-        &original[..original.len() / 2]
-    ));
+    db.set_secret("k", &original[..original.len() / 2]);
     env.vault(&["get", "k"]).fails(6, "refused");
-    env.exec(&format!("UPDATE {t} SET secret = '{original}' WHERE name = 'k'"));
+    db.set_secret("k", &original);
     // key_id NULL, or a uuid no key has.
-    env.exec(&format!("UPDATE {t} SET key_id = NULL WHERE name = 'k'"));
+    db.set_key_id("k", None);
     env.vault(&["get", "k"]).fails(6, "no key id");
-    let random = match env.backend {
-        Backend::Postgres => "'00000000-0000-4000-8000-000000000001'".to_owned(),
-        Backend::Sqlite => "X'00000000000040008000000000000001'".to_owned(),
-    };
-    env.exec(&format!("UPDATE {t} SET key_id = {random} WHERE name = 'k'"));
+    let random = uuid::Uuid::parse_str("00000000-0000-4000-8000-000000000001").unwrap();
+    db.set_key_id("k", Some(random));
     env.vault(&["get", "k"]).fails(6, "does not hold");
     // Nonce changed.
-    let keys = env.table("keys");
-    env.exec(&format!(
-        "UPDATE {t} SET key_id = (SELECT id FROM {keys}) WHERE name = 'k'"
-    ));
+    db.set_key_id("k", Some(db.current_key()));
     assert_eq!(env.get("k"), b"value");
-    let nonce = match env.backend {
-        Backend::Postgres => "'\\x00000000000000000000000000000000'::bytea",
-        Backend::Sqlite => "X'00000000000000000000000000000000'",
-    };
-    env.exec(&format!("UPDATE {t} SET nonce = {nonce} WHERE name = 'k'"));
+    db.set_nonce("k", Some(&[0u8; 16]));
     env.vault(&["get", "k"]).fails(6, "nonce");
 }
 
@@ -342,28 +313,11 @@ fn forged_value_is_refused(env: &Env) {
     use std::str::FromStr;
     env.init();
     env.put("target", b"real");
-    let t = env.table("secrets");
-    let keys = env.table("keys");
-    let recipient = env.scalar(&format!("SELECT recipient FROM {keys} WHERE state = 'current'"));
-    let (id, key_id, nonce_hex) = match env.backend {
-        Backend::Postgres => {
-            let r = env.query(&format!(
-                "SELECT id::text, key_id::text, encode(nonce, 'hex') FROM {t} WHERE name = 'target'"
-            ));
-            (r[0][0].clone(), r[0][1].clone(), r[0][2].clone())
-        }
-        Backend::Sqlite => {
-            let r = env.query(&format!(
-                "SELECT hex(id), hex(key_id), hex(nonce) FROM {t} WHERE name = 'target'"
-            ));
-            let u = |h: &str| uuid::Uuid::from_str(h).unwrap().to_string();
-            (u(&r[0][0]), u(&r[0][1]), r[0][2].to_lowercase())
-        }
-    };
+    let db = env.db();
+    let recipient = db.key(db.current_key()).recipient;
+    let row = db.row("target");
+    let (id, key_id, nonce) = (row.id, row.key_id.unwrap(), row.nonce.unwrap());
     use base64::Engine;
-    let nonce = (0..nonce_hex.len() / 2)
-        .map(|i| u8::from_str_radix(&nonce_hex[2 * i..2 * i + 2], 16).unwrap())
-        .collect::<Vec<u8>>();
     let b64 = base64::engine::general_purpose::STANDARD;
     let plain = format!(
         "vault-secret v1\nid {id}\nname target\nkey {key_id}\nnonce {}\nmac {}\n\nforged",
@@ -372,44 +326,30 @@ fn forged_value_is_refused(env: &Env) {
     );
     let r = age::x25519::Recipient::from_str(&recipient).unwrap();
     let forged = age::encrypt_and_armor(&r, plain.as_bytes()).unwrap();
-    env.exec(&format!(
-        "UPDATE {t} SET secret = '{forged}' WHERE name = 'target'"
-    ));
+    db.set_secret("target", &forged);
     env.vault(&["get", "target"]).fails(6, "forged");
 }
 
 fn updated_at_follows_updates(env: &Env) {
     env.init();
     env.put("k", b"v");
-    let t = env.table("secrets");
-    let before = env.scalar(&format!("SELECT updated_at FROM {t} WHERE name = 'k'"));
+    let db = env.db();
+    let before = db.row("k").updated_at;
     std::thread::sleep(std::time::Duration::from_millis(20));
-    env.exec(&format!(
-        "UPDATE {t} SET description = 'changed by hand' WHERE name = 'k'"
-    ));
-    let after = env.scalar(&format!("SELECT updated_at FROM {t} WHERE name = 'k'"));
-    assert_ne!(before, after, "the trigger keeps updated_at current");
-    let created = env.scalar(&format!("SELECT created_at FROM {t} WHERE name = 'k'"));
-    assert_eq!(created, before);
+    db.set_description("k", "changed by hand");
+    let after = db.row("k");
+    assert_ne!(before, after.updated_at, "the trigger keeps updated_at current");
+    assert_eq!(after.created_at, before);
 }
 
 fn newer_schema_is_refused(env: &Env) {
     env.init();
     env.put("k", b"v");
-    let m = match env.backend {
-        Backend::Postgres => "vault._sqlx_migrations",
-        Backend::Sqlite => "_sqlx_migrations",
-    };
-    let checksum = match env.backend {
-        Backend::Postgres => "'\\x00'::bytea",
-        Backend::Sqlite => "X'00'",
-    };
-    env.exec(&format!(
-        "INSERT INTO {m} (version, description, success, checksum, execution_time) VALUES (999, 'future', true, {checksum}, 0)"
-    ));
+    let db = env.db();
+    db.add_migration(999);
     env.vault(&["get", "k"]).fails(7, "newer vault");
     env.vault(&["init"]).fails(7, "newer vault");
-    env.exec(&format!("DELETE FROM {m} WHERE version = 999"));
+    db.delete_migration(999);
     assert_eq!(env.get("k"), b"v");
 }
 
@@ -418,22 +358,14 @@ fn newer_schema_is_refused(env: &Env) {
 fn older_schema_is_upgraded_by_init(env: &Env) {
     env.init();
     env.put("k", b"kept");
-    let (m, index) = match env.backend {
-        Backend::Postgres => ("vault._sqlx_migrations", "vault.secrets_key_id_idx"),
-        Backend::Sqlite => ("_sqlx_migrations", "secrets_key_id_idx"),
-    };
-    env.exec(&format!("DROP INDEX {index}; DELETE FROM {m} WHERE version = 2"));
+    let db = env.db();
+    db.drop_index("secrets_key_id_idx");
+    db.delete_migration(2);
     env.vault(&["get", "k"]).fails(7, "older vault schema (version 1");
     env.vault(&["init"]).ok();
-    assert_eq!(env.scalar(&format!("SELECT max(version) FROM {m}")), "2");
+    assert_eq!(db.migrations().last(), Some(&2));
     assert_eq!(env.get("k"), b"kept");
-    let has_index = match env.backend {
-        Backend::Postgres => {
-            env.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'secrets_key_id_idx'")
-        }
-        Backend::Sqlite => env.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'secrets_key_id_idx'"),
-    };
-    assert_eq!(has_index, "1");
+    assert!(db.has_index("secrets_key_id_idx"));
 }
 
 fn closed_stdout_is_not_an_error(env: &Env) {
@@ -484,7 +416,7 @@ fn pg_dump_holds_no_plaintext() {
     let marker = format!("MARKER-{}", uuid::Uuid::new_v4());
     env.put("dumped", marker.as_bytes());
     let Some(pg_dump) = crate::pg::tool("pg_dump") else {
-        return;
+        return skip("needs pg_dump (the postgresql package has it)");
     };
     let out = std::process::Command::new(pg_dump)
         .arg(env.url())
@@ -521,19 +453,18 @@ fn unreachable_database_fails_fast_and_hides_password() {
 #[test]
 fn foreign_vault_schema_is_refused_untouched() {
     let env = pg();
-    env.exec("CREATE SCHEMA vault; CREATE TABLE vault.secrets (id uuid primary key, secret text)");
+    let db = env.db();
+    db.plant_foreign_secrets_table();
     env.vault(&["init"]).fails(7, "did not create");
-    assert_eq!(
-        env.scalar("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'vault' AND c.relkind = 'r'"),
-        "1"
-    );
+    assert_eq!(db.tables(), ["secrets"]);
+    assert_eq!(db.foreign_secrets(), ["theirs"]);
 }
 
 #[test]
 fn tls_and_unix_socket_urls_work() {
     let cluster = crate::pg::cluster();
     let (Some(ca), Some(sock)) = (cluster.ca_cert_path(), cluster.socket_dir()) else {
-        return;
+        return skip("an external test server (VAULT_TEST_DATABASE_URL) has no known CA or socket");
     };
     let env = pg();
     env.init();

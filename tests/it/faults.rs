@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use crate::attack_util::*;
 use crate::both;
-use crate::harness::{Backend, Env};
+use crate::db::Db;
+use crate::harness::{Backend, Env, skip};
 
 both!(fifty_racing_creates_have_one_winner, pipes_and_closed_descriptors);
 
@@ -29,17 +30,15 @@ fn connection_killed_inside_a_put_keeps_old_or_nothing() {
     env.put("k", old.as_bytes());
 
     // Replacing an existing name.
-    let held = HeldTx::begin(
-        &env.url(),
-        "BEGIN; SELECT id FROM vault.secrets WHERE name = 'k' FOR UPDATE",
-    );
+    let db = env.db();
+    let held = db.hold_row("k");
     let run = env
         .vault(&["put", "k"])
         .env("VAULT_DATABASE_URL", &role.url)
         .stdin(new.as_bytes());
     let put = std::thread::spawn(move || run.run());
     let pid = blocked_vault_backend(&env);
-    env.exec(&format!("SELECT pg_terminate_backend({pid})"));
+    db.pg_terminate(pid);
     held.rollback();
     let out = put.join().unwrap();
     assert_eq!(out.code, 7, "{out:?}");
@@ -52,23 +51,16 @@ fn connection_killed_inside_a_put_keeps_old_or_nothing() {
     assert_eq!(env.get("k"), old.as_bytes(), "the old value survives");
 
     // Creating a new name: the test inserts it first and does not commit.
-    let held = HeldTx::begin(
-        &env.url(),
-        "BEGIN; INSERT INTO vault.secrets (name, secret) VALUES ('fresh', 'not a value')",
-    );
+    let held = db.hold_insert("fresh", "not a value");
     let run = env.vault(&["put", "fresh"]).stdin(new.as_bytes());
     let put = std::thread::spawn(move || run.run());
     let pid = blocked_vault_backend(&env);
-    env.exec(&format!("SELECT pg_terminate_backend({pid})"));
+    db.pg_terminate(pid);
     held.rollback();
     let out = put.join().unwrap();
     assert_eq!(out.code, 7, "{out:?}");
-    assert_eq!(
-        env.scalar("SELECT count(*) FROM vault.secrets WHERE name = 'fresh'"),
-        "0",
-        "no partial row"
-    );
-    assert_eq!(env.scalar("SELECT count(*) FROM vault.secrets"), "1");
+    assert_eq!(db.find("fresh"), None, "no partial row");
+    assert_eq!(db.count(), 1);
     env.vault(&["get", "fresh"]).fails(3, "no secret named");
     // And once nothing is in the way, both puts work.
     env.put("fresh", new.as_bytes());
@@ -164,14 +156,12 @@ fn fill(dir: &Path) -> PathBuf {
 #[test]
 fn sqlite_full_disk_during_put() {
     if !is_root() {
-        eprintln!("skipped: mounting a small tmpfs needs root (CI runs as root)");
-        return;
+        return skip("mounting a small tmpfs needs root (CI runs as root)");
     }
     let env = Env::new(Backend::Sqlite);
     let mnt = env.home.path().join("small");
     let Some(mount) = Mount::tmpfs(&mnt, "size=2m,mode=0700") else {
-        eprintln!("skipped: mount -t tmpfs is not permitted here");
-        return;
+        return skip("mount -t tmpfs is not permitted here");
     };
     let url = format!("sqlite://{}", mnt.join("vault.db").display());
     let vault = |args: &[&str]| env.vault(args).env("VAULT_DATABASE_URL", &url);
@@ -182,7 +172,8 @@ fn sqlite_full_disk_during_put() {
     let big = vec![b'z'; 1024 * 1024];
     // 1. The disk fills while the WAL is open (a reader holds it): the put's
     //    own writes fail half way through its transaction (SQLITE_FULL).
-    let reader = HeldTx::begin(&url, "BEGIN; SELECT count(*) FROM secrets");
+    let db = Db::sqlite(&url);
+    let reader = db.hold_read();
     let filler = fill(&mnt);
     let out = vault(&["put", "replaced"])
         .stdin(&big)
@@ -193,11 +184,7 @@ fn sqlite_full_disk_during_put() {
     //    SQLite reports SQLITE_FULL or, growing its -shm file, an I/O error).
     vault(&["put", "new"]).stdin(&big).fails(1, "is full");
     std::fs::remove_file(&filler).unwrap();
-    assert_eq!(
-        crate::sql::scalar(&url, "PRAGMA integrity_check"),
-        "ok",
-        "the database survived"
-    );
+    assert_eq!(db.sqlite_pragma("integrity_check"), "ok", "the database survived");
     assert_eq!(vault(&["get", "early"]).ok().stdout, m.as_bytes());
     assert_eq!(vault(&["get", "replaced"]).ok().stdout, b"old");
     vault(&["get", "new"]).fails(3, "no secret named");
@@ -213,7 +200,7 @@ fn sqlite_locked_by_another_process() {
     let env = Env::new(Backend::Sqlite);
     env.init();
     env.put("k", b"old");
-    let held = HeldTx::begin(&env.url(), "BEGIN EXCLUSIVE");
+    let held = env.db().hold_write_lock();
     assert_eq!(env.get("k"), b"old", "reads are not blocked");
     let start = std::time::Instant::now();
     env.vault(&["put", "k"])
@@ -250,8 +237,7 @@ fn fifty_racing_creates_have_one_winner(env: &Env) {
             assert_eq!(o.stderr.lines().count(), 1);
         }
     }
-    let t = env.table("secrets");
-    assert_eq!(env.scalar(&format!("SELECT count(*) FROM {t}")), "1");
+    assert_eq!(env.db().count(), 1);
     assert_eq!(env.get("race"), format!("writer-{}", winners[0]).into_bytes());
 }
 
@@ -297,14 +283,12 @@ fn pipes_and_closed_descriptors(env: &Env) {
 #[test]
 fn init_into_a_read_only_directory() {
     if !is_root() {
-        eprintln!("skipped: a read-only tmpfs needs root (CI runs as root)");
-        return;
+        return skip("a read-only tmpfs needs root (CI runs as root)");
     }
     let env = Env::new(Backend::Sqlite);
     let cfg = env.home.path().join("ro");
     let Some(mount) = Mount::tmpfs(&cfg, "size=1m,mode=0700") else {
-        eprintln!("skipped: mount -t tmpfs is not permitted here");
-        return;
+        return skip("mount -t tmpfs is not permitted here");
     };
     std::fs::create_dir(cfg.join("vault")).unwrap();
     std::fs::set_permissions(

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::attack_util::*;
 use crate::both;
-use crate::harness::{Backend, Env};
+use crate::harness::{Backend, Env, skip};
 
 both!(error_paths_print_no_secret_or_backtrace, no_temporary_files);
 
@@ -26,8 +26,7 @@ fn pg() -> Env {
 fn server_log_holds_no_secret_after_errors() {
     let env = pg();
     let Some(log) = PgLog::mark() else {
-        eprintln!("skipped: an external test server has no log to read");
-        return;
+        return skip("an external test server (VAULT_TEST_DATABASE_URL) has no log to read");
     };
     env.init();
     let me = identity_secret(&env);
@@ -39,10 +38,7 @@ fn server_log_holds_no_secret_after_errors() {
     for (flag, value, code) in [(Some("--no-overwrite"), &c, 4), (None, &d, 0)] {
         // Our row, not yet committed: vault's INSERT waits on the unique index,
         // then fails with 23505 when we commit.
-        let held = HeldTx::begin(
-            &env.url(),
-            "BEGIN; INSERT INTO vault.secrets (name, secret) VALUES ('race', 'placeholder')",
-        );
+        let held = env.db().hold_insert("race", "placeholder");
         let mut args = vec!["put", "race"];
         args.extend(flag);
         let run = env.vault(&args).stdin(value.as_bytes());
@@ -52,7 +48,7 @@ fn server_log_holds_no_secret_after_errors() {
         let out = put.join().unwrap();
         assert_eq!(out.code, code, "{out:?}");
         assert_out_clean("race", &out, &[&a, &b, &c, &d, &me]);
-        env.exec("DELETE FROM vault.secrets WHERE name = 'race'");
+        env.db().delete("race");
     }
     set_secret(&env, "k", &armor(&dearmor(&secret_of(&env, "k"))[..200]));
     env.vault(&["get", "k"]).fails(6, "refused");
@@ -139,8 +135,7 @@ fn cmdline_and_messages_never_show_secrets() {
 #[test]
 fn running_vault_hides_its_environment_and_dumps_no_core() {
     if !is_root() {
-        eprintln!("skipped: switching to the nobody user needs root (CI runs as root)");
-        return;
+        return skip("switching to the nobody user needs root (CI runs as root)");
     }
     let home = tempfile::tempdir().unwrap();
     // `put` checks the identity before it reads the value, so give nobody one.

@@ -1,6 +1,7 @@
 //! Integration tests: the real `vault` binary against a real PostgreSQL
 //! server (a throwaway cluster, see `pg.rs`) and a real SQLite file.
 
+mod db;
 mod harness;
 mod pg;
 mod sql;

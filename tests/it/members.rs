@@ -7,8 +7,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use uuid::Uuid;
+
 use crate::both;
-use crate::harness::{Backend, Env};
+use crate::harness::Env;
 
 both!(
     add_grants_access_and_ls_records_who,
@@ -34,47 +36,34 @@ fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)))
 }
 
-/// A uuid column as 32 lowercase hex digits, the same on both backends.
-fn hex_id(env: &Env, column: &str) -> String {
-    match env.backend {
-        Backend::Postgres => format!("replace({column}::text, '-', '')"),
-        Backend::Sqlite => format!("lower(hex({column}))"),
-    }
+fn current_key(env: &Env) -> Uuid {
+    env.db().current_key()
 }
 
-fn current_key(env: &Env) -> String {
-    let k = env.table("keys");
-    env.scalar(&format!(
-        "SELECT {} FROM {k} WHERE state = 'current'",
-        hex_id(env, "id")
-    ))
+/// Key ids `recipient` holds a grant for, in order.
+fn grants_of(env: &Env, recipient: &str) -> Vec<Uuid> {
+    env.db().grants_of(recipient)
 }
 
-/// Key ids (hex) `recipient` holds a grant for.
-fn grants_of(env: &Env, recipient: &str) -> Vec<String> {
-    let g = env.table("key_grants");
-    env.query(&format!(
-        "SELECT {} FROM {g} WHERE recipient = '{recipient}' ORDER BY 1",
-        hex_id(env, "key_id")
-    ))
-    .into_iter()
-    .map(|r| r[0].clone())
-    .collect()
+/// Every secret's name, ciphertext and key id, by name.
+fn sealed(env: &Env) -> Vec<(String, String, Option<Uuid>)> {
+    env.db()
+        .rows()
+        .into_iter()
+        .map(|r| (r.name, r.secret, r.key_id))
+        .collect()
 }
 
-fn members_count(env: &Env) -> String {
-    env.scalar(&format!("SELECT count(*) FROM {}", env.table("members")))
+/// Every secret's ciphertext, by name.
+fn ciphertexts(env: &Env) -> Vec<String> {
+    env.db().rows().into_iter().map(|r| r.secret).collect()
 }
 
 fn add_grants_access_and_ls_records_who(alice: &Env) {
     alice.init();
     alice.put("db/password", b"hunter2");
     let alice_r = recipient(alice, &[]);
-    let secrets_before = alice.query(&format!(
-        "SELECT name, secret, {} FROM {} ORDER BY name",
-        hex_id(alice, "key_id"),
-        alice.table("secrets")
-    ));
+    let secrets_before = sealed(alice);
 
     let bob = alice.another_user();
     let init = bob.vault(&["init", "--name", "bob"]).ok();
@@ -109,17 +98,13 @@ fn add_grants_access_and_ls_records_who(alice: &Env) {
     };
     bob.vault(&["member", "add", &carol_r, "--name", "carol"])
         .fails(5, "cannot add members");
-    assert_eq!(members_count(alice), "1");
+    assert_eq!(alice.db().members().len(), 1);
 
     let added = alice.vault(&["member", "add", &bob_r, "--name", "bob"]).ok();
     assert!(added.stderr.contains("added bob (age1"), "{}", added.stderr);
     assert_eq!(bob.get("db/password"), b"hunter2");
     // Adding re-seals nothing: every secret row is byte for byte the same.
-    let secrets_after = alice.query(&format!(
-        "SELECT name, secret, {} FROM {} ORDER BY name",
-        hex_id(alice, "key_id"),
-        alice.table("secrets")
-    ));
+    let secrets_after = sealed(alice);
     assert_eq!(secrets_before, secrets_after);
     assert_eq!(grants_of(alice, &bob_r), vec![current_key(alice)]);
     // Bob can write too, and Alice reads what he wrote.
@@ -148,11 +133,9 @@ fn add_grants_access_and_ls_records_who(alice: &Env) {
     assert_eq!(lines[1][0], "tester");
     assert_eq!(lines[1][3], "-");
     // The database records who added whom.
-    let m = alice.table("members");
-    assert_eq!(
-        alice.scalar(&format!("SELECT added_by FROM {m} WHERE name = 'bob'")),
-        alice_r
-    );
+    let members = alice.db().members();
+    let bob_row = members.iter().find(|m| m.name == "bob").unwrap();
+    assert_eq!(bob_row.added_by.as_deref(), Some(alice_r.as_str()));
 
     let who = json(&bob.vault(&["whoami", "--json"]).ok().stdout);
     assert_eq!(who["member"], true);
@@ -160,7 +143,7 @@ fn add_grants_access_and_ls_records_who(alice: &Env) {
     assert_eq!(who["added_by_name"], "tester");
     assert_eq!(who["has_current_key"], true);
     assert_eq!(
-        who["current_key"].as_str().unwrap().replace('-', ""),
+        Uuid::parse_str(who["current_key"].as_str().unwrap()).unwrap(),
         current_key(alice)
     );
 }
@@ -183,8 +166,8 @@ fn member_errors_change_nothing(alice: &Env) {
     bob.vault(&["init"]).ok();
     let bob_r = recipient(&bob, &[]);
     alice.vault(&["member", "add", &bob_r, "--name", "bob"]).ok();
-    let before = alice.query(&format!("SELECT * FROM {} ORDER BY name", alice.table("members")));
-    let grants_before = alice.scalar(&format!("SELECT count(*) FROM {}", alice.table("key_grants")));
+    let before = alice.db().members();
+    let grants_before = alice.db().grants().len();
 
     // Same recipient (even spelled with surrounding space), or same name: conflict.
     alice
@@ -229,18 +212,11 @@ fn member_errors_change_nothing(alice: &Env) {
     // A member without the key cannot remove anyone.
     carol.vault(&["member", "rm", "bob"]).fails(5, "holds no copy");
 
-    let after = alice.query(&format!("SELECT * FROM {} ORDER BY name", alice.table("members")));
-    assert_eq!(before, after);
-    assert_eq!(
-        alice.scalar(&format!("SELECT count(*) FROM {}", alice.table("key_grants"))),
-        grants_before
-    );
+    assert_eq!(alice.db().members(), before);
+    assert_eq!(alice.db().grants().len(), grants_before);
     // Without --name: the start of the recipient.
     alice.vault(&["member", "add", &carol_r]).ok();
-    let name = alice.scalar(&format!(
-        "SELECT name FROM {} WHERE recipient = '{carol_r}'",
-        alice.table("members")
-    ));
+    let name = alice.db().member(&carol_r).unwrap().name;
     assert!(carol_r.starts_with(&name), "{name} / {carol_r}");
 }
 
@@ -398,24 +374,21 @@ fn team(alice: &Env) -> (Env, String, Env, String) {
     (bob, bob_r, carol, carol_r)
 }
 
-/// Every secret's key id (hex).
-fn secret_keys(env: &Env) -> Vec<String> {
-    env.query(&format!(
-        "SELECT {} FROM {} ORDER BY name",
-        hex_id(env, "key_id"),
-        env.table("secrets")
-    ))
-    .into_iter()
-    .map(|r| r[0].clone())
-    .collect()
+/// Every secret's key id, by name.
+fn secret_keys(env: &Env) -> Vec<Uuid> {
+    env.db()
+        .rows()
+        .into_iter()
+        .map(|r| r.key_id.expect("a sealed row has a key id"))
+        .collect()
 }
 
 fn remove_rotates_away_from_the_member(alice: &Env) {
     let (bob, bob_r, carol, carol_r) = team(alice);
     let old = current_key(alice);
     let bob_keys = grants_of(alice, &bob_r);
-    assert_eq!(bob_keys, vec![old.clone()]);
-    let ciphertexts_before = alice.query(&format!("SELECT secret FROM {}", alice.table("secrets")));
+    assert_eq!(bob_keys, vec![old]);
+    let ciphertexts_before = ciphertexts(alice);
 
     let out = alice.vault(&["member", "rm", "bob"]).ok();
     assert!(
@@ -429,46 +402,29 @@ fn remove_rotates_away_from_the_member(alice: &Env) {
 
     // Every secret is sealed to the new key; none to any key Bob ever held.
     let keys = secret_keys(alice);
-    assert_eq!(keys, vec![new.clone(); 3]);
+    assert_eq!(keys, vec![new; 3]);
     assert!(keys.iter().all(|k| !bob_keys.contains(k)));
     // Every ciphertext changed.
-    let ciphertexts_after = alice.query(&format!("SELECT secret FROM {}", alice.table("secrets")));
+    let ciphertexts_after = ciphertexts(alice);
     for c in &ciphertexts_after {
         assert!(!ciphertexts_before.contains(c));
     }
     // Bob is gone, with every grant; the old key is retired, its grants gone.
     assert!(grants_of(alice, &bob_r).is_empty());
-    let m = alice.table("members");
-    assert_eq!(
-        alice.scalar(&format!("SELECT count(*) FROM {m} WHERE recipient = '{bob_r}'")),
-        "0"
-    );
-    let k = alice.table("keys");
-    assert_eq!(
-        alice.scalar(&format!(
-            "SELECT state FROM {k} WHERE {} = '{old}'",
-            hex_id(alice, "id")
-        )),
-        "retired"
-    );
-    assert_eq!(
-        alice.scalar(&format!(
-            "SELECT count(*) FROM {} WHERE {} = '{old}'",
-            alice.table("key_grants"),
-            hex_id(alice, "key_id")
-        )),
-        "0"
-    );
+    let db = alice.db();
+    assert_eq!(db.member(&bob_r), None);
+    assert_eq!(db.key(old).state, "retired");
+    assert!(db.grants().iter().all(|g| g.key_id != old));
     // Bob is refused; Alice and Carol read everything, under the new key.
     bob.vault(&["get", "db/password"]).fails(5, "holds no copy");
     let who = json(&bob.vault(&["whoami", "--json"]).ok().stdout);
     assert_eq!(who["member"], false);
     assert_eq!(carol.get("api/key"), b"k3y");
     assert_eq!(alice.get("ci/token"), b"t0ken");
-    assert_eq!(grants_of(alice, &carol_r), vec![new.clone()]);
+    assert_eq!(grants_of(alice, &carol_r), vec![new]);
     // New values go to the new key too.
     carol.put("after", b"x");
-    assert_eq!(secret_keys(alice), vec![new.clone(); 4]);
+    assert_eq!(secret_keys(alice), vec![new; 4]);
     let ls = json(&alice.vault(&["member", "ls", "--json"]).ok().stdout);
     let names: Vec<&str> = ls
         .as_array()
@@ -487,10 +443,7 @@ fn remove_rotates_away_from_the_member(alice: &Env) {
 fn remove_without_rotation_warns(alice: &Env) {
     let (bob, bob_r, carol, _) = team(alice);
     let old = current_key(alice);
-    let before = alice.query(&format!(
-        "SELECT secret FROM {} ORDER BY name",
-        alice.table("secrets")
-    ));
+    let before = ciphertexts(alice);
     let out = alice.vault(&["member", "rm", &bob_r, "--no-rotate"]).ok();
     assert!(out.stderr.contains("removed bob"), "{}", out.stderr);
     assert!(
@@ -500,13 +453,7 @@ fn remove_without_rotation_warns(alice: &Env) {
         out.stderr
     );
     assert_eq!(current_key(alice), old);
-    assert_eq!(
-        alice.query(&format!(
-            "SELECT secret FROM {} ORDER BY name",
-            alice.table("secrets")
-        )),
-        before
-    );
+    assert_eq!(ciphertexts(alice), before);
     assert!(grants_of(alice, &bob_r).is_empty());
     bob.vault(&["get", "db/password"]).fails(5, "holds no copy");
     assert_eq!(carol.get("db/password"), b"hunter2");
@@ -516,30 +463,21 @@ fn add_during_half_done_rotation_grants_retiring_key(alice: &Env) {
     alice.init();
     alice.put("good", b"g");
     alice.put("bad", b"b");
-    let t = alice.table("secrets");
+    let db = alice.db();
     // Break "bad"'s MAC, so a rotation leaves it (and its key) behind.
-    alice.exec(&format!(
-        "UPDATE {t} SET nonce = (SELECT nonce FROM {t} WHERE name = 'good') WHERE name = 'bad'"
-    ));
+    db.set_nonce("bad", db.row("good").nonce.as_deref());
     let old = current_key(alice);
     assert_eq!(alice.vault(&["rotate"]).run().code, 6);
     let new = current_key(alice);
     assert_ne!(old, new);
-    let k = alice.table("keys");
-    assert_eq!(
-        alice.scalar(&format!(
-            "SELECT state FROM {k} WHERE {} = '{old}'",
-            hex_id(alice, "id")
-        )),
-        "retiring"
-    );
+    assert_eq!(db.key(old).state, "retiring");
 
     let bob = alice.another_user();
     bob.vault(&["init"]).ok();
     let bob_r = recipient(&bob, &[]);
     let out = alice.vault(&["member", "add", &bob_r, "--name", "bob"]).ok();
     assert!(out.stderr.contains("and retiring key"), "{}", out.stderr);
-    let mut expected = vec![old.clone(), new.clone()];
+    let mut expected = vec![old, new];
     expected.sort();
     assert_eq!(grants_of(alice, &bob_r), expected);
     assert_eq!(bob.get("good"), b"g");

@@ -3,7 +3,7 @@
 //! The script is taken from the README itself, so the two cannot drift.
 
 use crate::attack_util::*;
-use crate::harness::{Backend, Env};
+use crate::harness::{Backend, Env, skip};
 
 /// The first ```sh block after the "Recovering a secret by hand" heading.
 fn readme_recipe() -> String {
@@ -66,8 +66,7 @@ fn recover(env: &Env, client: &str, adapt: impl Fn(String) -> String) {
 #[test]
 fn readme_recovery_recipe_postgres() {
     if !have("age") || crate::pg::tool("psql").is_none() {
-        eprintln!("skipped: needs the age CLI and psql (.ci/run installs both)");
-        return;
+        return skip("needs the age CLI and psql (.ci/run installs both)");
     }
     recover(&Env::new(Backend::Postgres), "psql", |s| s);
 }
@@ -75,8 +74,7 @@ fn readme_recovery_recipe_postgres() {
 #[test]
 fn readme_recovery_recipe_sqlite() {
     if !have("age") || !have("sqlite3") {
-        eprintln!("skipped: needs the age CLI and sqlite3 (.ci/run installs both)");
-        return;
+        return skip("needs the age CLI and sqlite3 (.ci/run installs both)");
     }
     let env = Env::new(Backend::Sqlite);
     let db = env.data_dir().join("vault.db");

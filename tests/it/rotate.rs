@@ -16,6 +16,7 @@ use vault::store::{PutItem, PutMode};
 use zeroize::Zeroizing;
 
 use crate::both;
+use crate::db::{GrantRow, KeyRow, SecretRow};
 use crate::harness::{Backend, Env};
 
 both!(
@@ -101,76 +102,38 @@ fn assert_all_open(env: &Env, expected: &Values) {
     }
 }
 
-fn uuid(text: &str) -> Uuid {
-    Uuid::parse_str(text).unwrap_or_else(|_| panic!("not a uuid: {text:?}"))
-}
-
-/// A uuid column as text both backends print in a form `Uuid::parse_str` reads.
-fn uuid_col(env: &Env, col: &str) -> String {
-    match env.backend {
-        Backend::Postgres => format!("{col}::text"),
-        Backend::Sqlite => format!("hex({col})"),
-    }
-}
-
 /// (id, state, grants) of every key, oldest first.
 fn keys(env: &Env) -> Vec<(Uuid, String, usize)> {
-    let (k, g) = (env.table("keys"), env.table("key_grants"));
-    env.query(&format!(
-        "SELECT {}, k.state, (SELECT count(*) FROM {g} g WHERE g.key_id = k.id) FROM {k} k ORDER BY k.created_at, k.id",
-        uuid_col(env, "k.id")
-    ))
-    .into_iter()
-    .map(|r| (uuid(&r[0]), r[1].clone(), r[2].parse().unwrap()))
-    .collect()
+    let db = env.db();
+    let grants = db.grants();
+    db.keys()
+        .into_iter()
+        .map(|k| {
+            let held = grants.iter().filter(|g| g.key_id == k.id).count();
+            (k.id, k.state, held)
+        })
+        .collect()
 }
 
 fn current_key(env: &Env) -> Uuid {
-    let cur: Vec<Uuid> = keys(env)
-        .into_iter()
-        .filter(|k| k.1 == "current")
-        .map(|k| k.0)
-        .collect();
-    assert_eq!(cur.len(), 1, "exactly one current key");
-    cur[0]
+    env.db().current_key()
 }
 
 /// How many secrets are sealed to each key id.
 fn rows_per_key(env: &Env) -> BTreeMap<Uuid, usize> {
-    let t = env.table("secrets");
-    env.query(&format!(
-        "SELECT {}, count(*) FROM {t} GROUP BY key_id",
-        uuid_col(env, "key_id")
-    ))
-    .into_iter()
-    .map(|r| (uuid(&r[0]), r[1].parse().unwrap()))
-    .collect()
+    let mut per_key = BTreeMap::new();
+    for row in env.db().rows() {
+        *per_key
+            .entry(row.key_id.expect("a sealed row has a key id"))
+            .or_default() += 1;
+    }
+    per_key
 }
 
 /// Everything vault stores about secrets and keys, for "nothing changed".
-fn snapshot(env: &Env) -> Vec<Vec<String>> {
-    let (s, k, g) = (env.table("secrets"), env.table("keys"), env.table("key_grants"));
-    let mut all = env.query(&format!(
-        "SELECT name, secret, {}, {}, updated_at FROM {s} ORDER BY name",
-        uuid_col(env, "key_id"),
-        match env.backend {
-            Backend::Postgres => "encode(nonce, 'hex')",
-            Backend::Sqlite => "hex(nonce)",
-        }
-    ));
-    all.extend(env.query(&format!(
-        "SELECT {}, state, recipient, coalesce({}, '') FROM {k} ORDER BY 1",
-        uuid_col(env, "id"),
-        match env.backend {
-            Backend::Postgres => "retired_at::text",
-            Backend::Sqlite => "retired_at",
-        }
-    )));
-    all.extend(env.query(&format!(
-        "SELECT {}, recipient, sealed_key FROM {g} ORDER BY 1, 2",
-        uuid_col(env, "key_id")
-    )));
-    all
+fn snapshot(env: &Env) -> (Vec<SecretRow>, Vec<KeyRow>, Vec<GrantRow>) {
+    let db = env.db();
+    (db.rows(), db.keys(), db.grants())
 }
 
 fn rotate_json(env: &Env) -> serde_json::Value {
@@ -200,22 +163,19 @@ fn rotation_moves_everything_and_retires_the_old_key(env: &Env) {
         keys(env),
         [(old, "retired".into(), 0), (new, "current".into(), 1)]
     );
-    let k = env.table("keys");
+    let db = env.db();
     assert_eq!(
-        env.scalar(&format!(
-            "SELECT count(*) FROM {k} WHERE state = 'retired' AND retired_at IS NOT NULL"
-        )),
-        "1"
+        db.keys()
+            .iter()
+            .filter(|k| k.state == "retired" && k.retired_at.is_some())
+            .count(),
+        1
     );
     assert_eq!(rows_per_key(env), BTreeMap::from([(new, 41)]));
     assert_eq!(env.get("db/password"), b"hunter2");
     assert_all_open(env, &values);
     // The description is untouched.
-    let t = env.table("secrets");
-    assert_eq!(
-        env.scalar(&format!("SELECT description FROM {t} WHERE name = 'db/password'")),
-        "primary"
-    );
+    assert_eq!(db.row("db/password").description, "primary");
 
     // Again, as JSON; writes keep working under the new key.
     let json = rotate_json(env);
@@ -278,43 +238,11 @@ fn dry_run_changes_nothing(env: &Env) {
     assert_eq!(snapshot(env), before);
 }
 
-/// Holds the rotation mutex the way another `vault rotate` would, until dropped.
-#[allow(dead_code)] // held, never read
-enum HeldMutex {
-    // The connection drops before its runtime.
-    Pg(sqlx::PgConnection, tokio::runtime::Runtime),
-    Sqlite(std::fs::File),
-}
-
-fn hold_rotation_mutex(env: &Env) -> HeldMutex {
-    match env.backend {
-        Backend::Postgres => {
-            use sqlx::Connection;
-            let rt = runtime();
-            let conn = rt.block_on(async {
-                let mut c = sqlx::PgConnection::connect(&env.url()).await.unwrap();
-                let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(1447122260, 2)")
-                    .fetch_one(&mut c)
-                    .await
-                    .unwrap();
-                assert!(got);
-                c
-            });
-            HeldMutex::Pg(conn, rt)
-        }
-        Backend::Sqlite => {
-            let f = std::fs::File::open(env.data_dir().join("vault.db")).unwrap();
-            rustix::fs::flock(&f, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
-            HeldMutex::Sqlite(f)
-        }
-    }
-}
-
 fn second_rotation_is_refused(env: &Env) {
     env.init();
     populate(env, &make_values(5, 0));
     let before = snapshot(env);
-    let held = hold_rotation_mutex(env);
+    let held = env.db().hold_rotation_mutex();
     env.vault(&["rotate"])
         .fails(4, "another `vault rotate` is running on this vault");
     assert_eq!(snapshot(env), before);
@@ -343,8 +271,7 @@ fn identity_without_access_is_refused(env: &Env) {
     assert_eq!(snapshot(env), before);
 
     // A member whose grant is gone.
-    let g = env.table("key_grants");
-    env.exec(&format!("DELETE FROM {g}"));
+    env.db().delete_grants(None);
     let before = snapshot(env);
     env.vault(&["rotate"]).fails(5, "holds no copy");
     assert_eq!(snapshot(env), before);
@@ -355,18 +282,15 @@ fn tampered_row_is_reported_and_left_alone(env: &Env) {
     let mut values = make_values(30, 0);
     populate(env, &values);
     env.put("bad", b"original");
-    let t = env.table("secrets");
+    let db = env.db();
     // Give "bad" another row's nonce: its MAC no longer verifies.
-    env.exec(&format!(
-        "UPDATE {t} SET nonce = (SELECT nonce FROM {t} WHERE name = 'app/00000') WHERE name = 'bad'"
-    ));
+    db.set_nonce("bad", db.row("app/00000").nonce.as_deref());
     env.vault(&["get", "bad"]).fails(6, "refused");
-    let row_sql = format!(
-        "SELECT secret, {}, {} FROM {t} WHERE name = 'bad'",
-        uuid_col(env, "key_id"),
-        uuid_col(env, "id")
-    );
-    let bad_row = env.query(&row_sql);
+    let bad = || {
+        let r = db.row("bad");
+        (r.secret, r.key_id, r.id)
+    };
+    let bad_row = bad();
     let old = current_key(env);
 
     let out = env.vault(&["rotate"]).run();
@@ -390,7 +314,7 @@ fn tampered_row_is_reported_and_left_alone(env: &Env) {
         lines[1]
     );
     // Not laundered: the row is byte-identical, still under the old key.
-    assert_eq!(env.query(&row_sql), bad_row);
+    assert_eq!(bad(), bad_row);
     env.vault(&["get", "bad"]).fails(6, "refused");
     assert_eq!(rows_per_key(env), BTreeMap::from([(old, 1), (new, 30)]));
     assert_eq!(
@@ -416,7 +340,7 @@ fn tampered_row_is_reported_and_left_alone(env: &Env) {
     assert_eq!(json["moved"], 0);
     assert_eq!(json["resumed"], true);
     assert_eq!(json["retired"], serde_json::json!([]));
-    assert_eq!(env.query(&row_sql), bad_row);
+    assert_eq!(bad(), bad_row);
 
     // Once the bad row is gone, rotate finishes and retires the old key.
     env.vault(&["rm", "bad"]).ok();
@@ -593,19 +517,15 @@ fn connection_cut_mid_rotation() {
     env.init();
     let values = make_values(2000, 0);
     populate(&env, &values);
-    let db = env.scalar("SELECT current_database()");
-    let k = env.table("keys");
+    let db = env.db();
     let mut cut = false;
     for _attempt in 0..3 {
         let child = spawn_rotate(&env, "20");
         let deadline = Instant::now() + Duration::from_secs(30);
         // Wait until the new key is current (re-sealing has begun), then cut.
         while Instant::now() < deadline {
-            if env.scalar(&format!("SELECT count(*) FROM {k} WHERE state = 'retiring'")) != "0" {
-                env.exec(&format!(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                     WHERE application_name = 'vault' AND datname = '{db}' AND pid <> pg_backend_pid()"
-                ));
+            if db.keys().iter().any(|k| k.state == "retiring") {
+                db.pg_terminate_vault_sessions();
                 break;
             }
             std::thread::sleep(Duration::from_millis(2));

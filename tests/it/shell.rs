@@ -75,8 +75,8 @@ fn have(program: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn count(env: &Env) -> String {
-    env.scalar(&format!("SELECT count(*) FROM {}", env.table("secrets")))
+fn count(env: &Env) -> usize {
+    env.db().count()
 }
 
 fn env_shell_output_survives_eval(env: &Env) {
@@ -123,7 +123,7 @@ fn dotenv_round_trips_through_import(env: &Env) {
     for (name, value) in HOSTILE {
         assert_eq!(other.get(name), value.as_bytes(), "{name}");
     }
-    assert_eq!(count(&other), HOSTILE.len().to_string());
+    assert_eq!(count(&other), HOSTILE.len());
     // env --format dotenv -> import: variable names become the secret names.
     let dotenv = env.vault(&["env", "--format", "dotenv"]).ok().stdout;
     let f = other.home.path().join("vars.env");
@@ -189,14 +189,19 @@ fn import_json_prefix_and_no_overwrite(env: &Env) {
     env.vault(&["import", "--format", "json", "-"])
         .stdin(b"[\"a\"]")
         .fails(2, "line 1");
-    assert_eq!(count(env), "3");
+    assert_eq!(count(env), 3);
 }
 
 fn malformed_import_changes_nothing(env: &Env) {
     env.init();
     env.put("A", b"original");
-    let t = env.table("secrets");
-    let before = env.query(&format!("SELECT name, secret, updated_at FROM {t} ORDER BY name"));
+    let stored = || {
+        let rows = env.db().rows();
+        rows.into_iter()
+            .map(|r| (r.name, r.secret, r.updated_at))
+            .collect::<Vec<_>>()
+    };
+    let before = stored();
     let cases: [(&[u8], &str); 6] = [
         (
             b"A=new\nB=2\nthis line is wrong\nC=3\n",
@@ -219,18 +224,14 @@ fn malformed_import_changes_nothing(env: &Env) {
     ];
     for (text, needle) in cases {
         env.vault(&["import", "-"]).stdin(text).fails(2, needle);
-        assert_eq!(
-            env.query(&format!("SELECT name, secret, updated_at FROM {t} ORDER BY name")),
-            before,
-            "{needle}"
-        );
+        assert_eq!(stored(), before, "{needle}");
     }
     env.vault(&["import", "-"])
         .stdin(b"A=1\nB=\xff\n")
         .fails(2, "line 2: not UTF-8");
     env.vault(&["import", "/no/such/file"]).fails(2, "/no/such/file");
     assert_eq!(env.get("A"), b"original");
-    assert_eq!(count(env), "1");
+    assert_eq!(count(env), 1);
 }
 
 fn run_passes_secrets_and_exit_code(env: &Env) {
@@ -437,16 +438,10 @@ fn put_generate_and_json(env: &Env) {
     assert_eq!(v["name"], "gen/default");
     assert_eq!(v["action"], "updated");
     assert!(v.get("value").is_none());
-    let id = env.scalar(&format!(
-        "SELECT {} FROM {} WHERE name = 'gen/default'",
-        if env.backend == Backend::Postgres {
-            "id::text"
-        } else {
-            "lower(hex(id))"
-        },
-        env.table("secrets")
-    ));
-    assert_eq!(v["id"].as_str().unwrap().replace('-', ""), id.replace('-', ""));
+    assert_eq!(
+        uuid::Uuid::parse_str(v["id"].as_str().unwrap()).unwrap(),
+        env.db().row("gen/default").id
+    );
     let out = env.vault(&["put", "j", "--json"]).stdin(b"v").ok();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["action"], "created");

@@ -1,5 +1,7 @@
-//! Raw SQL against a test database (PostgreSQL or SQLite), for setting up
-//! fixtures and asserting on what `vault` stored.
+//! Raw SQL against a test database (PostgreSQL or SQLite): the cluster's own
+//! setup (pg.rs) and raw statements that belong to no vault table. Fixtures
+//! and assertions on what `vault` stored go through the typed view in
+//! db.rs, which alone knows both dialects.
 //!
 //! Every call opens its own connection on a throwaway current-thread runtime in
 //! a scoped thread, so it works from plain `#[test]`s and from inside async

@@ -3,6 +3,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
+use crate::db::Db;
 use crate::harness::{Backend, Env};
 
 fn env() -> Env {
@@ -29,7 +30,7 @@ fn zero_configuration_quick_start() {
         "{config}"
     );
     // WAL with full sync: what was reported written survives a crash.
-    assert_eq!(env.scalar("PRAGMA journal_mode"), "wal");
+    assert_eq!(env.db().sqlite_pragma("journal_mode"), "wal");
     let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
@@ -89,17 +90,12 @@ fn a_database_made_by_something_else_is_refused_untouched() {
     let path = env.home.path().join("other.db");
     let url = format!("sqlite://{}", path.display());
     std::fs::File::create(&path).unwrap();
-    crate::sql::exec(
-        &url,
-        "CREATE TABLE secrets (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO secrets (body) VALUES ('theirs')",
-    );
+    let db = Db::sqlite(&url);
+    db.plant_foreign_secrets_table();
     env.vault(&["init", "--database-url", &url])
         .fails(7, "vault did not create");
     env.vault(&["get", "k", "--database-url", &url])
         .fails(7, "holds no vault");
-    assert_eq!(crate::sql::scalar(&url, "SELECT body FROM secrets"), "theirs");
-    assert_eq!(
-        crate::sql::scalar(&url, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"),
-        "1"
-    );
+    assert_eq!(db.foreign_secrets(), ["theirs"]);
+    assert_eq!(db.tables(), ["secrets"]);
 }

@@ -78,12 +78,7 @@ fn ls_on_a_terminal_is_a_table(env: &Env) {
         "{screen}"
     );
     // Names written into the database by other means cannot drive the terminal.
-    let t = env.table("secrets");
-    let esc = match env.backend {
-        crate::harness::Backend::Postgres => "E'evil\\x1b[31m'",
-        crate::harness::Backend::Sqlite => "'evil' || char(27) || '[31m'",
-    };
-    env.exec(&format!("UPDATE {t} SET name = {esc} WHERE name = 'db/password'"));
+    env.db().rename("db/password", "evil\u{1b}[31m");
     let (_, screen) = on_terminal(env, "ls", &[]);
     assert!(
         !screen.contains('\u{1b}'),
