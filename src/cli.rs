@@ -37,7 +37,13 @@ pub struct Global {
     pub database_url: Option<String>,
 
     /// Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]
-    #[arg(long, global = true, env = "VAULT_IDENTITY", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "VAULT_IDENTITY",
+        value_name = "FILE",
+        hide_env_values = true
+    )]
     pub identity: Option<PathBuf>,
 
     /// Print nothing but requested output and errors

@@ -88,7 +88,9 @@ pub async fn run(args: RotateArgs, ctx: &Context) -> Result<()> {
             retired: s.retired.iter().map(|k| k.to_string()).collect(),
             dry_run: s.dry_run,
         };
-        let mut text = serde_json::to_vec(&json).map_err(|e| Error::internal(e.to_string()))?;
+        // Names of failed rows come from the database: escaped like every
+        // other JSON output (Cf, Zl, Zp as \u escapes too).
+        let mut text = name::json(serde_json::to_vec(&json).map_err(|e| Error::internal(e.to_string()))?);
         text.push(b'\n');
         let mut out = Stdout::new();
         out.write(&text)?;

@@ -836,8 +836,13 @@ pub(crate) fn no_member(shown: &str) -> Error {
 /// A recipient shortened for messages and tables: SSH keys are long and
 /// start alike, so keep the type and the end.
 pub fn short_recipient(recipient: &str) -> String {
+    // By characters, not bytes: a recipient planted in the database may
+    // hold multi-byte characters, and slicing inside one would panic.
     match recipient.split_once(' ') {
-        Some((kind, key)) if key.len() > 16 => format!("{kind} …{}", &key[key.len() - 16..]),
+        Some((kind, key)) if key.chars().count() > 16 => {
+            let tail: String = key.chars().skip(key.chars().count() - 16).collect();
+            format!("{kind} …{tail}")
+        }
         _ => recipient.to_owned(),
     }
 }
@@ -869,5 +874,20 @@ pub(crate) fn check_migrations(dir: &str, listed: &[(i64, &str, &str)]) {
             sql,
             "{stem} differs from the listed text"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn short_recipients_cut_by_characters() {
+        assert_eq!(super::short_recipient("age1abc"), "age1abc");
+        let ssh = format!("ssh-ed25519 AAAA{}", "B".repeat(40));
+        assert_eq!(
+            super::short_recipient(&ssh),
+            format!("ssh-ed25519 …{}", "B".repeat(16))
+        );
+        let planted = format!("x {}", "é".repeat(20));
+        assert_eq!(super::short_recipient(&planted), format!("x …{}", "é".repeat(16)));
     }
 }
