@@ -63,7 +63,7 @@ pub struct SigningKey(SigningInner);
 
 enum SigningInner {
     /// Derived from an age X25519 identity (zeroized on drop by ed25519-dalek).
-    Derived(ed25519_dalek::SigningKey),
+    Derived(Box<ed25519_dalek::SigningKey>),
     /// An unlocked OpenSSH private key (zeroized on drop by ssh-key).
     Ssh(Box<PrivateKey>),
 }
@@ -80,19 +80,24 @@ impl SigningKey {
         let mut seed = Zeroizing::new([0u8; 32]);
         hk.expand(DERIVE_INFO, &mut seed[..])
             .expect("32 bytes is a valid HKDF-SHA256 output length");
-        SigningKey(SigningInner::Derived(ed25519_dalek::SigningKey::from_bytes(
-            &seed,
-        )))
+        let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+        SigningKey(SigningInner::Derived(Box::new(key)))
     }
 
     /// An OpenSSH private key file (`-----BEGIN OPENSSH PRIVATE KEY-----`),
-    /// ed25519 or RSA, unlocked with `passphrase` when it is encrypted.
+    /// ed25519 or RSA, unlocked with `passphrase` when it is encrypted; or
+    /// an unencrypted PKCS#1 RSA key (`-----BEGIN RSA PRIVATE KEY-----`, as
+    /// older ssh-keygen wrote), which vault also accepts as an identity.
     pub fn from_openssh(pem: &str, passphrase: Option<&SecretString>) -> Result<SigningKey> {
         let bad = || {
             Error::identity("the SSH private key cannot be read as an OpenSSH key")
                 .hint("pass an ed25519 or RSA key made by ssh-keygen")
         };
-        let mut key = PrivateKey::from_openssh(pem.trim()).map_err(|_| bad())?;
+        let pem = pem.trim();
+        if pem.starts_with("-----BEGIN RSA PRIVATE KEY-----") {
+            return SigningKey::from_pkcs1(pem);
+        }
+        let mut key = PrivateKey::from_openssh(pem).map_err(|_| bad())?;
         if key.is_encrypted() {
             let Some(passphrase) = passphrase else {
                 return Err(
@@ -110,6 +115,28 @@ impl SigningKey {
                 })?;
         }
         // Make sure the public half is one vault accepts (and the pair is sound).
+        VerifyingKey::from_ssh_public(key.public_key()).map_err(|why| {
+            Error::identity(format!("the SSH key cannot sign for vault: {why}"))
+                .hint("use an ed25519 key (`ssh-keygen -t ed25519`) or an age identity")
+        })?;
+        Ok(SigningKey(SigningInner::Ssh(Box::new(key))))
+    }
+
+    fn from_pkcs1(pem: &str) -> Result<SigningKey> {
+        use rsa::pkcs1::DecodeRsaPrivateKey as _;
+        if pem.contains("ENCRYPTED") {
+            return Err(
+                Error::identity("the SSH key is an encrypted PEM key, which vault cannot use")
+                    .hint("convert it with `ssh-keygen -p -o -f FILE`"),
+            );
+        }
+        let bad = || {
+            Error::identity("the SSH private key cannot be read as a PEM RSA key")
+                .hint("pass an ed25519 or RSA key made by ssh-keygen")
+        };
+        let private = rsa::RsaPrivateKey::from_pkcs1_pem(pem).map_err(|_| bad())?;
+        let pair = ssh_key::private::RsaKeypair::try_from(&private).map_err(|_| bad())?;
+        let key = PrivateKey::try_from(ssh_key::private::KeypairData::from(pair)).map_err(|_| bad())?;
         VerifyingKey::from_ssh_public(key.public_key()).map_err(|why| {
             Error::identity(format!("the SSH key cannot sign for vault: {why}"))
                 .hint("use an ed25519 key (`ssh-keygen -t ed25519`) or an age identity")

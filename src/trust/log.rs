@@ -59,7 +59,7 @@ impl EntryHash {
         EntryHash(Sha256::digest(canonical).into())
     }
 
-    pub fn to_hex(&self) -> String {
+    pub fn to_hex(self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 

@@ -257,6 +257,41 @@ fn the_vector_file_is_what_the_generator_writes() {
     );
 }
 
+/// The SSHSIG vectors are exactly what OpenSSH makes for the same keys and
+/// bytes (Ed25519 and RSA PKCS#1 v1.5 are deterministic), so a signature
+/// can be checked by hand with `ssh-keygen -Y check-novalidate -n vault-log-v1`.
+#[test]
+fn sshsig_vectors_are_what_ssh_keygen_signs() {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    let v = stored();
+    let dir = tempfile::tempdir().unwrap();
+    for (n, pem) in [(2, SSH_ED25519), (3, SSH_RSA)] {
+        let key = dir.path().join(format!("key-{n}"));
+        std::fs::write(&key, pem).unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let mut child = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-Y", "sign", "-n", keys::SSHSIG_NAMESPACE, "-f"])
+            .arg(&key)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("ssh-keygen (openssh-client) is needed by the test suite");
+        let msg = unhex(&v[&format!("entry-{n}-canonical")]);
+        child.stdin.take().unwrap().write_all(&msg).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "ssh-keygen -Y sign failed for entry {n}");
+        let body: String = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let theirs = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
+        assert_eq!(hex(&theirs), v[&format!("entry-{n}-signature")], "entry {n}");
+    }
+}
+
 /// Re-derives the vectors from the fixed inputs and writes them.
 #[test]
 #[ignore = "writes tests/data/trust/vectors.txt; run after a deliberate format change"]
