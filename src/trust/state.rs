@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::TrustError;
-use super::keys::{VerifyingKey, check_member_keys};
+use super::keys::{Deferred, VerifyingKey, check_member_keys};
 use super::log::{Body, Entry, EntryHash, KeySpec, MemberSpec, SignedEntry};
 use crate::name;
 
@@ -74,16 +74,38 @@ pub struct TrustState {
 
 /// Verifies a whole log from its genesis entry; with a pin, also checks that
 /// the log is the pinned vault's and extends the pinned head.
+///
+/// Ed25519 signatures are checked in one batch after the rules; if anything
+/// fails, the log is verified again entry by entry, which names the first
+/// entry at fault (and is the authority should the two ever disagree).
 pub fn verify_chain(entries: &[SignedEntry], pin: Option<&super::Pin>) -> Result<TrustState, TrustError> {
+    let state = match verify_batched(entries) {
+        Some(state) => state,
+        None => verify_one_by_one(entries)?,
+    };
+    if let Some(pin) = pin {
+        pin.check_full(&state, entries)?;
+    }
+    Ok(state)
+}
+
+fn verify_one_by_one(entries: &[SignedEntry]) -> Result<TrustState, TrustError> {
     let (first, rest) = entries.split_first().ok_or(TrustError::Empty)?;
     let mut state = TrustState::genesis(first)?;
     for e in rest {
         state.apply(e)?;
     }
-    if let Some(pin) = pin {
-        pin.check_full(&state, entries)?;
-    }
     Ok(state)
+}
+
+pub(super) fn verify_batched(entries: &[SignedEntry]) -> Option<TrustState> {
+    let (first, rest) = entries.split_first()?;
+    let mut state = TrustState::genesis(first).ok()?;
+    let mut deferred = Deferred::default();
+    for e in rest {
+        state.apply_with(e, Some(&mut deferred)).ok()?;
+    }
+    deferred.verify().then_some(state)
 }
 
 impl TrustState {
@@ -144,6 +166,12 @@ impl TrustState {
     /// Checks the next entry against the rules and applies it; on error the
     /// state is unchanged.
     pub fn apply(&mut self, e: &SignedEntry) -> Result<(), TrustError> {
+        self.apply_with(e, None)
+    }
+
+    /// [`Self::apply`], with the author's signature queued in `deferred`
+    /// instead of checked now when it is an Ed25519 one.
+    fn apply_with(&mut self, e: &SignedEntry, deferred: Option<&mut Deferred>) -> Result<(), TrustError> {
         let entry = &e.entry;
         let seq = entry.seq;
         if seq != self.head.seq + 1 {
@@ -162,7 +190,8 @@ impl TrustState {
                 seq,
                 author: entry.author.clone(),
             })?;
-        if !author.verifying_key.verify_log(e.canonical(), &e.signature) {
+        let queued = deferred.is_some_and(|d| d.push(&author.verifying_key, e.canonical(), &e.signature));
+        if !queued && !author.verifying_key.verify_log(e.canonical(), &e.signature) {
             return Err(TrustError::BadSignature { seq });
         }
         self.check_body(entry)?;
