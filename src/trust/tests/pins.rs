@@ -179,9 +179,10 @@ fn unreadable_entries_are_named_by_position() {
     assert!(!shown.contains('\n'));
 }
 
-/// `cargo test --release --lib trust::tests::pins::bench -- --ignored --nocapture`
+/// `cargo test --lib trust::tests::pins::bench -- --ignored --nocapture`: the dev
+/// profile already builds dependencies (where the time goes) with opt-level 2.
 #[test]
-#[ignore = "a measurement: run in release with --ignored --nocapture"]
+#[ignore = "a measurement: run with --ignored --nocapture"]
 fn bench_verify_1000_entries() {
     let alice = age_actor("alice");
     let bob = age_actor("bob");
