@@ -310,7 +310,7 @@ impl Backend for SqliteStore {
                     &[Arg::OptText(prefix)],
                 )
                 .await?;
-            Ok((rows, keys))
+            Result::<_>::Ok((rows, keys))
         }
         .await;
         // A read transaction: ending it either way changes nothing.
