@@ -46,6 +46,10 @@ pub struct Global {
     )]
     pub database_url: Option<String>,
 
+    /// PostgreSQL schema holding vault's tables [default: config.toml, else vault]
+    #[arg(long, global = true, env = "VAULT_SCHEMA", value_name = "NAME")]
+    pub schema: Option<String>,
+
     /// Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]
     #[arg(long, global = true, env = "VAULT_IDENTITY", value_name = "FILE")]
     pub identity: Option<PathBuf>,

@@ -55,6 +55,9 @@ pub struct ConfigFile {
     pub database_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<PathBuf>,
+    /// PostgreSQL: the schema holding vault's tables (default `vault`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
 }
 
 impl ConfigFile {
@@ -98,6 +101,28 @@ impl ConfigFile {
         }
         secure_fs::replace_private_file(path, text.as_bytes())
     }
+}
+
+/// The schema vault uses on PostgreSQL unless told otherwise.
+pub const DEFAULT_SCHEMA: &str = "vault";
+
+/// Checks a schema name given with `--schema`, `VAULT_SCHEMA` or `schema =`:
+/// a plain lower-case SQL identifier (so it needs no quoting in psql either),
+/// not one PostgreSQL reserves.
+pub fn check_schema(name: &str) -> Result<()> {
+    let plain = name
+        .bytes()
+        .enumerate()
+        .all(|(i, b)| b.is_ascii_lowercase() || b == b'_' || (i > 0 && b.is_ascii_digit()));
+    if name.is_empty() || name.len() > 63 || !plain || name.starts_with("pg_") || name == "information_schema"
+    {
+        return Err(Error::usage(format!(
+            "{:?} is not a schema name vault uses",
+            name.chars().take(80).collect::<String>()
+        ))
+        .hint("use lower-case letters, digits and _ (at most 63, not starting with a digit or pg_), e.g. --schema secrets"));
+    }
+    Ok(())
 }
 
 /// Which storage backend a URL selects.
@@ -230,5 +255,24 @@ mod tests {
         );
         assert!(DbUrl::parse("mysql://h/d").is_err());
         assert!(DbUrl::parse("not a url").is_err());
+    }
+
+    #[test]
+    fn checks_schema_names() {
+        for ok in ["vault", "secrets", "app_vault2", "_x"] {
+            assert!(check_schema(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "Vault",
+            "2x",
+            "a-b",
+            "a\"b",
+            "pg_temp",
+            "information_schema",
+            &"x".repeat(64),
+        ] {
+            assert!(check_schema(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -45,6 +45,8 @@ pub struct Context {
     pub config: ConfigFile,
     pub url_given: Option<String>,
     pub identity_given: Option<PathBuf>,
+    /// `--schema` or `VAULT_SCHEMA`.
+    pub schema_given: Option<String>,
     pub report: Reporter,
     pub knobs: Knobs,
 }
@@ -92,6 +94,7 @@ impl Context {
             config,
             url_given: global.database_url.clone().filter(|s| !s.is_empty()),
             identity_given: global.identity.clone().filter(|p| !p.as_os_str().is_empty()),
+            schema_given: global.schema.clone().filter(|s| !s.is_empty()),
             report: Reporter {
                 quiet: global.quiet,
                 verbose: global.verbose,
@@ -109,6 +112,17 @@ impl Context {
             return Ok((DbUrl::parse(raw)?, Source::Config));
         }
         Ok((DbUrl::sqlite(&self.paths.default_database()), Source::Default))
+    }
+
+    /// The PostgreSQL schema: flag, env, config file, then `vault`.
+    pub fn schema(&self) -> Result<String> {
+        let schema = self
+            .schema_given
+            .as_deref()
+            .or(self.config.schema.as_deref())
+            .unwrap_or(config::DEFAULT_SCHEMA);
+        config::check_schema(schema)?;
+        Ok(schema.to_owned())
     }
 
     /// The identity file path: flag, env, config file, then the default.
@@ -154,7 +168,7 @@ impl Context {
         let (url, _) = self.database_url()?;
         let opts = store::OpenOptions {
             create: true,
-            ..self.store_options()
+            ..self.store_options()?
         };
         vault::Setup::migrate(store::open(&url, opts).await?).await
     }
@@ -168,6 +182,7 @@ impl Context {
             create: false,
             read_only: true,
             timeout,
+            schema: self.schema()?,
         };
         Ok(vault::Index::new(store::open(&url, opts).await?))
     }
@@ -177,18 +192,19 @@ impl Context {
         let (url, source) = self.database_url()?;
         self.report
             .verbose(format!("database {url} (from {source:?})").to_lowercase());
-        let mut store = store::open(&url, self.store_options()).await?;
+        let mut store = store::open(&url, self.store_options()?).await?;
         store.check_schema().await?;
         Ok(store)
     }
 
     /// How commands open the store (`vault init` adds `create`).
-    fn store_options(&self) -> store::OpenOptions {
-        store::OpenOptions {
+    fn store_options(&self) -> Result<store::OpenOptions> {
+        Ok(store::OpenOptions {
             create: false,
             read_only: false,
             timeout: self.knobs.connect_timeout,
-        }
+            schema: self.schema()?,
+        })
     }
 }
 

@@ -59,6 +59,7 @@ pub fn secret_names(current: &OsStr) -> Vec<CompletionCandidate> {
 fn list_names(prefix: &str) -> Option<Vec<String>> {
     let global = Global {
         database_url: std::env::var("VAULT_DATABASE_URL").ok(),
+        schema: std::env::var("VAULT_SCHEMA").ok(),
         identity: None,
         quiet: true,
         verbose: false,

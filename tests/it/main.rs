@@ -12,6 +12,7 @@ mod faults;
 mod leaks;
 mod members;
 mod names;
+mod pgbouncer;
 mod recovery;
 mod rotate;
 mod shell;

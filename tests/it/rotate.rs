@@ -50,6 +50,7 @@ async fn open_vault(env: &Env) -> vault::vault::Vault {
         create: false,
         read_only: false,
         timeout: std::time::Duration::from_secs(5),
+        schema: "vault".into(),
     };
     let store = vault::store::open(&url, opts).await.unwrap();
     let bytes = std::fs::read(env.identity_path()).unwrap();
@@ -281,26 +282,28 @@ fn dry_run_changes_nothing(env: &Env) {
 /// Holds the rotation mutex the way another `vault rotate` would, until dropped.
 #[allow(dead_code)] // held, never read
 enum HeldMutex {
-    // The connection drops before its runtime.
-    Pg(sqlx::PgConnection, tokio::runtime::Runtime),
+    /// PostgreSQL: the lease row of a live rotation on another host (the URL
+    /// to release it with).
+    Pg(String),
     Sqlite(std::fs::File),
+}
+
+impl Drop for HeldMutex {
+    fn drop(&mut self) {
+        if let HeldMutex::Pg(url) = self {
+            crate::sql::exec(url, "DELETE FROM vault.rotation_lease");
+        }
+    }
 }
 
 fn hold_rotation_mutex(env: &Env) -> HeldMutex {
     match env.backend {
         Backend::Postgres => {
-            use sqlx::Connection;
-            let rt = runtime();
-            let conn = rt.block_on(async {
-                let mut c = sqlx::PgConnection::connect(&env.url()).await.unwrap();
-                let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(1447122260, 2)")
-                    .fetch_one(&mut c)
-                    .await
-                    .unwrap();
-                assert!(got);
-                c
-            });
-            HeldMutex::Pg(conn, rt)
+            env.exec(
+                "INSERT INTO vault.rotation_lease (id, holder, host, pid, expires_at) \
+                 VALUES (true, gen_random_uuid(), 'another-host', 1, now() + interval '1 hour')",
+            );
+            HeldMutex::Pg(env.url())
         }
         Backend::Sqlite => {
             let f = std::fs::File::open(env.data_dir().join("vault.db")).unwrap();
