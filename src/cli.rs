@@ -264,8 +264,13 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The file to read ('-' for stdin)
-    #[arg(value_name = "FILE|-")]
-    pub file: PathBuf,
+    #[arg(value_name = "FILE|-", required_unless_present = "from_supabase_vault")]
+    pub file: Option<PathBuf>,
+
+    /// Instead of a file: every secret of Supabase Vault (vault.decrypted_secrets)
+    /// in the same database, left unchanged; needs --schema other than vault
+    #[arg(long, conflicts_with_all = ["file", "format"])]
+    pub from_supabase_vault: bool,
 
     /// Input format
     #[arg(long, value_enum, default_value_t = FileFormat::Dotenv)]

@@ -137,6 +137,14 @@ pub(crate) trait Backend {
     /// holds it. Held until [`Backend::unlock_rotation`] or the process ends.
     async fn lock_rotation(&mut self) -> Result<bool>;
     async fn unlock_rotation(&mut self) -> Result<()>;
+    /// PostgreSQL: every row of Supabase Vault's `vault.decrypted_secrets`
+    /// (id, name, description, decrypted value), in one read-only snapshot.
+    async fn read_supabase_vault(&mut self) -> Result<Vec<ForeignSecret>> {
+        Err(
+            Error::usage("Supabase Vault lives in PostgreSQL; this vault is an embedded SQLite file")
+                .hint("use --database-url postgres://… for the Supabase project"),
+        )
+    }
     /// In one transaction: locks up to `limit` rows sealed to `from` with an
     /// id above `after` (in id order), re-seals them with `resealer` and
     /// writes those that opened back as sealed to `to`. Rows that did not
@@ -149,6 +157,15 @@ pub(crate) trait Backend {
         limit: usize,
         resealer: &dyn Resealer,
     ) -> Result<BatchOutcome>;
+}
+
+/// A secret read from another store (Supabase Vault): the value in clear,
+/// wiped when dropped.
+pub struct ForeignSecret {
+    pub id: Uuid,
+    pub name: Option<String>,
+    pub description: String,
+    pub value: Option<crate::model::Value>,
 }
 
 /// One sealed row a put writes.
@@ -527,6 +544,12 @@ impl Store {
                 secrets: counts.values().sum::<i64>() as u64,
             })
         })
+    }
+
+    /// Every secret of Supabase Vault in this database (`vault.decrypted_secrets`),
+    /// read without changing it.
+    pub async fn read_supabase_vault(&mut self) -> Result<Vec<ForeignSecret>> {
+        self.db.read_supabase_vault().await
     }
 
     /// The members holding a grant on `key`, sorted by name bytewise.

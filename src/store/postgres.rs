@@ -645,6 +645,53 @@ impl Backend for PgStore {
         self.leave(began, out).await
     }
 
+    async fn read_supabase_vault(&mut self) -> Result<Vec<super::ForeignSecret>> {
+        // Supabase Vault's own schema is always `vault`; the view decrypts
+        // on the server. Read-only: the source is never changed.
+        let url = self.url.clone();
+        sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?;
+        let rows = query(
+            "SELECT id, name, description, convert_to(decrypted_secret, 'UTF8') AS value \
+             FROM vault.decrypted_secrets ORDER BY name COLLATE \"C\", id",
+        )
+        .fetch_all(&mut self.conn)
+        .await;
+        let _ = sqlx::raw_sql("COMMIT").execute(&mut self.conn).await;
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("42P01" | "3F000")) => {
+                return Err(Error::usage(format!(
+                    "{url} has no Supabase Vault (no view vault.decrypted_secrets)"
+                ))
+                .hint("connect to the Supabase project's database (the supabase_vault extension)"));
+            }
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501") => {
+                return Err(Error::database(format!(
+                    "{url}: permission denied reading vault.decrypted_secrets: {}",
+                    db.message()
+                ))
+                .hint("connect as a role that may read Supabase Vault (e.g. postgres)"));
+            }
+            Err(e) => return Err(self.err(e)),
+        };
+        rows.into_iter()
+            .map(|r| {
+                Ok(super::ForeignSecret {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    description: r.try_get::<Option<String>, _>("description")?.unwrap_or_default(),
+                    value: r
+                        .try_get::<Option<Vec<u8>>, _>("value")?
+                        .map(zeroize::Zeroizing::new),
+                })
+            })
+            .collect::<std::result::Result<_, sqlx::Error>>()
+            .map_err(|e| super::query_error(&url, e))
+    }
+
     async fn reseal_batch(
         &mut self,
         from: Uuid,

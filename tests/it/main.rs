@@ -8,6 +8,7 @@ mod sql;
 mod attack_util;
 mod attacks;
 mod basics;
+mod deploy;
 mod faults;
 mod leaks;
 mod members;

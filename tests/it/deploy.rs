@@ -1,0 +1,165 @@
+//! Real PostgreSQL deployments: vault in a schema of the user's choice,
+//! beside Supabase Vault (a faithful stand-in: the seed's table and a
+//! `decrypted_secrets` view in a schema `vault` owned by another role), and
+//! importing from it.
+
+use crate::harness::{Backend, Env, Run};
+
+/// Runs `vault` with `--schema secrets` given in the environment.
+fn in_secrets(env: &Env, args: &[&str]) -> Run {
+    env.vault(args).env("VAULT_SCHEMA", "secrets")
+}
+
+/// A unique role name (roles are cluster-wide; tests run in parallel).
+fn role() -> String {
+    format!("sb_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Supabase Vault's schema as the extension leaves it: `vault.secrets` (the
+/// seed table) and `vault.decrypted_secrets`, owned by another role. The
+/// stand-in "decrypts" by showing `secret` as is.
+fn supabase_vault(env: &Env) {
+    let owner = role();
+    env.exec(&format!(
+        "CREATE ROLE {owner} NOLOGIN;
+         CREATE SCHEMA vault AUTHORIZATION {owner};
+         CREATE TABLE vault.secrets (
+             id uuid NOT NULL DEFAULT gen_random_uuid(),
+             name text,
+             description text NOT NULL DEFAULT '',
+             secret text NOT NULL,
+             key_id uuid,
+             nonce bytea,
+             created_at timestamp with time zone NOT NULL DEFAULT now(),
+             updated_at timestamp with time zone NOT NULL DEFAULT now(),
+             CONSTRAINT secrets_pkey PRIMARY KEY (id));
+         CREATE UNIQUE INDEX secrets_name_idx ON vault.secrets USING btree (name) WHERE (name IS NOT NULL);
+         CREATE VIEW vault.decrypted_secrets AS
+             SELECT id, name, description, secret, secret AS decrypted_secret, key_id, nonce,
+                    created_at, updated_at FROM vault.secrets;
+         ALTER TABLE vault.secrets OWNER TO {owner};
+         ALTER VIEW vault.decrypted_secrets OWNER TO {owner};
+         INSERT INTO vault.secrets (name, description, secret, key_id, nonce) VALUES
+             ('stripe_key', 'Stripe live key', 'sk_live_123', gen_random_uuid(), '\\x0102'),
+             ('db/url', '', 'postgres://app:pw@db/app', gen_random_uuid(), '\\x0304'),
+             (NULL, 'an unnamed one', 'anonymous value', gen_random_uuid(), NULL);"
+    ));
+}
+
+fn source_rows(env: &Env) -> Vec<Vec<String>> {
+    env.query("SELECT id::text, name, description, secret, updated_at::text FROM vault.secrets ORDER BY id")
+}
+
+#[test]
+fn vault_in_another_schema() {
+    let env = Env::new(Backend::Postgres);
+    in_secrets(&env, &["init"]).ok();
+    // Recorded by init: later commands need no flag.
+    let config = std::fs::read_to_string(env.config_dir().join("config.toml")).unwrap();
+    assert!(config.contains("schema = \"secrets\""), "{config}");
+    env.put("a/b", b"one");
+    env.put("a/c", b"two");
+    assert_eq!(env.get("a/b"), b"one");
+    assert_eq!(env.vault(&["ls"]).ok().stdout_str(), "a/b\na/c\n");
+    env.vault(&["rotate"]).ok();
+    env.vault(&["rm", "a/c"]).ok();
+    assert_eq!(env.scalar("SELECT count(*) FROM secrets.secrets"), "1");
+    assert_eq!(
+        env.scalar("SELECT count(*) FROM secrets.keys WHERE state = 'current'"),
+        "1"
+    );
+    assert_eq!(
+        env.scalar("SELECT max(version)::text FROM secrets._sqlx_migrations"),
+        "3"
+    );
+    // Nothing was made in the default schema.
+    assert_eq!(
+        env.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'vault'"),
+        "0"
+    );
+    // The default schema holds no vault: said so, not a crash.
+    env.vault(&["--schema", "vault", "ls"]).fails(7, "holds no vault");
+    // A schema name that is not a plain identifier is refused before connecting.
+    env.vault(&["--schema", "x\"; DROP", "ls"])
+        .fails(2, "not a schema name");
+}
+
+#[test]
+fn refuses_supabase_vaults_schema_and_says_what_to_do() {
+    let env = Env::new(Backend::Postgres);
+    supabase_vault(&env);
+    let before = source_rows(&env);
+    let out = env.vault(&["init"]).fails(7, "that vault did not create");
+    assert!(out.stderr.contains("--schema"), "{}", out.stderr);
+    assert_eq!(source_rows(&env), before);
+    // And importing into vault's default schema is refused up front.
+    env.vault(&["import", "--from-supabase-vault"])
+        .fails(2, "Supabase Vault's");
+}
+
+#[test]
+fn imports_from_supabase_vault_beside_it() {
+    let env = Env::new(Backend::Postgres);
+    supabase_vault(&env);
+    let before = source_rows(&env);
+    in_secrets(&env, &["init"]).ok();
+    let unnamed_id = env.scalar("SELECT id::text FROM vault.secrets WHERE name IS NULL");
+    let out = env
+        .vault(&["import", "--from-supabase-vault", "--prefix", "sb/"])
+        .ok();
+    assert!(
+        out.stderr
+            .contains("imported 3 secret(s) from Supabase Vault: 3 created"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "{unnamed_id} has no name: stored as \"sb/supabase-{unnamed_id}\""
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.get("sb/stripe_key"), b"sk_live_123");
+    assert_eq!(env.get("sb/db/url"), b"postgres://app:pw@db/app");
+    assert_eq!(env.get(&format!("sb/supabase-{unnamed_id}")), b"anonymous value");
+    assert_eq!(
+        env.scalar("SELECT description FROM secrets.secrets WHERE name = 'sb/stripe_key'"),
+        "Stripe live key"
+    );
+    // Sealed on the client: no plaintext in vault's table.
+    assert_eq!(
+        env.scalar("SELECT count(*) FROM secrets.secrets WHERE secret LIKE '%sk_live%'"),
+        "0"
+    );
+    // The source is untouched.
+    assert_eq!(source_rows(&env), before);
+    // --no-overwrite: one name exists, so nothing is stored (all or nothing).
+    env.exec("INSERT INTO vault.secrets (name, secret) VALUES ('new_one', 'n')");
+    env.vault(&[
+        "import",
+        "--from-supabase-vault",
+        "--prefix",
+        "sb/",
+        "--no-overwrite",
+    ])
+    .fails(4, "already exists");
+    env.vault(&["get", "sb/new_one"]).fails(3, "no secret named");
+    // Without it, existing names are updated and the new one created.
+    let out = env
+        .vault(&["import", "--from-supabase-vault", "--prefix", "sb/"])
+        .ok();
+    assert!(out.stderr.contains("1 created, 3 updated"), "{}", out.stderr);
+    assert_eq!(env.get("sb/new_one"), b"n");
+}
+
+#[test]
+fn import_from_supabase_vault_needs_one() {
+    let env = Env::new(Backend::Postgres);
+    in_secrets(&env, &["init"]).ok();
+    env.vault(&["import", "--from-supabase-vault"])
+        .fails(2, "has no Supabase Vault");
+    // A file and --from-supabase-vault together are a usage error.
+    let out = env.vault(&["import", "x.env", "--from-supabase-vault"]).run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+}
