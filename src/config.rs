@@ -147,6 +147,8 @@ impl DbUrl {
         let backend = match scheme.as_deref() {
             Some("postgres" | "postgresql") => Backend::Postgres,
             Some("sqlite") => Backend::Sqlite,
+            // libpq's keyword/value form: `host=db dbname=app user=me`.
+            _ if is_keyword_value(raw) => Backend::Postgres,
             _ => {
                 return Err(
                     Error::usage(format!("{} is not a database URL vault understands", redact(raw)))
@@ -154,7 +156,14 @@ impl DbUrl {
                 );
             }
         };
-        if backend == Backend::Postgres && url::Url::parse(raw).is_err() {
+        // Multi-host URLs (`postgres://h1:5432,h2:5432/db`) and keyword/value
+        // strings are not URLs to the url crate; the PostgreSQL store reads them.
+        let multi_host = raw.split('?').next().is_some_and(|a| a.contains(','));
+        if backend == Backend::Postgres
+            && !multi_host
+            && !is_keyword_value(raw)
+            && url::Url::parse(raw).is_err()
+        {
             return Err(Error::usage(format!("{} is not a valid URL", redact(raw)))
                 .hint("use postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require]"));
         }
@@ -205,6 +214,50 @@ impl fmt::Debug for DbUrl {
     }
 }
 
+/// Whether `raw` is libpq's keyword/value form (`host=db dbname=app`): no
+/// scheme, and it starts with `word=`.
+fn is_keyword_value(raw: &str) -> bool {
+    !raw.contains("://")
+        && raw.split_once('=').is_some_and(|(k, _)| {
+            !k.trim().is_empty() && k.trim().bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+}
+
+/// A keyword/value string with the value of `password` (quoted or not) as `***`.
+fn redact_keyword_value(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(pos) = rest.find("password") {
+        let after = &rest[pos + "password".len()..];
+        let value = after.trim_start();
+        let Some(value) = value.strip_prefix('=') else {
+            out.push_str(&rest[..pos + "password".len()]);
+            rest = after;
+            continue;
+        };
+        let value = value.trim_start();
+        let len = if let Some(q) = value.strip_prefix('\'') {
+            let mut escaped = false;
+            let close = q
+                .char_indices()
+                .find(|&(_, c)| {
+                    let end = c == '\'' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    end
+                })
+                .map_or(q.len(), |(i, _)| i + 1);
+            close + 1
+        } else {
+            value.find(char::is_whitespace).unwrap_or(value.len())
+        };
+        out.push_str(&rest[..pos]);
+        out.push_str("password=***");
+        rest = &value[len.min(value.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Whether a database URL carries a password (in the authority or the query).
 fn has_password(raw: &str) -> bool {
     url::Url::parse(raw).is_ok_and(|u| u.password().is_some()) || raw.contains("password=")
@@ -218,6 +271,8 @@ pub fn redact(raw: &str) -> String {
             u.to_string()
         }
         Ok(_) => raw.to_owned(),
+        // keyword/value: everything but the password.
+        Err(_) if is_keyword_value(raw) => return redact_keyword_value(raw),
         // Not a URL: show at most the scheme so a mistyped password never leaks.
         Err(_) => match raw.split_once("://") {
             Some((scheme, _)) => format!("{scheme}://…"),
@@ -242,6 +297,11 @@ mod tests {
         assert_eq!(u.expose(), "postgres://me:hunter2@db:5432/app");
         assert!(!redact("postgres://h/db?password=hunter2&x=1").contains("hunter2"));
         assert!(!redact("postgres://me:hunt er2@").contains("hunt"));
+        assert_eq!(
+            redact("host=db password='a b\\' c' user=me"),
+            "host=db password=*** user=me"
+        );
+        assert_eq!(redact("password = x dbname=app"), "password=*** dbname=app");
     }
 
     #[test]

@@ -18,4 +18,5 @@ mod recovery;
 mod rotate;
 mod shell;
 mod sqlite;
+mod standby;
 mod terminal;

@@ -295,7 +295,8 @@ impl Own {
             self.data().join("pg_hba.conf"),
             "local all all trust\n\
              hostssl all all 127.0.0.1/32 trust\n\
-             host all all 127.0.0.1/32 trust\n",
+             host all all 127.0.0.1/32 trust\n\
+             host replication all 127.0.0.1/32 trust\n",
         )
         .map_err(|e| e.to_string())
     }
