@@ -146,13 +146,17 @@ _vault() {
 
     case "${cmd}" in
         vault)
-            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version init put get ls rm rotate completions env run import export man member whoami help"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version init put get ls rm rotate completions env run import export man member whoami help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -168,13 +172,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__completions)
-            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -190,7 +198,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__env)
-            opts="-q -v -h -V --format --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -201,6 +209,10 @@ _vault() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -216,7 +228,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__export)
-            opts="-q -v -h -V --format --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,6 +239,10 @@ _vault() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -242,13 +258,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__get)
-            opts="-q -v -h -V --json --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -530,7 +550,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__import)
-            opts="-q -v -h -V --format --prefix --no-overwrite --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --from-supabase-vault --format --prefix --no-overwrite --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -548,6 +568,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --schema)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -560,7 +584,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__init)
-            opts="-q -v -h -V --name --passphrase --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --name --passphrase --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -571,6 +595,10 @@ _vault() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -586,13 +614,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__ls)
-            opts="-q -v -h -V --json --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -608,13 +640,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__man)
-            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -630,13 +666,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__member)
-            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version add ls rm help"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version add ls rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -652,7 +692,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__member__subcmd__add)
-            opts="-q -v -h -V --name --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --name --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -663,6 +703,10 @@ _vault() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -748,13 +792,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__member__subcmd__ls)
-            opts="-q -v -h -V --json --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -770,13 +818,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__member__subcmd__rm)
-            opts="-q -v -h -V --no-rotate --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --no-rotate --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -792,7 +844,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__put)
-            opts="-d -f -q -v -h -V --description --file --no-overwrite --generate --length --charset --print --json --database-url --identity --quiet --verbose --help --version"
+            opts="-d -f -q -v -h -V --description --file --no-overwrite --generate --length --charset --print --json --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -826,6 +878,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --schema)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -838,13 +894,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__rm)
-            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -860,13 +920,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__rotate)
-            opts="-q -v -h -V --dry-run --json --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --dry-run --json --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -882,7 +946,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__run)
-            opts="-q -v -h -V --only --prefix --pristine --override --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --only --prefix --pristine --override --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -900,6 +964,10 @@ _vault() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --schema)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -912,13 +980,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__whoami)
-            opts="-q -v -h -V --json --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -415,14 +415,20 @@ fn newer_schema_is_refused(env: &Env) {
 fn older_schema_is_upgraded_by_init(env: &Env) {
     env.init();
     env.put("k", b"kept");
-    let (m, index) = match env.backend {
-        Backend::Postgres => ("vault._sqlx_migrations", "vault.secrets_key_id_idx"),
-        Backend::Sqlite => ("_sqlx_migrations", "secrets_key_id_idx"),
+    let (m, index, lease) = match env.backend {
+        Backend::Postgres => (
+            "vault._sqlx_migrations",
+            "vault.secrets_key_id_idx",
+            "vault.rotation_lease",
+        ),
+        Backend::Sqlite => ("_sqlx_migrations", "secrets_key_id_idx", "rotation_lease"),
     };
-    env.exec(&format!("DROP INDEX {index}; DELETE FROM {m} WHERE version = 2"));
+    env.exec(&format!(
+        "DROP INDEX {index}; DROP TABLE {lease}; DELETE FROM {m} WHERE version >= 2"
+    ));
     env.vault(&["get", "k"]).fails(7, "older vault schema (version 1");
     env.vault(&["init"]).ok();
-    assert_eq!(env.scalar(&format!("SELECT max(version) FROM {m}")), "2");
+    assert_eq!(env.scalar(&format!("SELECT max(version) FROM {m}")), "3");
     assert_eq!(env.get("k"), b"kept");
     let has_index = match env.backend {
         Backend::Postgres => {
