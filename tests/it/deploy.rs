@@ -163,3 +163,110 @@ fn import_from_supabase_vault_needs_one() {
     let out = env.vault(&["import", "x.env", "--from-supabase-vault"]).run();
     assert_eq!(out.code, 2, "{}", out.stderr);
 }
+
+/// `env`'s database name and the cluster's port.
+fn db_and_port(env: &Env) -> (String, u16) {
+    (
+        env.scalar("SELECT current_database()"),
+        crate::pg::cluster().port(),
+    )
+}
+
+fn with_url(env: &Env, url: &str, args: &[&str]) -> Run {
+    env.vault(args).env("VAULT_DATABASE_URL", url)
+}
+
+#[test]
+fn libpq_connection_strings() {
+    let env = Env::new(Backend::Postgres);
+    env.init();
+    env.put("k", b"v");
+    let (db, port) = db_and_port(&env);
+    // keyword/value, quoted values included.
+    let kv = format!("host=127.0.0.1 port={port} dbname='{db}' user=postgres sslmode=disable");
+    assert_eq!(with_url(&env, &kv, &["get", "k"]).ok().stdout, b"v");
+    // service=NAME from ~/.pg_service.conf, and PGSERVICEFILE / PGSERVICE.
+    std::fs::write(
+        env.home.path().join(".pg_service.conf"),
+        format!("# test\n[vaultdb]\nhost=127.0.0.1\nport={port}\ndbname={db}\nuser=postgres\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        with_url(&env, "postgres://?service=vaultdb", &["get", "k"])
+            .ok()
+            .stdout,
+        b"v"
+    );
+    assert_eq!(with_url(&env, "service=vaultdb", &["get", "k"]).ok().stdout, b"v");
+    let elsewhere = env.home.path().join("services.conf");
+    std::fs::rename(env.home.path().join(".pg_service.conf"), &elsewhere).unwrap();
+    with_url(&env, "service=vaultdb", &["get", "k"]).fails(2, "service \"vaultdb\" is not defined");
+    let out = with_url(&env, "postgres://", &["get", "k"])
+        .env("PGSERVICEFILE", &elsewhere)
+        .env("PGSERVICE", "vaultdb")
+        .ok();
+    assert_eq!(out.stdout, b"v");
+    // The string's own settings win over the service's.
+    with_url(&env, "service=vaultdb dbname=nosuchdb", &["get", "k"])
+        .env("PGSERVICEFILE", &elsewhere)
+        .fails(7, "nosuchdb");
+}
+
+#[test]
+fn unix_sockets_ignore_sslmode_and_are_named() {
+    let env = Env::new(Backend::Postgres);
+    env.init();
+    env.put("k", b"v");
+    let (db, port) = db_and_port(&env);
+    let dir = crate::pg::cluster().socket_dir().unwrap().display().to_string();
+    let socket = format!(
+        "postgres://postgres@{}:{port}/{db}?sslmode=require",
+        dir.replace('/', "%2F")
+    );
+    assert_eq!(with_url(&env, &socket, &["get", "k"]).ok().stdout, b"v");
+    let plain = format!("postgres://postgres@{}:{port}/{db}", dir.replace('/', "%2F"));
+    assert_eq!(
+        with_url(&env, &plain, &["get", "k"])
+            .env("PGSSLMODE", "require")
+            .ok()
+            .stdout,
+        b"v"
+    );
+    // A missing socket is named by its path.
+    let missing = format!("postgres://postgres@%2Fnonexistent-dir:{port}/{db}");
+    with_url(&env, &missing, &["get", "k"]).fails(7, &format!("/nonexistent-dir/.s.PGSQL.{port}"));
+}
+
+#[test]
+fn connect_timeout_is_honoured() {
+    let env = Env::new(Backend::Postgres);
+    // A server that accepts the TCP connection and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/x?connect_timeout=2");
+    let started = std::time::Instant::now();
+    with_url(&env, &url, &["ls"])
+        .env("VAULT_CONNECT_TIMEOUT", "60")
+        .fails(7, "no answer within 2 s");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn verify_full_uses_the_default_root_certificate() {
+    let env = Env::new(Backend::Postgres);
+    env.init();
+    env.put("k", b"v");
+    let (db, port) = db_and_port(&env);
+    let url = format!("postgres://postgres@localhost:{port}/{db}?sslmode=verify-full");
+    // No CA anywhere libpq looks: the certificate is the problem, and said so.
+    let out = with_url(&env, &url, &["get", "k"]).fails(7, "certificate");
+    assert!(out.stderr.contains("unknown issuer"), "{}", out.stderr);
+    assert!(out.stderr.contains("sslrootcert"), "{}", out.stderr);
+    // ~/.postgresql/root.crt, libpq's default place for it.
+    let dot = env.home.path().join(".postgresql");
+    std::fs::create_dir_all(&dot).unwrap();
+    std::fs::copy(crate::pg::cluster().ca_cert_path().unwrap(), dot.join("root.crt")).unwrap();
+    assert_eq!(with_url(&env, &url, &["get", "k"]).ok().stdout, b"v");
+    let verify_ca = url.replace("verify-full", "verify-ca");
+    assert_eq!(with_url(&env, &verify_ca, &["get", "k"]).ok().stdout, b"v");
+}
