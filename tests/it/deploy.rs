@@ -270,3 +270,76 @@ fn verify_full_uses_the_default_root_certificate() {
     let verify_ca = url.replace("verify-full", "verify-ca");
     assert_eq!(with_url(&env, &verify_ca, &["get", "k"]).ok().stdout, b"v");
 }
+
+/// The password roles the test cluster's pg_hba.conf asks a password of
+/// (scram-sha-256 and md5), made once per process.
+fn password_roles() {
+    static MADE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    MADE.get_or_init(|| {
+        let env = Env::new(Backend::Postgres);
+        env.exec(
+            "DO $$ BEGIN
+               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pw_scram') THEN
+                 SET password_encryption = 'scram-sha-256';
+                 CREATE ROLE pw_scram LOGIN SUPERUSER PASSWORD 'sc ram:p@ss';
+               END IF;
+               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pw_md5') THEN
+                 SET password_encryption = 'md5';
+                 CREATE ROLE pw_md5 LOGIN SUPERUSER PASSWORD 'md5-pass';
+               END IF;
+             END $$",
+        );
+    });
+}
+
+#[test]
+fn passwords_the_libpq_ways() {
+    password_roles();
+    let env = Env::new(Backend::Postgres);
+    let (db, port) = db_and_port(&env);
+    // scram-sha-256, the password in the URL (percent-encoded).
+    let with_pw = format!("postgres://pw_scram:sc%20ram%3Ap%40ss@127.0.0.1:{port}/{db}");
+    with_url(&env, &with_pw, &["init"]).ok();
+    with_url(&env, &with_pw, &["put", "k"]).stdin(b"v").ok();
+    let bare = format!("postgres://pw_scram@127.0.0.1:{port}/{db}");
+    // No password anywhere: refused, and the message says what to check.
+    with_url(&env, &bare, &["get", "k"]).fails(7, "check the user and password");
+    let wrong = format!("postgres://pw_scram:nope@127.0.0.1:{port}/{db}");
+    let out = with_url(&env, &wrong, &["get", "k"]).fails(7, "check the user and password");
+    assert!(!out.stderr.contains("nope"), "{}", out.stderr);
+    // PGPASSWORD.
+    let out = with_url(&env, &bare, &["get", "k"])
+        .env("PGPASSWORD", "sc ram:p@ss")
+        .ok();
+    assert_eq!(out.stdout, b"v");
+    // ~/.pgpass (0600), and PGPASSFILE.
+    let pgpass = env.home.path().join(".pgpass");
+    std::fs::write(&pgpass, format!("127.0.0.1:{port}:*:pw_scram:sc ram\\:p@ss\n")).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    assert_eq!(with_url(&env, &bare, &["get", "k"]).ok().stdout, b"v");
+    let elsewhere = env.home.path().join("passfile");
+    std::fs::rename(&pgpass, &elsewhere).unwrap();
+    with_url(&env, &bare, &["get", "k"]).fails(7, "check the user and password");
+    let out = with_url(&env, &bare, &["get", "k"])
+        .env("PGPASSFILE", &elsewhere)
+        .ok();
+    assert_eq!(out.stdout, b"v");
+    // PGHOST/PGPORT/PGUSER/PGDATABASE fill a partial URL.
+    let out = with_url(&env, "postgres://", &["get", "k"])
+        .env("PGHOST", "127.0.0.1")
+        .env("PGPORT", port.to_string())
+        .env("PGUSER", "pw_scram")
+        .env("PGDATABASE", &db)
+        .env("PGPASSWORD", "sc ram:p@ss")
+        .ok();
+    assert_eq!(out.stdout, b"v");
+    // md5.
+    let md5 = format!("postgres://pw_md5:md5-pass@127.0.0.1:{port}/{db}");
+    with_url(&env, &md5, &["init"]).ok();
+    assert_eq!(with_url(&env, &md5, &["ls"]).ok().stdout_str(), "k\n");
+    let md5_wrong = format!("postgres://pw_md5:bad@127.0.0.1:{port}/{db}");
+    with_url(&env, &md5_wrong, &["ls"]).fails(7, "check the user and password");
+}
