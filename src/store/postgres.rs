@@ -24,11 +24,11 @@ use sqlx::{AssertSqlSafe, Connection, Row as _};
 use uuid::Uuid;
 
 use super::sql::{self, Arg, Row, Tx, bind_all};
-
-mod connect;
 use super::{Backend, BatchOutcome, KeyRecord, Resealer, SealedRow, WriteRow};
 use crate::config::DbUrl;
 use crate::error::{Error, Result};
+
+mod connect;
 
 /// Advisory lock namespace ("VAUT") and the locks within it.
 const LOCK_CLASS: i32 = 0x5641_5554;
