@@ -22,6 +22,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
     $completions = @(switch ($command) {
         'vault' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -51,6 +52,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         'vault;init' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Your member name in this vault [default: $USER]')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('--passphrase', '--passphrase', [CompletionResultType]::ParameterName, 'Protect a new identity with a passphrase (asked twice on the terminal, or read from VAULT_PASSPHRASE_FILE / VAULT_PASSPHRASE_FD)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -71,6 +73,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--length', '--length', [CompletionResultType]::ParameterName, 'Length of the generated value, in characters (1-65536)')
             [CompletionResult]::new('--charset', '--charset', [CompletionResultType]::ParameterName, 'Characters of the generated value')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('--no-overwrite', '--no-overwrite', [CompletionResultType]::ParameterName, 'Only create: fail with exit code 4 if the name exists')
             [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Store a random value from the OS random generator instead of reading one')
@@ -88,6 +91,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         }
         'vault;get' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print {"name", "value", "encoding"}: encoding "utf-8", or "base64" for other bytes')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -102,6 +106,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         }
         'vault;ls' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON array of {id,name,description,key_id,created_at,updated_at}')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -116,6 +121,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         }
         'vault;rm' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -129,6 +135,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         }
         'vault;rotate' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would change; change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the summary as JSON on stdout: {old_key,new_key,moved,failed,resumed,retired,dry_run}')
@@ -144,6 +151,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         }
         'vault;completions' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -158,6 +166,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         'vault;env' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -173,6 +182,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Only these secrets (repeatable) [default: every secret, or those under --prefix]')
             [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Only secrets whose names start with PREFIX (repeatable)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('--pristine', '--pristine', [CompletionResultType]::ParameterName, 'Start from an empty environment: the command sees only the secrets')
             [CompletionResult]::new('--override', '--override', [CompletionResultType]::ParameterName, 'Let a secret replace a variable that is already set (else that is an error)')
@@ -190,7 +200,9 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Input format')
             [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'Put this in front of every key: --prefix app/ stores FOO as app/FOO')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
+            [CompletionResult]::new('--from-supabase-vault', '--from-supabase-vault', [CompletionResultType]::ParameterName, 'Instead of a file: every secret of Supabase Vault (vault.decrypted_secrets) in the same database, left unchanged; needs --schema other than vault')
             [CompletionResult]::new('--no-overwrite', '--no-overwrite', [CompletionResultType]::ParameterName, 'Only create: if any name exists, exit 4 and store nothing')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -205,6 +217,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         'vault;export' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -218,6 +231,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         }
         'vault;man' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -231,6 +245,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         }
         'vault;member' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -249,6 +264,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         'vault;member;add' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A label for them, unique in the vault [default: the SSH key''s comment, else the recipient''s start]')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -262,6 +278,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         }
         'vault;member;ls' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON array of {name,recipient,added_at,added_by,added_by_name,has_current_key}')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -276,6 +293,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         }
         'vault;member;rm' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('--no-rotate', '--no-rotate', [CompletionResultType]::ParameterName, 'Only remove them, without rotating the key (they may still hold a copy of it)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')
@@ -309,6 +327,7 @@ Register-ArgumentCompleter -Native -CommandName 'vault' -ScriptBlock {
         }
         'vault;whoami' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]')
             [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON object instead of text')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but requested output and errors')

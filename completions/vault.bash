@@ -147,13 +147,18 @@ _vault() {
 
     case "${cmd}" in
         vault)
-            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version init put get ls rm rotate completions env run import export man member whoami help"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version init put get ls rm rotate completions env run import export man member whoami help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -171,13 +176,18 @@ _vault() {
             return 0
             ;;
         vault__subcmd__completions)
-            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -195,7 +205,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__env)
-            opts="-q -v -h -V --format --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -206,6 +216,11 @@ _vault() {
                     return 0
                     ;;
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -223,7 +238,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__export)
-            opts="-q -v -h -V --format --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --format --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -234,6 +249,11 @@ _vault() {
                     return 0
                     ;;
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -251,13 +271,18 @@ _vault() {
             return 0
             ;;
         vault__subcmd__get)
-            opts="-q -v -h -V --json --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -541,7 +566,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__import)
-            opts="-q -v -h -V --format --prefix --no-overwrite --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --from-supabase-vault --format --prefix --no-overwrite --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -561,6 +586,11 @@ _vault() {
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
+                --schema)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
                 --identity)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -574,7 +604,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__init)
-            opts="-q -v -h -V --name --passphrase --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --name --passphrase --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -586,6 +616,11 @@ _vault() {
                     return 0
                     ;;
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -603,13 +638,18 @@ _vault() {
             return 0
             ;;
         vault__subcmd__ls)
-            opts="-q -v -h -V --json --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -627,13 +667,18 @@ _vault() {
             return 0
             ;;
         vault__subcmd__man)
-            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -651,13 +696,18 @@ _vault() {
             return 0
             ;;
         vault__subcmd__member)
-            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version add ls rm help"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version add ls rm help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -675,7 +725,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__member__subcmd__add)
-            opts="-q -v -h -V --name --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --name --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -687,6 +737,11 @@ _vault() {
                     return 0
                     ;;
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -774,13 +829,18 @@ _vault() {
             return 0
             ;;
         vault__subcmd__member__subcmd__ls)
-            opts="-q -v -h -V --json --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -798,13 +858,18 @@ _vault() {
             return 0
             ;;
         vault__subcmd__member__subcmd__rm)
-            opts="-q -v -h -V --no-rotate --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --no-rotate --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -822,7 +887,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__put)
-            opts="-d -f -q -v -h -V --description --file --no-overwrite --generate --length --charset --print --json --database-url --identity --quiet --verbose --help --version"
+            opts="-d -f -q -v -h -V --description --file --no-overwrite --generate --length --charset --print --json --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -862,6 +927,11 @@ _vault() {
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
+                --schema)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
                 --identity)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -875,13 +945,18 @@ _vault() {
             return 0
             ;;
         vault__subcmd__rm)
-            opts="-q -v -h -V --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -899,13 +974,18 @@ _vault() {
             return 0
             ;;
         vault__subcmd__rotate)
-            opts="-q -v -h -V --dry-run --json --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --dry-run --json --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -923,7 +1003,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__run)
-            opts="-q -v -h -V --only --prefix --pristine --override --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --only --prefix --pristine --override --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -944,6 +1024,11 @@ _vault() {
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
+                --schema)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
                 --identity)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -957,13 +1042,18 @@ _vault() {
             return 0
             ;;
         vault__subcmd__whoami)
-            opts="-q -v -h -V --json --database-url --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
                 --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0

@@ -19,6 +19,7 @@ set edit:completion:arg-completer[vault] = {|@words|
     var completions = [
         &'vault'= {
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
@@ -47,6 +48,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;init'= {
             cand --name 'Your member name in this vault [default: $USER]'
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand --passphrase 'Protect a new identity with a passphrase (asked twice on the terminal, or read from VAULT_PASSPHRASE_FILE / VAULT_PASSPHRASE_FD)'
             cand -q 'Print nothing but requested output and errors'
@@ -66,6 +68,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --length 'Length of the generated value, in characters (1-65536)'
             cand --charset 'Characters of the generated value'
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand --no-overwrite 'Only create: fail with exit code 4 if the name exists'
             cand --generate 'Store a random value from the OS random generator instead of reading one'
@@ -82,6 +85,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;get'= {
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand --json 'Print {"name", "value", "encoding"}: encoding "utf-8", or "base64" for other bytes'
             cand -q 'Print nothing but requested output and errors'
@@ -95,6 +99,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;ls'= {
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand --json 'Print a JSON array of {id,name,description,key_id,created_at,updated_at}'
             cand -q 'Print nothing but requested output and errors'
@@ -108,6 +113,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;rm'= {
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
@@ -120,6 +126,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;rotate'= {
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand --dry-run 'Say what would change; change nothing'
             cand --json 'Print the summary as JSON on stdout: {old_key,new_key,moved,failed,resumed,retired,dry_run}'
@@ -134,6 +141,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;completions'= {
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
@@ -147,6 +155,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;env'= {
             cand --format 'Output format'
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
@@ -161,6 +170,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --only 'Only these secrets (repeatable) [default: every secret, or those under --prefix]'
             cand --prefix 'Only secrets whose names start with PREFIX (repeatable)'
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand --pristine 'Start from an empty environment: the command sees only the secrets'
             cand --override 'Let a secret replace a variable that is already set (else that is an error)'
@@ -177,7 +187,9 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --format 'Input format'
             cand --prefix 'Put this in front of every key: --prefix app/ stores FOO as app/FOO'
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --from-supabase-vault 'Instead of a file: every secret of Supabase Vault (vault.decrypted_secrets) in the same database, left unchanged; needs --schema other than vault'
             cand --no-overwrite 'Only create: if any name exists, exit 4 and store nothing'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
@@ -191,6 +203,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;export'= {
             cand --format 'Output format'
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
@@ -203,6 +216,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;man'= {
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
@@ -215,6 +229,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;member'= {
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
@@ -232,6 +247,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;member;add'= {
             cand --name 'A label for them, unique in the vault [default: the SSH key''s comment, else the recipient''s start]'
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
@@ -244,6 +260,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;member;ls'= {
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand --json 'Print a JSON array of {name,recipient,added_at,added_by,added_by_name,has_current_key}'
             cand -q 'Print nothing but requested output and errors'
@@ -257,6 +274,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;member;rm'= {
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand --no-rotate 'Only remove them, without rotating the key (they may still hold a copy of it)'
             cand -q 'Print nothing but requested output and errors'
@@ -284,6 +302,7 @@ set edit:completion:arg-completer[vault] = {|@words|
         }
         &'vault;whoami'= {
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
             cand --json 'Print a JSON object instead of text'
             cand -q 'Print nothing but requested output and errors'

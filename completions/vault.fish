@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_vault_global_optspecs
-    string join \n database-url= identity= q/quiet v/verbose h/help V/version
+    string join \n database-url= schema= identity= q/quiet v/verbose h/help V/version
 end
 
 function __fish_vault_needs_command
@@ -25,6 +25,7 @@ function __fish_vault_using_subcommand
 end
 
 complete -c vault -n "__fish_vault_needs_command" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_needs_command" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_needs_command" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_needs_command" -s q -l quiet -d 'Print nothing but requested output and errors'
 complete -c vault -n "__fish_vault_needs_command" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
@@ -47,6 +48,7 @@ complete -c vault -n "__fish_vault_needs_command" -f -a "whoami" -d 'Show your r
 complete -c vault -n "__fish_vault_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand init" -l name -d 'Your member name in this vault [default: $USER]' -r
 complete -c vault -n "__fish_vault_using_subcommand init" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand init" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand init" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand init" -l passphrase -d 'Protect a new identity with a passphrase (asked twice on the terminal, or read from VAULT_PASSPHRASE_FILE / VAULT_PASSPHRASE_FD)'
 complete -c vault -n "__fish_vault_using_subcommand init" -s q -l quiet -d 'Print nothing but requested output and errors'
@@ -61,6 +63,7 @@ ascii\t'Printable ASCII without space: \'!\' to \'~\' (94 characters)'
 hex\t'0-9 a-f'
 base64\t'The base64 alphabet: A-Z a-z 0-9 + /'"
 complete -c vault -n "__fish_vault_using_subcommand put" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand put" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand put" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand put" -l no-overwrite -d 'Only create: fail with exit code 4 if the name exists'
 complete -c vault -n "__fish_vault_using_subcommand put" -l generate -d 'Store a random value from the OS random generator instead of reading one'
@@ -71,6 +74,7 @@ complete -c vault -n "__fish_vault_using_subcommand put" -s v -l verbose -d 'Exp
 complete -c vault -n "__fish_vault_using_subcommand put" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vault -n "__fish_vault_using_subcommand put" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand get" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand get" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand get" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand get" -l json -d 'Print {"name", "value", "encoding"}: encoding "utf-8", or "base64" for other bytes'
 complete -c vault -n "__fish_vault_using_subcommand get" -s q -l quiet -d 'Print nothing but requested output and errors'
@@ -78,6 +82,7 @@ complete -c vault -n "__fish_vault_using_subcommand get" -s v -l verbose -d 'Exp
 complete -c vault -n "__fish_vault_using_subcommand get" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand get" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand ls" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand ls" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand ls" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand ls" -l json -d 'Print a JSON array of {id,name,description,key_id,created_at,updated_at}'
 complete -c vault -n "__fish_vault_using_subcommand ls" -s q -l quiet -d 'Print nothing but requested output and errors'
@@ -85,12 +90,14 @@ complete -c vault -n "__fish_vault_using_subcommand ls" -s v -l verbose -d 'Expl
 complete -c vault -n "__fish_vault_using_subcommand ls" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand ls" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand rm" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand rm" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand rm" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand rm" -s q -l quiet -d 'Print nothing but requested output and errors'
 complete -c vault -n "__fish_vault_using_subcommand rm" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
 complete -c vault -n "__fish_vault_using_subcommand rm" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand rm" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand rotate" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand rotate" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand rotate" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand rotate" -l dry-run -d 'Say what would change; change nothing'
 complete -c vault -n "__fish_vault_using_subcommand rotate" -l json -d 'Print the summary as JSON on stdout: {old_key,new_key,moved,failed,resumed,retired,dry_run}'
@@ -99,6 +106,7 @@ complete -c vault -n "__fish_vault_using_subcommand rotate" -s v -l verbose -d '
 complete -c vault -n "__fish_vault_using_subcommand rotate" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand rotate" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand completions" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand completions" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand completions" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand completions" -s q -l quiet -d 'Print nothing but requested output and errors'
 complete -c vault -n "__fish_vault_using_subcommand completions" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
@@ -109,6 +117,7 @@ fish\t'`set -gx NAME \'value\'` lines, for `vault env --format fish | source` in
 dotenv\t'`NAME=\'value\'` lines, read back by `vault import` and dotenv libraries'
 json\t'One JSON object of strings'"
 complete -c vault -n "__fish_vault_using_subcommand env" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand env" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand env" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand env" -s q -l quiet -d 'Print nothing but requested output and errors'
 complete -c vault -n "__fish_vault_using_subcommand env" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
@@ -117,6 +126,7 @@ complete -c vault -n "__fish_vault_using_subcommand env" -s V -l version -d 'Pri
 complete -c vault -n "__fish_vault_using_subcommand run" -l only -d 'Only these secrets (repeatable) [default: every secret, or those under --prefix]' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l prefix -d 'Only secrets whose names start with PREFIX (repeatable)' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand run" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand run" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand run" -l pristine -d 'Start from an empty environment: the command sees only the secrets'
 complete -c vault -n "__fish_vault_using_subcommand run" -l override -d 'Let a secret replace a variable that is already set (else that is an error)'
@@ -128,7 +138,9 @@ complete -c vault -n "__fish_vault_using_subcommand import" -l format -d 'Input 
 json\t'One JSON object of strings'"
 complete -c vault -n "__fish_vault_using_subcommand import" -l prefix -d 'Put this in front of every key: --prefix app/ stores FOO as app/FOO' -r
 complete -c vault -n "__fish_vault_using_subcommand import" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand import" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand import" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand import" -l from-supabase-vault -d 'Instead of a file: every secret of Supabase Vault (vault.decrypted_secrets) in the same database, left unchanged; needs --schema other than vault'
 complete -c vault -n "__fish_vault_using_subcommand import" -l no-overwrite -d 'Only create: if any name exists, exit 4 and store nothing'
 complete -c vault -n "__fish_vault_using_subcommand import" -s q -l quiet -d 'Print nothing but requested output and errors'
 complete -c vault -n "__fish_vault_using_subcommand import" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
@@ -137,18 +149,21 @@ complete -c vault -n "__fish_vault_using_subcommand import" -s V -l version -d '
 complete -c vault -n "__fish_vault_using_subcommand export" -l format -d 'Output format' -r -f -a "dotenv\t'KEY=VALUE lines (see the README for quoting)'
 json\t'One JSON object of strings'"
 complete -c vault -n "__fish_vault_using_subcommand export" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand export" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand export" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand export" -s q -l quiet -d 'Print nothing but requested output and errors'
 complete -c vault -n "__fish_vault_using_subcommand export" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
 complete -c vault -n "__fish_vault_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vault -n "__fish_vault_using_subcommand export" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand man" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand man" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand man" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand man" -s q -l quiet -d 'Print nothing but requested output and errors'
 complete -c vault -n "__fish_vault_using_subcommand man" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
 complete -c vault -n "__fish_vault_using_subcommand man" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand man" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -s q -l quiet -d 'Print nothing but requested output and errors'
 complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
@@ -160,12 +175,14 @@ complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_
 complete -c vault -n "__fish_vault_using_subcommand member; and not __fish_seen_subcommand_from add ls rm help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from add" -l name -d 'A label for them, unique in the vault [default: the SSH key\'s comment, else the recipient\'s start]' -r
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from add" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from add" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from add" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print nothing but requested output and errors'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from ls" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from ls" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from ls" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from ls" -l json -d 'Print a JSON array of {name,recipient,added_at,added_by,added_by_name,has_current_key}'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print nothing but requested output and errors'
@@ -173,6 +190,7 @@ complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subc
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from ls" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from rm" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from rm" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from rm" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from rm" -l no-rotate -d 'Only remove them, without rotating the key (they may still hold a copy of it)'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print nothing but requested output and errors'
@@ -184,6 +202,7 @@ complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subc
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove a member and rotate the vault key so they cannot read new or existing values'
 complete -c vault -n "__fish_vault_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand whoami" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand whoami" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand whoami" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
 complete -c vault -n "__fish_vault_using_subcommand whoami" -l json -d 'Print a JSON object instead of text'
 complete -c vault -n "__fish_vault_using_subcommand whoami" -s q -l quiet -d 'Print nothing but requested output and errors'

@@ -23,6 +23,7 @@ fn main() -> ExitCode {
     };
     let global = vault::cli::Global {
         database_url: std::env::var("VAULT_DATABASE_URL").ok(),
+        schema: std::env::var("VAULT_SCHEMA").ok(),
         identity: std::env::var_os("VAULT_IDENTITY").map(Into::into),
         quiet: true,
         verbose: false,

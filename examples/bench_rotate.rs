@@ -44,6 +44,7 @@ fn populate(url: &str, identity: &str, n: usize) {
             create: false,
             read_only: false,
             timeout: std::time::Duration::from_secs(5),
+            schema: "vault".into(),
         };
         let store = vault::store::open(&url, opts).await.unwrap();
         let me = Personal::parse(&std::fs::read(identity).unwrap(), identity).unwrap();

@@ -36,6 +36,10 @@ pub struct Global {
     )]
     pub database_url: Option<String>,
 
+    /// PostgreSQL schema holding vault's tables [default: config.toml, else vault]
+    #[arg(long, global = true, env = "VAULT_SCHEMA", value_name = "NAME")]
+    pub schema: Option<String>,
+
     /// Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]
     #[arg(
         long,
@@ -262,8 +266,13 @@ pub struct ManArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The file to read ('-' for stdin)
-    #[arg(value_name = "FILE|-")]
-    pub file: PathBuf,
+    #[arg(value_name = "FILE|-", required_unless_present = "from_supabase_vault")]
+    pub file: Option<PathBuf>,
+
+    /// Instead of a file: every secret of Supabase Vault (vault.decrypted_secrets)
+    /// in the same database, left unchanged; needs --schema other than vault
+    #[arg(long, conflicts_with_all = ["file", "format"])]
+    pub from_supabase_vault: bool,
 
     /// Input format
     #[arg(long, value_enum, default_value_t = FileFormat::Dotenv)]

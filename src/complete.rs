@@ -106,24 +106,25 @@ pub fn secret_names(current: &OsStr) -> Vec<CompletionCandidate> {
 /// [`crate::Context::database_url`], but with `VAULT_DATABASE_URL` as the
 /// only given value (a completer cannot see a `--database-url` typed on the
 /// same line). `None` when any of it is unusable.
-fn database_url() -> Option<DbUrl> {
+fn database_url() -> Option<(DbUrl, String)> {
     let given = std::env::var("VAULT_DATABASE_URL").ok();
+    let schema = std::env::var("VAULT_SCHEMA").ok();
     let paths = Paths::from_env().ok()?;
     let config = ConfigFile::load(&paths.config_file()).ok()?;
-    crate::config::resolve_database_url(given.as_deref(), &config, &paths)
-        .ok()
-        .map(|(url, _)| url)
+    let (url, _) = crate::config::resolve_database_url(given.as_deref(), &config, &paths).ok()?;
+    let schema = crate::config::resolve_schema(schema.as_deref(), &config).ok()?;
+    Some((url, schema))
 }
 
 /// Runs [`fetch_names`] on a fresh current-thread runtime, within the timeout.
-fn names_within(url: &DbUrl, prefix: &str) -> Option<Vec<String>> {
+fn names_within((url, schema): &(DbUrl, String), prefix: &str) -> Option<Vec<String>> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .ok()?;
     let prefix = Some(prefix).filter(|p| !p.is_empty());
     runtime.block_on(async {
-        tokio::time::timeout(COMPLETE_TIMEOUT, fetch_names(url, prefix))
+        tokio::time::timeout(COMPLETE_TIMEOUT, fetch_names(url, schema, prefix))
             .await
             .ok()?
             .ok()
@@ -131,11 +132,12 @@ fn names_within(url: &DbUrl, prefix: &str) -> Option<Vec<String>> {
 }
 
 /// The only part that touches the store: names under `prefix`, read-only.
-async fn fetch_names(url: &DbUrl, prefix: Option<&str>) -> Result<Vec<String>> {
+async fn fetch_names(url: &DbUrl, schema: &str, prefix: Option<&str>) -> Result<Vec<String>> {
     let opts = store::OpenOptions {
         create: false,
         read_only: true,
         timeout: COMPLETE_TIMEOUT,
+        schema: schema.to_owned(),
     };
     let mut index = Index::new(store::open(url, opts).await?);
     let mut names = Vec::new();

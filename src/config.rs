@@ -72,6 +72,18 @@ pub fn resolve_database_url(
     Ok((DbUrl::sqlite(&paths.default_database()), Source::Default))
 }
 
+/// The PostgreSQL schema: the one given (flag or `VAULT_SCHEMA`), else the
+/// config file's, else `vault`; checked to be a plain identifier. The one
+/// resolution used by commands and by shell completion alike.
+pub fn resolve_schema(given: Option<&str>, config: &ConfigFile) -> Result<String> {
+    let schema = given
+        .filter(|s| !s.is_empty())
+        .or(config.schema.as_deref())
+        .unwrap_or(DEFAULT_SCHEMA);
+    check_schema(schema)?;
+    Ok(schema.to_owned())
+}
+
 /// The contents of `config.toml`.
 #[derive(Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -80,6 +92,9 @@ pub struct ConfigFile {
     pub database_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<PathBuf>,
+    /// PostgreSQL: the schema holding vault's tables (default `vault`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
 }
 
 impl ConfigFile {
@@ -133,6 +148,28 @@ impl ConfigFile {
     }
 }
 
+/// The schema vault uses on PostgreSQL unless told otherwise.
+pub const DEFAULT_SCHEMA: &str = "vault";
+
+/// Checks a schema name given with `--schema`, `VAULT_SCHEMA` or `schema =`:
+/// a plain lower-case SQL identifier (so it needs no quoting in psql either),
+/// not one PostgreSQL reserves.
+pub fn check_schema(name: &str) -> Result<()> {
+    let plain = name
+        .bytes()
+        .enumerate()
+        .all(|(i, b)| b.is_ascii_lowercase() || b == b'_' || (i > 0 && b.is_ascii_digit()));
+    if name.is_empty() || name.len() > 63 || !plain || name.starts_with("pg_") || name == "information_schema"
+    {
+        return Err(Error::usage(format!(
+            "{:?} is not a schema name vault uses",
+            name.chars().take(80).collect::<String>()
+        ))
+        .hint("use lower-case letters, digits and _ (at most 63, not starting with a digit or pg_), e.g. --schema secrets"));
+    }
+    Ok(())
+}
+
 /// Which storage backend a URL selects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -155,6 +192,8 @@ impl DbUrl {
         let backend = match scheme.as_deref() {
             Some("postgres" | "postgresql") => Backend::Postgres,
             Some("sqlite") => Backend::Sqlite,
+            // libpq's keyword/value form: `host=db dbname=app user=me`.
+            _ if is_keyword_value(raw) => Backend::Postgres,
             _ => {
                 return Err(
                     Error::usage(format!("{} is not a database URL vault understands", redact(raw)))
@@ -162,7 +201,14 @@ impl DbUrl {
                 );
             }
         };
-        if backend == Backend::Postgres && url::Url::parse(raw).is_err() {
+        // Multi-host URLs (`postgres://h1:5432,h2:5432/db`) and keyword/value
+        // strings are not URLs to the url crate; the PostgreSQL store reads them.
+        let multi_host = raw.split('?').next().is_some_and(|a| a.contains(','));
+        if backend == Backend::Postgres
+            && !multi_host
+            && !is_keyword_value(raw)
+            && url::Url::parse(raw).is_err()
+        {
             return Err(Error::usage(format!("{} is not a valid URL", redact(raw)))
                 .hint("use postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require]"));
         }
@@ -224,6 +270,50 @@ fn is_password_param(raw_pair: &str) -> bool {
         .is_some_and(|(key, _)| key.to_lowercase().contains("password"))
 }
 
+/// Whether `raw` is libpq's keyword/value form (`host=db dbname=app`): no
+/// scheme, and it starts with `word=`.
+fn is_keyword_value(raw: &str) -> bool {
+    !raw.contains("://")
+        && raw.split_once('=').is_some_and(|(k, _)| {
+            !k.trim().is_empty() && k.trim().bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+}
+
+/// A keyword/value string with the value of `password` (quoted or not) as `***`.
+fn redact_keyword_value(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(pos) = rest.find("password") {
+        let after = &rest[pos + "password".len()..];
+        let value = after.trim_start();
+        let Some(value) = value.strip_prefix('=') else {
+            out.push_str(&rest[..pos + "password".len()]);
+            rest = after;
+            continue;
+        };
+        let value = value.trim_start();
+        let len = if let Some(q) = value.strip_prefix('\'') {
+            let mut escaped = false;
+            let close = q
+                .char_indices()
+                .find(|&(_, c)| {
+                    let end = c == '\'' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    end
+                })
+                .map_or(q.len(), |(i, _)| i + 1);
+            close + 1
+        } else {
+            value.find(char::is_whitespace).unwrap_or(value.len())
+        };
+        out.push_str(&rest[..pos]);
+        out.push_str("password=***");
+        rest = &value[len.min(value.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The raw `key=value` pairs of a URL's query, as the driver splits them.
 fn query_pairs(raw: &str) -> impl Iterator<Item = &str> {
     let query = raw.split_once('?').map(|(_, q)| q).unwrap_or("");
@@ -233,6 +323,9 @@ fn query_pairs(raw: &str) -> impl Iterator<Item = &str> {
 
 /// Whether a database URL carries a password (in the authority or the query).
 pub fn has_password(raw: &str) -> bool {
+    if is_keyword_value(raw) {
+        return redact_keyword_value(raw) != raw;
+    }
     url::Url::parse(raw).is_ok_and(|u| u.password().is_some()) || query_pairs(raw).any(is_password_param)
 }
 
@@ -246,6 +339,8 @@ pub fn redact(raw: &str) -> String {
             u.to_string()
         }
         Ok(_) => raw.to_owned(),
+        // keyword/value: everything but the password.
+        Err(_) if is_keyword_value(raw) => return redact_keyword_value(raw),
         // Not a URL: show at most the scheme so a mistyped password never leaks.
         Err(_) => {
             return match raw.split_once("://") {
@@ -290,6 +385,11 @@ mod tests {
         assert_eq!(u.expose(), "postgres://me:hunter2@db:5432/app");
         assert!(!redact("postgres://h/db?password=hunter2&x=1").contains("hunter2"));
         assert!(!redact("postgres://me:hunt er2@").contains("hunt"));
+        assert_eq!(
+            redact("host=db password='a b\\' c' user=me"),
+            "host=db password=*** user=me"
+        );
+        assert_eq!(redact("password = x dbname=app"), "password=*** dbname=app");
     }
 
     #[test]
@@ -326,5 +426,24 @@ mod tests {
         );
         assert!(DbUrl::parse("mysql://h/d").is_err());
         assert!(DbUrl::parse("not a url").is_err());
+    }
+
+    #[test]
+    fn checks_schema_names() {
+        for ok in ["vault", "secrets", "app_vault2", "_x"] {
+            assert!(check_schema(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "Vault",
+            "2x",
+            "a-b",
+            "a\"b",
+            "pg_temp",
+            "information_schema",
+            &"x".repeat(64),
+        ] {
+            assert!(check_schema(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -43,6 +43,8 @@ pub struct Context {
     pub config: ConfigFile,
     pub url_given: Option<String>,
     pub identity_given: Option<PathBuf>,
+    /// `--schema` or `VAULT_SCHEMA`.
+    pub schema_given: Option<String>,
     pub report: Reporter,
     pub knobs: Knobs,
 }
@@ -90,6 +92,7 @@ impl Context {
             config,
             url_given: global.database_url.clone().filter(|s| !s.is_empty()),
             identity_given: global.identity.clone().filter(|p| !p.as_os_str().is_empty()),
+            schema_given: global.schema.clone().filter(|s| !s.is_empty()),
             report: Reporter {
                 quiet: global.quiet,
                 verbose: global.verbose,
@@ -101,6 +104,11 @@ impl Context {
     /// The database URL: flag, env, config file, then the embedded default.
     pub fn database_url(&self) -> Result<(DbUrl, Source)> {
         config::resolve_database_url(self.url_given.as_deref(), &self.config, &self.paths)
+    }
+
+    /// The PostgreSQL schema: flag, env, config file, then `vault`.
+    pub fn schema(&self) -> Result<String> {
+        config::resolve_schema(self.schema_given.as_deref(), &self.config)
     }
 
     /// The identity file path: flag, env, config file, then the default.
@@ -146,7 +154,7 @@ impl Context {
         let (url, _) = self.database_url()?;
         let opts = store::OpenOptions {
             create: true,
-            ..self.store_options()
+            ..self.store_options()?
         };
         vault::Setup::migrate(store::open(&url, opts).await?).await
     }
@@ -160,6 +168,7 @@ impl Context {
             create: false,
             read_only: true,
             timeout,
+            schema: self.schema()?,
         };
         Ok(vault::Index::new(store::open(&url, opts).await?))
     }
@@ -174,18 +183,19 @@ impl Context {
         };
         // Never change a message's case: a redacted URL keeps its own.
         self.report.verbose(format!("database {url} (from {from})"));
-        let mut store = store::open(&url, self.store_options()).await?;
+        let mut store = store::open(&url, self.store_options()?).await?;
         store.check_schema().await?;
         Ok(store)
     }
 
     /// How commands open the store (`vault init` adds `create`).
-    fn store_options(&self) -> store::OpenOptions {
-        store::OpenOptions {
+    fn store_options(&self) -> Result<store::OpenOptions> {
+        Ok(store::OpenOptions {
             create: false,
             read_only: false,
             timeout: self.knobs.connect_timeout,
-        }
+            schema: self.schema()?,
+        })
     }
 }
 

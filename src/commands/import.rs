@@ -25,12 +25,15 @@ const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 const PIPE_GUESS: usize = 64 * 1024;
 
 pub async fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
-    let what = if args.file == Path::new("-") {
+    let Some(file) = args.file.clone() else {
+        return super::import_supabase::run(args, ctx).await;
+    };
+    let what = if file == Path::new("-") {
         "stdin".to_owned()
     } else {
-        args.file.display().to_string()
+        file.display().to_string()
     };
-    let bytes = read_input(&args.file, &what)?;
+    let bytes = read_input(&file, &what)?;
     let entries = match args.format {
         FileFormat::Dotenv => parse_dotenv(&bytes, &what)?,
         FileFormat::Json => parse_json(&bytes, &what)?,

@@ -87,6 +87,14 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
         config.identity = Some(std::path::absolute(p).unwrap_or_else(|_| p.clone()));
         changed = true;
     }
+    // A schema given with --schema/VAULT_SCHEMA is recorded too (PostgreSQL).
+    if let Some(schema) = &ctx.schema_given
+        && url.backend() == crate::config::Backend::Postgres
+        && config.schema.as_ref() != Some(schema)
+    {
+        config.schema = Some(schema.clone());
+        changed = true;
+    }
     if changed {
         config.save(&ctx.paths.config_file())?;
         report.verbose(format!("wrote {}", ctx.paths.config_file().display()));

@@ -17,6 +17,7 @@ pub mod completions;
 mod env;
 mod export;
 mod import;
+mod import_supabase;
 mod man;
 mod run;
 // ---- members ----

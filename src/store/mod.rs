@@ -35,7 +35,7 @@ pub(crate) mod sql;
 pub(crate) mod sqlite;
 
 /// The schema version this binary writes and expects.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Seals values inside a store transaction, once the key and row ids are known.
 pub trait Sealer: Sync {
@@ -62,7 +62,7 @@ pub trait Granter {
 }
 
 /// How to open a store.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct OpenOptions {
     /// `vault init` only: an embedded database file may be created.
     pub create: bool,
@@ -70,12 +70,15 @@ pub struct OpenOptions {
     pub read_only: bool,
     /// How long to wait for a connection before giving up.
     pub timeout: Duration,
+    /// PostgreSQL: the schema holding vault's tables (checked by
+    /// [`crate::config::check_schema`]). SQLite has no schemas.
+    pub schema: String,
 }
 
 /// Connects to the database `url` names. Does not check the schema.
 pub async fn open(url: &DbUrl, opts: OpenOptions) -> Result<Store> {
     let backend: Box<dyn Backend> = match url.backend() {
-        Kind::Postgres => Box::new(postgres::PgStore::connect(url, opts.timeout).await?),
+        Kind::Postgres => Box::new(postgres::PgStore::connect(url, &opts).await?),
         Kind::Sqlite => Box::new(sqlite::SqliteStore::open(url, opts).await?),
     };
     Ok(Store { db: backend })
@@ -86,7 +89,7 @@ pub async fn open(url: &DbUrl, opts: OpenOptions) -> Result<Store> {
 #[async_trait(?Send)]
 pub(crate) trait Backend {
     /// How this backend spells what differs.
-    fn dialect(&self) -> &'static sql::Dialect;
+    fn dialect(&self) -> &sql::Dialect;
 
     // ---- neutral SQL (templates are filled by the dialect first) ----
 
@@ -134,6 +137,14 @@ pub(crate) trait Backend {
     /// holds it. Held until [`Backend::unlock_rotation`] or the process ends.
     async fn lock_rotation(&mut self) -> Result<bool>;
     async fn unlock_rotation(&mut self) -> Result<()>;
+    /// PostgreSQL: every row of Supabase Vault's `vault.decrypted_secrets`
+    /// (id, name, description, decrypted value), in one read-only snapshot.
+    async fn read_supabase_vault(&mut self) -> Result<Vec<ForeignSecret>> {
+        Err(
+            Error::usage("Supabase Vault lives in PostgreSQL; this vault is an embedded SQLite file")
+                .hint("use --database-url postgres://… for the Supabase project"),
+        )
+    }
     /// In one transaction: locks up to `limit` rows sealed to `from` with an
     /// id above `after` (in id order), re-seals them with `resealer` and
     /// writes those that opened back as sealed to `to`. Rows that did not
@@ -146,6 +157,15 @@ pub(crate) trait Backend {
         limit: usize,
         resealer: &dyn Resealer,
     ) -> Result<BatchOutcome>;
+}
+
+/// A secret read from another store (Supabase Vault): the value in clear,
+/// wiped when dropped.
+pub struct ForeignSecret {
+    pub id: Uuid,
+    pub name: Option<String>,
+    pub description: String,
+    pub value: Option<crate::model::Value>,
 }
 
 /// One sealed row a put writes.
@@ -526,6 +546,12 @@ impl Store {
         })
     }
 
+    /// Every secret of Supabase Vault in this database (`vault.decrypted_secrets`),
+    /// read without changing it.
+    pub async fn read_supabase_vault(&mut self) -> Result<Vec<ForeignSecret>> {
+        self.db.read_supabase_vault().await
+    }
+
     /// The members holding a grant on `key`, sorted by name bytewise.
     pub async fn grantees(&mut self, key: Uuid) -> Result<Vec<MemberRecord>> {
         let sql = self.sql(
@@ -761,6 +787,13 @@ pub(crate) fn query_error(url: &DbUrl, e: sqlx::Error) -> Error {
     match e {
         sqlx::Error::Io(io) => Error::database(format!("lost the connection to {url}: {io}"))
             .hint("check that the database is running and try again"),
+        // 25006: read_only_sql_transaction (a hot standby, or a session
+        // made read-only by default_transaction_read_only).
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("25006") => Error::database(format!(
+            "the server at {url} is read-only (a hot standby?), so this command cannot write there: {}",
+            db.message()
+        ))
+        .hint("connect to the primary (e.g. target_session_attrs=read-write in a multi-host URL)"),
         sqlx::Error::Database(db) => {
             let code = db.code().map(|c| format!(" [{c}]")).unwrap_or_default();
             Error::database(format!("database error from {url}{code}: {}", db.message()))

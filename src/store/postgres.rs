@@ -5,17 +5,21 @@
 //! membership changes take it exclusively (see [`Tx`]). So a value is always
 //! written under a key that is still current when its transaction commits.
 //! What is PostgreSQL-only here: connecting, migrations, the advisory locks,
-//! and the fast paths that use arrays (`UNNEST`, `= ANY`) to write a whole
-//! batch in one statement.
+//! the rotation lease, and the fast paths that use arrays (`UNNEST`, `= ANY`)
+//! to write a whole batch in one statement.
+//!
+//! Everything here works through a transaction pooler (PgBouncer in
+//! transaction mode, Supavisor): no startup parameter a pooler refuses, no
+//! server-side prepared statement that outlives its transaction (every query
+//! is `persistent(false)`: the unnamed statement), and no session state (the
+//! locks are transaction-level; the rotation mutex is a lease row).
 
 use std::collections::HashMap;
-use std::str::FromStr;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
+use sha2::Digest;
+use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{AssertSqlSafe, Connection, Row as _};
 use uuid::Uuid;
 
@@ -24,6 +28,8 @@ use super::{Backend, BatchOutcome, KeyRecord, Resealer, SealedRow, WriteRow};
 use crate::config::DbUrl;
 use crate::error::{Error, Result};
 
+mod connect;
+
 /// Advisory lock namespace ("VAUT") and the locks within it.
 const LOCK_CLASS: i32 = 0x5641_5554;
 /// Shared by writers while they seal; exclusive while the current key changes.
@@ -31,8 +37,13 @@ const LOCK_CLASS: i32 = 0x5641_5554;
 /// keeps them in step).
 #[cfg_attr(not(test), allow(dead_code))]
 const KEYS_LOCK: i32 = 1;
-/// Held (session-level) by the one `vault rotate` running on this database.
-const ROTATION_LOCK: i32 = 2;
+/// Held (transaction-level) while `vault init` creates or upgrades the schema.
+const MIGRATION_LOCK: i32 = 3;
+
+/// How long a rotation's lease lasts after its last renewal (each re-seal
+/// batch renews it). A rotation killed on another host blocks the next
+/// `vault rotate` for at most this long.
+pub(crate) const LEASE_SECS: i32 = 60;
 
 // One simple query, one round trip: BEGIN plus the lock (a prepared lock
 // statement would take two more). Literal constants only, checked by a unit
@@ -43,6 +54,13 @@ const BEGIN_EXCLUSIVE: &str = "BEGIN; SELECT pg_advisory_xact_lock(1447122260, 1
 pub(crate) struct PgStore {
     conn: PgConnection,
     url: DbUrl,
+    /// vault's schema, as given (unquoted).
+    schema: String,
+    dialect: sql::Dialect,
+    /// The rotation lease this process holds, if any.
+    lease: Option<Uuid>,
+    /// Inside a transaction begun with [`Backend::begin`].
+    in_tx: bool,
 }
 
 /// The migrations, in order: every file of `migrations/postgres/` (a test
@@ -54,77 +72,232 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "secrets key_id index",
         include_str!("../../migrations/postgres/0002_secrets_key_id_idx.sql"),
     ),
+    (
+        3,
+        "rotation lease",
+        include_str!("../../migrations/postgres/0003_rotation_lease.sql"),
+    ),
 ];
 
-fn migrator() -> Migrator {
-    let mut m = Migrator::with_migrations(
-        MIGRATIONS
-            .iter()
-            .map(|(v, what, sql)| {
-                Migration::new(
-                    *v,
-                    (*what).into(),
-                    MigrationType::Simple,
-                    sqlx::SqlSafeStr::into_sql_str(*sql),
-                    false,
-                )
-            })
-            .collect(),
-    );
-    // Keep sqlx's bookkeeping table inside our schema, not in `public`.
-    m.create_schema("vault");
-    m.dangerous_set_table_name("vault._sqlx_migrations");
-    m
+/// The bookkeeping table, as sqlx's migrator made it (vaults migrated by
+/// earlier versions have exactly this table).
+const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS {s}_sqlx_migrations ( \
+     version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+     installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, \
+     checksum BYTEA NOT NULL, execution_time BIGINT NOT NULL)";
+
+/// A plain query that never leaves a named prepared statement behind: the
+/// unnamed statement lives until the next one, so a transaction pooler may
+/// hand the server connection to anyone afterwards.
+fn query(sql: &str) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    sqlx::query(AssertSqlSafe(sql)).persistent(false)
 }
 
 impl PgStore {
-    /// Connects, giving up after `timeout`.
-    pub(crate) async fn connect(url: &DbUrl, timeout: Duration) -> Result<PgStore> {
-        let opts = PgConnectOptions::from_str(url.expose())
-            .map_err(|e| {
-                Error::usage(format!(
-                    "{url} is not a valid PostgreSQL URL: {}",
-                    first_line(&e.to_string())
-                ))
-                .hint("use postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require]")
-            })?
-            .application_name("vault");
-        let target = format!("{}:{}", opts.get_host(), opts.get_port());
-        let conn = match tokio::time::timeout(timeout, PgConnection::connect_with(&opts)).await {
-            Err(_) => {
-                return Err(Error::database(format!(
-                    "cannot reach the database at {target}: no answer within {:.0} s",
-                    timeout.as_secs_f64()
-                ))
-                .hint("check the host and port in --database-url, and that the server is running"));
-            }
-            Ok(Err(e)) => return Err(connect_error(&target, url, e)),
-            Ok(Ok(c)) => c,
-        };
+    /// Connects, giving up after `opts.timeout`; vault's tables are in `opts.schema`.
+    pub(crate) async fn connect(url: &DbUrl, opts: &super::OpenOptions) -> Result<PgStore> {
+        let (conn, _) = connect::connect(url, opts.timeout).await?;
         Ok(PgStore {
             conn,
             url: url.clone(),
+            schema: opts.schema.clone(),
+            dialect: sql::Dialect::postgres(&opts.schema),
+            lease: None,
+            in_tx: false,
         })
+    }
+
+    /// Begins a transaction around a lone statement, unless one is open.
+    /// A statement with parameters takes two protocol syncs (parse, then
+    /// bind and execute); outside a transaction a transaction pooler may
+    /// send the second to another server connection, where the statement
+    /// does not exist. Inside one, both go to the same server.
+    async fn enter(&mut self) -> Result<bool> {
+        if self.in_tx {
+            return Ok(false);
+        }
+        sqlx::raw_sql("BEGIN")
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(true)
+    }
+
+    /// Ends what [`PgStore::enter`] began: commits after `Ok`, rolls back after `Err`.
+    async fn leave<T>(&mut self, began: bool, out: Result<T>) -> Result<T> {
+        if !began {
+            return out;
+        }
+        let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = sqlx::raw_sql(end).execute(&mut self.conn).await;
+        let v = out?;
+        ended.map_err(|e| self.err(e))?;
+        Ok(v)
     }
 
     fn err(&self, e: sqlx::Error) -> Error {
         super::query_error(&self.url, e)
     }
 
+    /// `template` with the dialect's markers filled (`{s}` is the schema).
+    fn sql(&self, template: &str) -> String {
+        self.dialect.sql(template)
+    }
+
     async fn schema_version(&mut self) -> Result<Option<i64>> {
-        let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass('vault._sqlx_migrations')::text")
+        let began = self.enter().await?;
+        let out = self.schema_version_in_tx().await;
+        self.leave(began, out).await
+    }
+
+    async fn schema_version_in_tx(&mut self) -> Result<Option<i64>> {
+        let table = format!("{}_sqlx_migrations", self.dialect.schema);
+        let exists: Option<String> = query("SELECT to_regclass($1)::text")
+            .bind(&table)
             .fetch_one(&mut self.conn)
             .await
+            .and_then(|r| r.try_get(0))
             .map_err(|e| self.err(e))?;
         if exists.is_none() {
             return Ok(None);
         }
-        let v: Option<i64> =
-            sqlx::query_scalar("SELECT max(version) FROM vault._sqlx_migrations WHERE success")
-                .fetch_one(&mut self.conn)
-                .await
-                .map_err(|e| self.err(e))?;
+        let sql = self.sql("SELECT max(version) FROM {s}_sqlx_migrations WHERE success");
+        let v: Option<i64> = query(&sql)
+            .fetch_one(&mut self.conn)
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(|e| self.err(e))?;
         Ok(Some(v.unwrap_or(0)))
+    }
+
+    /// Runs the migrations this database lacks, all in one transaction under
+    /// a transaction-level lock (two `vault init`s at once: the second waits,
+    /// then finds nothing to do). Simple statements only, so it works through
+    /// a transaction pooler.
+    async fn run_migrations(&mut self) -> Result<()> {
+        let url = self.url.clone();
+        let fail = |e: sqlx::Error| {
+            Error::database(format!("cannot migrate {url}: {}", first_line(&e.to_string())))
+                .hint("check that the user may create schemas and tables in this database")
+        };
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({LOCK_CLASS}, {MIGRATION_LOCK})"
+        )))
+        .execute(&mut self.conn)
+        .await
+        .map_err(fail)?;
+        let out = self.migrate_in_tx().await;
+        let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = sqlx::raw_sql(end).execute(&mut self.conn).await;
+        out.map_err(fail)?;
+        ended.map(drop).map_err(fail)
+    }
+
+    async fn migrate_in_tx(&mut self) -> std::result::Result<(), sqlx::Error> {
+        // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when
+        // the schema exists: only issue it when it does not.
+        let has_schema: bool = query("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .bind(&self.schema)
+            .fetch_one(&mut self.conn)
+            .await?
+            .try_get(0)?;
+        if !has_schema {
+            let create = format!("CREATE SCHEMA {}", sql::quote_ident(&self.schema));
+            sqlx::raw_sql(AssertSqlSafe(create))
+                .execute(&mut self.conn)
+                .await?;
+        }
+        sqlx::raw_sql(AssertSqlSafe(self.sql(MIGRATIONS_TABLE)))
+            .execute(&mut self.conn)
+            .await?;
+        let done = self.sql("SELECT version FROM {s}_sqlx_migrations WHERE success");
+        let done: Vec<i64> = query(&done)
+            .fetch_all(&mut self.conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
+        let record = self.sql(
+            "INSERT INTO {s}_sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES ($1, $2, true, $3, $4)",
+        );
+        for (version, what, template) in MIGRATIONS {
+            if done.contains(version) {
+                continue;
+            }
+            let started = std::time::Instant::now();
+            let text = self.sql(template);
+            sqlx::raw_sql(AssertSqlSafe(text.clone()))
+                .execute(&mut self.conn)
+                .await?;
+            query(&record)
+                .bind(version)
+                .bind(what)
+                .bind(sha2::Sha384::digest(text.as_bytes()).to_vec())
+                .bind(started.elapsed().as_nanos() as i64)
+                .execute(&mut self.conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Takes the lease over from `old` if its holder was a process on this
+    /// host that no longer runs (a `vault rotate` killed here).
+    async fn take_over_dead(&mut self, holder: Uuid, host: &str, pid: i32) -> Result<bool> {
+        let began = self.enter().await?;
+        let out = self.take_over_dead_in_tx(holder, host, pid).await;
+        self.leave(began, out).await
+    }
+
+    async fn take_over_dead_in_tx(&mut self, holder: Uuid, host: &str, pid: i32) -> Result<bool> {
+        let sql = self.sql("SELECT holder, host, pid FROM {s}rotation_lease WHERE id");
+        let Some(row) = query(&sql)
+            .fetch_optional(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?
+        else {
+            return Ok(false);
+        };
+        let (old, old_host, old_pid): (Uuid, String, i32) =
+            (|| Ok::<_, sqlx::Error>((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))()
+                .map_err(|e| self.err(e))?;
+        if old_host != host || old_pid == pid || process_alive(old_pid) {
+            return Ok(false);
+        }
+        let sql = self.sql(&format!(
+            "UPDATE {{s}}rotation_lease SET holder = $1, host = $2, pid = $3, \
+             expires_at = now() + interval '{LEASE_SECS} seconds' WHERE holder = $4"
+        ));
+        let taken = query(&sql)
+            .bind(holder)
+            .bind(host)
+            .bind(pid)
+            .bind(old)
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?
+            .rows_affected();
+        Ok(taken == 1)
+    }
+}
+
+/// This machine's name, as the rotation lease records it.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Whether a process with this id runs here (one we may not signal runs).
+fn process_alive(pid: i32) -> bool {
+    match rustix::process::Pid::from_raw(pid) {
+        Some(p) => !matches!(
+            rustix::process::test_kill_process(p),
+            Err(rustix::io::Errno::SRCH)
+        ),
+        None => true,
     }
 }
 
@@ -138,8 +311,8 @@ fn pg_sealed_row(r: PgRow) -> Result<SealedRow> {
 
 #[async_trait(?Send)]
 impl Backend for PgStore {
-    fn dialect(&self) -> &'static sql::Dialect {
-        &sql::POSTGRES
+    fn dialect(&self) -> &sql::Dialect {
+        &self.dialect
     }
 
     async fn begin(&mut self, tx: Tx) -> Result<()> {
@@ -152,11 +325,13 @@ impl Backend for PgStore {
         sqlx::raw_sql(begin)
             .execute(&mut self.conn)
             .await
-            .map(drop)
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        self.in_tx = true;
+        Ok(())
     }
 
     async fn commit(&mut self) -> Result<()> {
+        self.in_tx = false;
         sqlx::raw_sql("COMMIT")
             .execute(&mut self.conn)
             .await
@@ -165,6 +340,7 @@ impl Backend for PgStore {
     }
 
     async fn rollback(&mut self) -> Result<()> {
+        self.in_tx = false;
         sqlx::raw_sql("ROLLBACK")
             .execute(&mut self.conn)
             .await
@@ -173,38 +349,43 @@ impl Backend for PgStore {
     }
 
     async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
-        bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+        let began = self.enter().await?;
+        let out = bind_all!(query(sql), args)
             .execute(&mut self.conn)
             .await
             .map(|r| r.rows_affected())
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e));
+        self.leave(began, out).await
     }
 
     async fn insert(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<u64>> {
-        match bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
-            .execute(&mut self.conn)
-            .await
-        {
+        let began = self.enter().await?;
+        let out = match bind_all!(query(sql), args).execute(&mut self.conn).await {
             Ok(r) => Ok(Some(r.rows_affected())),
             Err(e) if is_unique_violation(&e) => Ok(None),
             Err(e) => Err(self.err(e)),
-        }
+        };
+        self.leave(began, out).await
     }
 
     async fn fetch_all(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>> {
-        bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+        let began = self.enter().await?;
+        let out = bind_all!(query(sql), args)
             .fetch_all(&mut self.conn)
             .await
             .map(|rows| rows.into_iter().map(Row::Pg).collect())
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e));
+        self.leave(began, out).await
     }
 
     async fn fetch_optional(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<Row>> {
-        bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+        let began = self.enter().await?;
+        let out = bind_all!(query(sql), args)
             .fetch_optional(&mut self.conn)
             .await
             .map(|r| r.map(Row::Pg))
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e));
+        self.leave(began, out).await
     }
 
     async fn for_each(
@@ -213,63 +394,59 @@ impl Backend for PgStore {
         args: &[Arg<'_>],
         each: &mut dyn for<'r> FnMut(&'r Row) -> Result<()>,
     ) -> Result<()> {
+        let began = self.enter().await?;
         let url = self.url.clone();
-        let mut rows = bind_all!(sqlx::query(AssertSqlSafe(sql)), args).fetch(&mut self.conn);
-        while let Some(r) = rows.try_next().await.map_err(|e| super::query_error(&url, e))? {
-            each(&Row::Pg(r))?;
+        let out = async {
+            let mut rows = bind_all!(query(sql), args).fetch(&mut self.conn);
+            while let Some(r) = rows.try_next().await.map_err(|e| super::query_error(&url, e))? {
+                each(&Row::Pg(r))?;
+            }
+            Ok(())
         }
-        Ok(())
+        .await;
+        self.leave(began, out).await
     }
 
     async fn migrate(&mut self) -> Result<()> {
         let version = self.schema_version().await?;
         match version {
             Some(v) if v > super::SCHEMA_VERSION => return Err(super::newer_schema(&self.url, v)),
-            // Up to date: nothing to do. Running the migrator anyway would
-            // issue CREATE SCHEMA IF NOT EXISTS, which needs CREATE on the
-            // database, so members with only table privileges could not
-            // `vault init` to join.
+            // Up to date: nothing to do. Running the migrations anyway would
+            // take the migration lock and write, and members with only table
+            // privileges could not `vault init` to join.
             Some(v) if v == super::SCHEMA_VERSION => return Ok(()),
             Some(_) => {}
             None => {
-                // A `vault` schema we did not make (Supabase Vault, say) is left alone.
-                let foreign: i64 = sqlx::query_scalar(
+                // A schema we did not make (Supabase Vault's `vault`, say) is left alone.
+                let foreign: i64 = query(
                     "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-                     WHERE n.nspname = 'vault'",
+                     WHERE n.nspname = $1",
                 )
+                .bind(&self.schema)
                 .fetch_one(&mut self.conn)
                 .await
+                .and_then(|r| r.try_get(0))
                 .map_err(|e| self.err(e))?;
                 if foreign > 0 {
                     return Err(Error::database(format!(
-                        "{} already has a `vault` schema that vault did not create (for example Supabase Vault); it was not changed",
-                        self.url
+                        "{} already has a schema `{}` that vault did not create (for example Supabase Vault's); it was not changed",
+                        self.url, self.schema
                     ))
-                    .hint("use another database for vault"));
+                    .hint("keep vault's tables in another schema: --schema secrets (or VAULT_SCHEMA, or schema = \"…\" in config.toml)"));
                 }
             }
         }
-        migrator()
-            .run_direct(None, &mut self.conn, false)
-            .await
-            .map_err(|e| {
-                Error::database(format!(
-                    "cannot migrate {}: {}",
-                    self.url,
-                    first_line(&e.to_string())
-                ))
-                .hint("check that the user may create schemas and tables in this database")
-            })
+        self.run_migrations().await
     }
 
     async fn check_schema(&mut self) -> Result<()> {
         // The simple query protocol: one round trip, where a prepared
         // statement takes two (parse/describe, then bind/execute).
-        let v: std::result::Result<Option<i64>, sqlx::Error> =
-            sqlx::raw_sql("SELECT max(version) FROM vault._sqlx_migrations WHERE success")
-                .fetch_one(&mut self.conn)
-                .await
-                .and_then(|row| row.try_get(0));
+        let sql = self.sql("SELECT max(version) FROM {s}_sqlx_migrations WHERE success");
+        let v: std::result::Result<Option<i64>, sqlx::Error> = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_one(&mut self.conn)
+            .await
+            .and_then(|row| row.try_get(0));
         match v {
             // 42P01: undefined table, 3F000: undefined schema.
             Err(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("42P01" | "3F000")) => {
@@ -292,22 +469,25 @@ impl Backend for PgStore {
         // fall between reading the keys and the rows) and one round trip
         // pair, where a transaction around two queries took six. Key rows
         // come first ('k' < 's'); their `secret` column carries the recipient.
-        let all = sqlx::query(
+        let sql = self.sql(
             "SELECT * FROM ( \
                SELECT 'k' AS kind, k.id, NULL::text AS name, k.recipient AS secret, NULL::uuid AS key_id, \
                       NULL::bytea AS nonce, g.sealed_key \
-               FROM vault.keys k JOIN vault.key_grants g ON g.key_id = k.id AND g.recipient = $1 \
+               FROM {s}keys k JOIN {s}key_grants g ON g.key_id = k.id AND g.recipient = $1 \
                WHERE k.state <> 'retired' \
                UNION ALL \
-               SELECT 's', id, name, secret, key_id, nonce, NULL FROM vault.secrets \
+               SELECT 's', id, name, secret, key_id, nonce, NULL FROM {s}secrets \
                WHERE name IS NOT NULL AND ($2::text IS NULL OR starts_with(name, $2)) \
              ) AS u ORDER BY kind, name COLLATE \"C\"",
-        )
-        .bind(member)
-        .bind(prefix)
-        .fetch_all(&mut self.conn)
-        .await
-        .map_err(|e| self.err(e))?;
+        );
+        let began = self.enter().await?;
+        let all = query(&sql)
+            .bind(member)
+            .bind(prefix)
+            .fetch_all(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e));
+        let all = self.leave(began, all).await?;
         let (mut rows, mut keys) = (Vec::with_capacity(all.len()), Vec::new());
         for r in all {
             if r.try_get::<&str, _>("kind").map_err(|e| self.err(e))? == "k" {
@@ -326,12 +506,12 @@ impl Backend for PgStore {
 
     async fn lock_existing(&mut self, names: &[&str]) -> Result<HashMap<String, Uuid>> {
         // Row locks in id order, like `vault rotate`'s batches: no deadlock.
-        let rows =
-            sqlx::query("SELECT id, name FROM vault.secrets WHERE name = ANY($1) ORDER BY id FOR UPDATE")
-                .bind(names)
-                .fetch_all(&mut self.conn)
-                .await
-                .map_err(|e| self.err(e))?;
+        let sql = self.sql("SELECT id, name FROM {s}secrets WHERE name = ANY($1) ORDER BY id FOR UPDATE");
+        let rows = query(&sql)
+            .bind(names)
+            .fetch_all(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?;
         rows.iter()
             .map(|r| Ok((r.try_get("name")?, r.try_get("id")?)))
             .collect::<std::result::Result<_, sqlx::Error>>()
@@ -357,41 +537,43 @@ impl Backend for PgStore {
             }
         }
         if !new_ids.is_empty() {
-            let inserted = sqlx::query(
-                "INSERT INTO vault.secrets (id, name, description, secret, key_id, nonce) \
+            let sql = self.sql(
+                "INSERT INTO {s}secrets (id, name, description, secret, key_id, nonce) \
                  SELECT u.id, u.name, u.description, u.secret, $5, u.nonce \
                  FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $6::bytea[]) \
                    AS u(id, name, description, secret, nonce)",
-            )
-            .bind(&new_ids)
-            .bind(&new_names)
-            .bind(&new_desc)
-            .bind(&new_secret)
-            .bind(key)
-            .bind(&new_nonce)
-            .execute(&mut self.conn)
-            .await;
+            );
+            let inserted = query(&sql)
+                .bind(&new_ids)
+                .bind(&new_names)
+                .bind(&new_desc)
+                .bind(&new_secret)
+                .bind(key)
+                .bind(&new_nonce)
+                .execute(&mut self.conn)
+                .await;
             match inserted {
                 Err(e) if is_unique_violation(&e) => return Ok(false),
                 r => r.map_err(|e| self.err(e))?,
             };
         }
         if !up_ids.is_empty() {
-            sqlx::query(
-                "UPDATE vault.secrets AS s \
+            let sql = self.sql(
+                "UPDATE {s}secrets AS s \
                  SET secret = u.secret, nonce = u.nonce, key_id = $1, \
                      description = COALESCE(u.description, s.description) \
                  FROM UNNEST($2::uuid[], $3::text[], $4::bytea[], $5::text[]) AS u(id, secret, nonce, description) \
                  WHERE s.id = u.id",
-            )
-            .bind(key)
-            .bind(&up_ids)
-            .bind(&up_secret)
-            .bind(&up_nonce)
-            .bind(&up_desc)
-            .execute(&mut self.conn)
-            .await
-            .map_err(|e| self.err(e))?;
+            );
+            query(&sql)
+                .bind(key)
+                .bind(&up_ids)
+                .bind(&up_secret)
+                .bind(&up_nonce)
+                .bind(&up_desc)
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| self.err(e))?;
         }
         Ok(true)
     }
@@ -399,13 +581,17 @@ impl Backend for PgStore {
     async fn remove(&mut self, names: &[String]) -> Result<()> {
         let url = self.url.clone();
         let err = |e| super::query_error(&url, e);
+        let sql = self.sql("DELETE FROM {s}secrets WHERE name = ANY($1) RETURNING name");
         let mut tx = self.conn.begin().await.map_err(err)?;
-        let removed: Vec<String> =
-            sqlx::query_scalar("DELETE FROM vault.secrets WHERE name = ANY($1) RETURNING name")
-                .bind(names)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(err)?;
+        let removed: Vec<String> = query(&sql)
+            .bind(names)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(err)?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(err)?;
         if removed.len() < names.len() {
             let missing: Vec<&str> = names
                 .iter()
@@ -418,22 +604,92 @@ impl Backend for PgStore {
     }
 
     async fn lock_rotation(&mut self) -> Result<bool> {
-        sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
-            .bind(LOCK_CLASS)
-            .bind(ROTATION_LOCK)
-            .fetch_one(&mut self.conn)
+        // A lease row, not a session lock: through a transaction pooler a
+        // session lock would stay on a server connection other clients use.
+        let (holder, host, pid) = (Uuid::new_v4(), host_name(), std::process::id() as i32);
+        let take = self.sql(&format!(
+            "INSERT INTO {{s}}rotation_lease AS l (id, holder, host, pid, expires_at) \
+             VALUES (true, $1, $2, $3, now() + interval '{LEASE_SECS} seconds') \
+             ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, host = EXCLUDED.host, \
+               pid = EXCLUDED.pid, expires_at = EXCLUDED.expires_at \
+             WHERE l.expires_at < now() RETURNING holder"
+        ));
+        let began = self.enter().await?;
+        let taken = query(&take)
+            .bind(holder)
+            .bind(&host)
+            .bind(pid)
+            .fetch_optional(&mut self.conn)
             .await
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e));
+        let taken = self.leave(began, taken).await?.is_some();
+        if taken || self.take_over_dead(holder, &host, pid).await? {
+            self.lease = Some(holder);
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     async fn unlock_rotation(&mut self) -> Result<()> {
-        sqlx::query("SELECT pg_advisory_unlock($1, $2)")
-            .bind(LOCK_CLASS)
-            .bind(ROTATION_LOCK)
+        let Some(holder) = self.lease.take() else {
+            return Ok(());
+        };
+        let sql = self.sql("DELETE FROM {s}rotation_lease WHERE holder = $1");
+        let began = self.enter().await?;
+        let out = query(&sql)
+            .bind(holder)
             .execute(&mut self.conn)
             .await
             .map(drop)
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e));
+        self.leave(began, out).await
+    }
+
+    async fn read_supabase_vault(&mut self) -> Result<Vec<super::ForeignSecret>> {
+        // Supabase Vault's own schema is always `vault`; the view decrypts
+        // on the server. Read-only: the source is never changed.
+        let url = self.url.clone();
+        sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?;
+        let rows = query(
+            "SELECT id, name, description, convert_to(decrypted_secret, 'UTF8') AS value \
+             FROM vault.decrypted_secrets ORDER BY name COLLATE \"C\", id",
+        )
+        .fetch_all(&mut self.conn)
+        .await;
+        let _ = sqlx::raw_sql("COMMIT").execute(&mut self.conn).await;
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("42P01" | "3F000")) => {
+                return Err(Error::usage(format!(
+                    "{url} has no Supabase Vault (no view vault.decrypted_secrets)"
+                ))
+                .hint("connect to the Supabase project's database (the supabase_vault extension)"));
+            }
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501") => {
+                return Err(Error::database(format!(
+                    "{url}: permission denied reading vault.decrypted_secrets: {}",
+                    db.message()
+                ))
+                .hint("connect as a role that may read Supabase Vault (e.g. postgres)"));
+            }
+            Err(e) => return Err(self.err(e)),
+        };
+        rows.into_iter()
+            .map(|r| {
+                Ok(super::ForeignSecret {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    description: r.try_get::<Option<String>, _>("description")?.unwrap_or_default(),
+                    value: r
+                        .try_get::<Option<Vec<u8>>, _>("value")?
+                        .map(zeroize::Zeroizing::new),
+                })
+            })
+            .collect::<std::result::Result<_, sqlx::Error>>()
+            .map_err(|e| super::query_error(&url, e))
     }
 
     async fn reseal_batch(
@@ -446,22 +702,46 @@ impl Backend for PgStore {
     ) -> Result<BatchOutcome> {
         let url = self.url.clone();
         let err = |e| super::query_error(&url, e);
+        let renew = self.sql(&format!(
+            "UPDATE {{s}}rotation_lease SET expires_at = now() + interval '{LEASE_SECS} seconds' \
+             WHERE holder = $1"
+        ));
+        let select = self.sql(
+            "SELECT id, name, secret, key_id, nonce FROM {s}secrets \
+             WHERE key_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3 FOR UPDATE",
+        );
+        let update = self.sql(
+            "UPDATE {s}secrets AS s SET secret = u.secret, nonce = u.nonce, key_id = $1 \
+             FROM UNNEST($2::uuid[], $3::text[], $4::bytea[]) AS u(id, secret, nonce) \
+             WHERE s.id = u.id AND s.key_id = $5",
+        );
+        let lease = self.lease;
         let mut tx = self.conn.begin().await.map_err(err)?;
+        // The batch commits only while this rotation holds the lease (and
+        // renews it): one that lost it (expired while stalled) stops here.
+        if let Some(holder) = lease {
+            let held = query(&renew)
+                .bind(holder)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?
+                .rows_affected();
+            if held == 0 {
+                return Err(lease_lost());
+            }
+        }
         // FOR UPDATE: a put to one of these rows waits for this batch (and
         // a row a put already moved to the new key no longer matches).
-        let rows: Vec<SealedRow> = sqlx::query(
-            "SELECT id, name, secret, key_id, nonce FROM vault.secrets \
-             WHERE key_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3 FOR UPDATE",
-        )
-        .bind(from)
-        .bind(after)
-        .bind(limit as i64)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(pg_sealed_row)
-        .collect::<Result<_>>()?;
+        let rows: Vec<SealedRow> = query(&select)
+            .bind(from)
+            .bind(after)
+            .bind(limit as i64)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(pg_sealed_row)
+            .collect::<Result<_>>()?;
         let sealed = resealer.reseal(&rows);
         let (mut ids, mut secrets, mut nonces, mut failed) = (vec![], vec![], vec![], vec![]);
         for (row, s) in rows.iter().zip(sealed) {
@@ -477,20 +757,16 @@ impl Backend for PgStore {
         let moved = if ids.is_empty() {
             0
         } else {
-            sqlx::query(
-                "UPDATE vault.secrets AS s SET secret = u.secret, nonce = u.nonce, key_id = $1 \
-                 FROM UNNEST($2::uuid[], $3::text[], $4::bytea[]) AS u(id, secret, nonce) \
-                 WHERE s.id = u.id AND s.key_id = $5",
-            )
-            .bind(to)
-            .bind(&ids)
-            .bind(&secrets)
-            .bind(&nonces)
-            .bind(from)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?
-            .rows_affected()
+            query(&update)
+                .bind(to)
+                .bind(&ids)
+                .bind(&secrets)
+                .bind(&nonces)
+                .bind(from)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?
+                .rows_affected()
         };
         tx.commit().await.map_err(err)?;
         Ok(BatchOutcome {
@@ -502,36 +778,16 @@ impl Backend for PgStore {
     }
 }
 
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or(s)
+/// This rotation's lease was taken by another `vault rotate` (it expired).
+fn lease_lost() -> Error {
+    Error::conflict(format!(
+        "this `vault rotate` lost the rotation lease (no renewal for {LEASE_SECS} s) and stopped; nothing is lost"
+    ))
+    .hint("another `vault rotate` took over; run `vault rotate` again once it is done")
 }
 
-/// Connection failures name host:port and never the URL's password.
-fn connect_error(target: &str, url: &DbUrl, e: sqlx::Error) -> Error {
-    match &e {
-        sqlx::Error::Database(db) => {
-            let code = db.code().unwrap_or_default();
-            let hint = match code.as_ref() {
-                "3D000" => "create the database first, or fix its name in --database-url",
-                "28P01" | "28000" => "check the user and password in --database-url",
-                _ => "check --database-url",
-            };
-            Error::database(format!(
-                "the database at {target} refused the connection: {}",
-                db.message()
-            ))
-            .hint(hint)
-        }
-        sqlx::Error::Tls(t) => Error::database(format!("TLS with the database at {target} failed: {t}"))
-            .hint("check sslmode and sslrootcert in --database-url"),
-        sqlx::Error::Io(io) => Error::database(format!("cannot reach the database at {target}: {io}"))
-            .hint("check the host and port in --database-url, and that the server is running"),
-        _ => Error::database(format!(
-            "cannot connect to the database at {target} ({url}): {}",
-            first_line(&e.to_string())
-        ))
-        .hint("check --database-url"),
-    }
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
 }
 
 #[cfg(test)]

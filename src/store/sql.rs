@@ -93,10 +93,12 @@ pub(crate) enum Tx {
     KeysExclusive,
 }
 
-/// What differs in the SQL text between the backends.
+/// What differs in the SQL text between the backends. Built when the store
+/// connects: PostgreSQL's schema is the user's choice (`--schema`).
 pub(crate) struct Dialect {
-    /// Prepended to table names: `vault.` on PostgreSQL, nothing on SQLite.
-    pub schema: &'static str,
+    /// Prepended to table names: the quoted schema and a dot on PostgreSQL
+    /// (`"vault".`), nothing on SQLite.
+    pub schema: String,
     /// The current time as the column types store it.
     pub now: &'static str,
     /// Appended to `ORDER BY name` so names sort bytewise whatever the
@@ -111,25 +113,38 @@ impl Dialect {
     /// (bytewise order) markers.
     pub(crate) fn sql(&self, template: &str) -> String {
         template
-            .replace("{s}", self.schema)
+            .replace("{s}", &self.schema)
             .replace("{now}", self.now)
             .replace("{C}", self.bytewise)
     }
 }
 
-pub(crate) const POSTGRES: Dialect = Dialect {
-    schema: "vault.",
-    now: "now()",
-    bytewise: " COLLATE \"C\"",
-    starts_with: |p| format!("starts_with(name, {p})"),
-};
+impl Dialect {
+    /// PostgreSQL with vault's tables in `schema` (a name [`check_schema_name`]
+    /// accepted; quoted here as an identifier all the same).
+    pub(crate) fn postgres(schema: &str) -> Dialect {
+        Dialect {
+            schema: format!("{}.", quote_ident(schema)),
+            now: "now()",
+            bytewise: " COLLATE \"C\"",
+            starts_with: |p| format!("starts_with(name, {p})"),
+        }
+    }
 
-pub(crate) const SQLITE: Dialect = Dialect {
-    schema: "",
-    now: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-    bytewise: "",
-    starts_with: |p| format!("substr(name, 1, length({p})) = {p}"),
-};
+    pub(crate) fn sqlite() -> Dialect {
+        Dialect {
+            schema: String::new(),
+            now: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            bytewise: "",
+            starts_with: |p| format!("substr(name, 1, length({p})) = {p}"),
+        }
+    }
+}
+
+/// An SQL identifier, double-quoted (inner quotes doubled).
+pub(crate) fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
 
 #[cfg(test)]
 mod tests {
@@ -138,15 +153,18 @@ mod tests {
     #[test]
     fn dialects_fill_their_markers() {
         let t = "SELECT name FROM {s}secrets WHERE updated_at < {now} ORDER BY name{C}";
+        let postgres = Dialect::postgres("vault");
         assert_eq!(
-            POSTGRES.sql(t),
-            "SELECT name FROM vault.secrets WHERE updated_at < now() ORDER BY name COLLATE \"C\""
+            postgres.sql(t),
+            "SELECT name FROM \"vault\".secrets WHERE updated_at < now() ORDER BY name COLLATE \"C\""
         );
+        let sqlite = Dialect::sqlite();
         assert_eq!(
-            SQLITE.sql(t),
+            sqlite.sql(t),
             "SELECT name FROM secrets WHERE updated_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ORDER BY name"
         );
-        assert_eq!((POSTGRES.starts_with)("$1"), "starts_with(name, $1)");
-        assert_eq!((SQLITE.starts_with)("$2"), "substr(name, 1, length($2)) = $2");
+        assert_eq!((postgres.starts_with)("$1"), "starts_with(name, $1)");
+        assert_eq!((sqlite.starts_with)("$2"), "substr(name, 1, length($2)) = $2");
+        assert_eq!(Dialect::postgres("my \"s\"").schema, "\"my \"\"s\"\"\".");
     }
 }

@@ -41,6 +41,7 @@ pub(crate) struct SqliteStore {
     /// SQLite's included, which can corrupt the database. It is released
     /// with LOCK_UN and the fd lives until the process exits.
     rotation_lock: Option<ManuallyDrop<std::fs::File>>,
+    dialect: sql::Dialect,
 }
 
 /// The migrations, in order: every file of `migrations/sqlite/` (a test
@@ -51,6 +52,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "secrets key_id index",
         include_str!("../../migrations/sqlite/0002_secrets_key_id_idx.sql"),
+    ),
+    (
+        3,
+        "rotation lease",
+        include_str!("../../migrations/sqlite/0003_rotation_lease.sql"),
     ),
 ];
 
@@ -109,6 +115,7 @@ impl SqliteStore {
             url: url.clone(),
             path,
             rotation_lock: None,
+            dialect: sql::Dialect::sqlite(),
         })
     }
 
@@ -148,8 +155,8 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 
 #[async_trait(?Send)]
 impl Backend for SqliteStore {
-    fn dialect(&self) -> &'static sql::Dialect {
-        &sql::SQLITE
+    fn dialect(&self) -> &sql::Dialect {
+        &self.dialect
     }
 
     async fn begin(&mut self, tx: Tx) -> Result<()> {

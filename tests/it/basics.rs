@@ -360,10 +360,12 @@ fn older_schema_is_upgraded_by_init(env: &Env) {
     env.put("k", b"kept");
     let db = env.db();
     db.drop_index("secrets_key_id_idx");
+    env.exec(&format!("DROP TABLE {}", env.table("rotation_lease")));
+    db.delete_migration(3);
     db.delete_migration(2);
     env.vault(&["get", "k"]).fails(7, "older vault schema (version 1");
     env.vault(&["init"]).ok();
-    assert_eq!(db.migrations().last(), Some(&2));
+    assert_eq!(db.migrations().last(), Some(&3));
     assert_eq!(env.get("k"), b"kept");
     assert!(db.has_index("secrets_key_id_idx"));
 }

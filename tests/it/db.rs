@@ -34,10 +34,6 @@ use crate::harness::Backend;
 /// The PostgreSQL schema that holds vault's tables.
 pub const PG_SCHEMA: &str = "vault";
 
-/// The rotation mutex's advisory lock on PostgreSQL (class, object), as the
-/// store takes it.
-const PG_ROTATION_LOCK: (i32, i32) = (1447122260, 2);
-
 /// A table as SQL on `backend` spells it (`vault.secrets` or `secrets`).
 pub fn table(backend: Backend, name: &str) -> String {
     match backend {

@@ -294,8 +294,11 @@ impl Own {
         fs::write(
             self.data().join("pg_hba.conf"),
             "local all all trust\n\
+             host all pw_scram 127.0.0.1/32 scram-sha-256\n\
+             host all pw_md5 127.0.0.1/32 md5\n\
              hostssl all all 127.0.0.1/32 trust\n\
-             host all all 127.0.0.1/32 trust\n",
+             host all all 127.0.0.1/32 trust\n\
+             host replication all 127.0.0.1/32 trust\n",
         )
         .map_err(|e| e.to_string())
     }

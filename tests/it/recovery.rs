@@ -86,3 +86,24 @@ fn readme_recovery_recipe_sqlite() {
             .replace("vault.secrets", "secrets")
     });
 }
+
+#[test]
+fn readme_recovery_recipe_in_another_schema() {
+    if !have("age") || crate::pg::tool("psql").is_none() {
+        eprintln!("skipped: needs the age CLI and psql (.ci/run installs both)");
+        return;
+    }
+    let env = Env::new(Backend::Postgres);
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(env.config_dir())
+            .unwrap();
+    }
+    std::fs::write(env.config_dir().join("config.toml"), "schema = \"secrets\"\n").unwrap();
+    // The README: "with vault in another schema, write `secrets.` for `vault.`".
+    recover(&env, "psql", |s| s.replace("vault.", "secrets."));
+    assert_eq!(env.scalar("SELECT count(*) FROM secrets.secrets"), "2");
+}

@@ -51,6 +51,7 @@ async fn open_vault(env: &Env) -> vault::vault::Vault {
         create: false,
         read_only: false,
         timeout: std::time::Duration::from_secs(5),
+        schema: "vault".into(),
     };
     let store = vault::store::open(&url, opts).await.unwrap();
     let bytes = std::fs::read(env.identity_path()).unwrap();

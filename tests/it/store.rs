@@ -42,6 +42,7 @@ async fn open(env: &Env) -> Store {
         create: false,
         read_only: false,
         timeout: std::time::Duration::from_secs(5),
+        schema: "vault".into(),
     };
     let mut store = vault::store::open(&url, opts).await.unwrap();
     store.check_schema().await.unwrap();

@@ -6,7 +6,7 @@ use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Connection};
 use uuid::Uuid;
 
-use super::{Db, PG_ROTATION_LOCK, PG_SCHEMA, table};
+use super::{Db, PG_SCHEMA, table};
 use crate::attack_util::HeldTx;
 use crate::harness::Backend;
 
@@ -72,27 +72,17 @@ impl Db {
     }
 
     /// Holds the rotation mutex the way another `vault rotate` would, until
-    /// dropped (PostgreSQL: the session advisory lock; SQLite: `flock` on
-    /// the database file).
+    /// dropped (PostgreSQL: a live lease row of a rotation on another host;
+    /// SQLite: `flock` on the database file).
     pub fn hold_rotation_mutex(&self) -> RotationMutex {
         match self.backend {
             Backend::Postgres => {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                let conn = rt.block_on(async {
-                    let mut c = PgConnection::connect(&self.url).await.unwrap();
-                    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
-                        .bind(PG_ROTATION_LOCK.0)
-                        .bind(PG_ROTATION_LOCK.1)
-                        .fetch_one(&mut c)
-                        .await
-                        .unwrap();
-                    assert!(got, "the rotation mutex is free");
-                    c
-                });
-                RotationMutex::Pg(conn, rt)
+                let sql = AssertSqlSafe(format!(
+                    "INSERT INTO {PG_SCHEMA}.rotation_lease (id, holder, host, pid, expires_at) \
+                     VALUES (true, gen_random_uuid(), 'another-host', 1, now() + interval '1 hour')"
+                ));
+                with_conn!(self, |c| sqlx::query(sql).execute(&mut c).await?.rows_affected());
+                RotationMutex::Pg(self.url.clone())
             }
             Backend::Sqlite => {
                 let path = self.url.strip_prefix("sqlite://").expect("a sqlite:// URL");
@@ -171,7 +161,16 @@ impl Db {
 /// The rotation mutex, held until dropped (see [`Db::hold_rotation_mutex`]).
 #[allow(dead_code)] // held, never read
 pub enum RotationMutex {
-    // The connection drops before its runtime.
-    Pg(PgConnection, tokio::runtime::Runtime),
+    /// The lease row, deleted on drop (the URL to reach it).
+    Pg(String),
     Sqlite(std::fs::File),
+}
+
+impl Drop for RotationMutex {
+    fn drop(&mut self) {
+        if let RotationMutex::Pg(url) = self {
+            let sql = format!("DELETE FROM {PG_SCHEMA}.rotation_lease");
+            crate::sql::exec(url, &sql);
+        }
+    }
 }
