@@ -11,8 +11,8 @@
 
 use std::process::ExitCode;
 
+use vault::model::Value;
 use vault::store::{PutItem, PutMode};
-use vault::vault::Value;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,20 +21,12 @@ fn main() -> ExitCode {
         eprintln!("usage: bench_fill PREFIX COUNT");
         return ExitCode::from(2);
     };
-    let global = vault::cli::Global {
-        database_url: std::env::var("VAULT_DATABASE_URL").ok(),
-        schema: std::env::var("VAULT_SCHEMA").ok(),
-        identity: std::env::var_os("VAULT_IDENTITY").map(Into::into),
-        quiet: true,
-        verbose: false,
-    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a current-thread runtime");
     let done = runtime.block_on(async {
-        let ctx = vault::Context::new(&global)?;
-        let mut vault = ctx.open_vault().await?;
+        let mut vault = vault::open_vault_from_env().await?;
         let mut entries = Vec::with_capacity(count);
         for i in 0..count {
             let mut raw = [0u8; 16];

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use uuid::Uuid;
-use vault::seal::{Binding, Personal, SealedRow, VaultKey};
+use vault::seal::{Binding, SealedRow, VaultKey};
 use vault::store::{PutItem, PutMode};
 use zeroize::Zeroizing;
 
@@ -39,16 +39,9 @@ fn populate(url: &str, identity: &str, n: usize) {
         .build()
         .unwrap();
     rt.block_on(async {
-        let url = vault::config::DbUrl::parse(url).unwrap();
-        let opts = vault::store::OpenOptions {
-            create: false,
-            read_only: false,
-            timeout: std::time::Duration::from_secs(5),
-            schema: "vault".into(),
-        };
-        let store = vault::store::open(&url, opts).await.unwrap();
-        let me = Personal::parse(&std::fs::read(identity).unwrap(), identity).unwrap();
-        let mut v = vault::vault::Vault { store, me };
+        let mut v = vault::open_vault(url, "vault", std::path::Path::new(identity))
+            .await
+            .unwrap();
         let started = Instant::now();
         for start in (0..n).step_by(1000) {
             let entries = (start..n.min(start + 1000))

@@ -9,33 +9,37 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub mod cli;
-pub mod commands;
-pub mod complete;
-pub mod config;
-pub mod dotenv;
-pub mod envvars;
+// The library's public surface is small on purpose: the core ([`vault`]),
+// its data ([`model`]), storage ([`store`]), sealing ([`seal`]) and errors
+// ([`error`]), for the benchmarks and the in-process tests; everything else
+// is private to the binary, so the compiler reports what nothing uses.
+mod cli;
+mod commands;
+mod complete;
+mod config;
+mod dotenv;
+mod envvars;
 pub mod error;
-pub mod generate;
-pub mod members;
+mod generate;
+mod members;
 pub mod model;
-pub mod name;
-pub mod output;
-pub mod passphrase;
-pub mod rotate;
+mod name;
+mod output;
+mod passphrase;
+mod rotate;
 pub mod seal;
-pub mod secure_fs;
+mod secure_fs;
 pub mod store;
 #[allow(dead_code)] // wired in by the trust integration (issue 12)
 mod trust;
 pub mod vault;
 
-use config::{ConfigFile, DbUrl, Paths};
+use config::{ConfigFile, Paths};
 use error::{Error, Result};
 use output::Reporter;
 use seal::Personal;
 
-pub use config::Source;
+pub use config::{DbUrl, Source};
 
 /// Everything a command needs to know about its environment.
 pub struct Context {
@@ -197,6 +201,37 @@ impl Context {
             schema: self.schema()?,
         })
     }
+}
+
+/// Opens the vault at `url` (tables in `schema`) as the unprotected identity
+/// in the file `identity`: for benchmarks and in-process tests.
+pub async fn open_vault(url: &str, schema: &str, identity: &std::path::Path) -> Result<vault::Vault> {
+    let url = DbUrl::parse(url)?;
+    let opts = store::OpenOptions {
+        create: false,
+        read_only: false,
+        timeout: Knobs::from_env().connect_timeout,
+        schema: schema.to_owned(),
+    };
+    let mut store = store::open(&url, opts).await?;
+    store.check_schema().await?;
+    let bytes = secure_fs::read_private_file(identity, "identity file")?;
+    let me = seal::Personal::parse(&bytes, &identity.display().to_string())?;
+    Ok(vault::Vault { store, me })
+}
+
+/// Opens the vault the environment selects, as the binary would with no
+/// flags (`VAULT_DATABASE_URL`, `VAULT_SCHEMA`, `VAULT_IDENTITY`,
+/// config.toml, defaults): for benchmark tools built on the library.
+pub async fn open_vault_from_env() -> Result<vault::Vault> {
+    let global = cli::Global {
+        database_url: std::env::var("VAULT_DATABASE_URL").ok(),
+        schema: std::env::var("VAULT_SCHEMA").ok(),
+        identity: std::env::var_os("VAULT_IDENTITY").map(Into::into),
+        quiet: true,
+        verbose: false,
+    };
+    Context::new(&global)?.open_vault().await
 }
 
 /// Makes the process unable to dump core or be attached to by other

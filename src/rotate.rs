@@ -58,10 +58,6 @@ pub trait Progress {
     fn note(&self, _line: &str) {}
 }
 
-/// Reports nothing.
-pub struct Silent;
-impl Progress for Silent {}
-
 /// What a rotation did (or, with `dry_run`, would do).
 #[derive(Debug, Default)]
 pub struct RotateSummary {

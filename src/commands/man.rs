@@ -182,6 +182,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "Your identity file, as `--identity` (the flag wins).",
     ),
     (
+        "VAULT_SCHEMA",
+        "The PostgreSQL schema vault's tables live in, as --schema (the flag wins; default vault).",
+    ),
+    (
         "VAULT_CONNECT_TIMEOUT",
         "Seconds to wait for a PostgreSQL server before giving up with exit code 7 (default 5).",
     ),

@@ -46,17 +46,9 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 async fn open_vault(env: &Env) -> vault::vault::Vault {
-    let url = vault::config::DbUrl::parse(&env.url()).unwrap();
-    let opts = vault::store::OpenOptions {
-        create: false,
-        read_only: false,
-        timeout: std::time::Duration::from_secs(5),
-        schema: "vault".into(),
-    };
-    let store = vault::store::open(&url, opts).await.unwrap();
-    let bytes = std::fs::read(env.identity_path()).unwrap();
-    let me = vault::seal::Personal::parse(&bytes, "identity").unwrap();
-    vault::vault::Vault { store, me }
+    vault::open_vault(&env.url(), "vault", &env.identity_path())
+        .await
+        .unwrap()
 }
 
 /// Stores `values` through the library, in transactions of 500.

@@ -37,7 +37,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 async fn open(env: &Env) -> Store {
-    let url = vault::config::DbUrl::parse(&env.url()).unwrap();
+    let url = vault::DbUrl::parse(&env.url()).unwrap();
     let opts = vault::store::OpenOptions {
         create: false,
         read_only: false,
