@@ -114,9 +114,11 @@ impl Setup {
     }
 }
 
+/// An open store plus the personal identity that opens its keys. The
+/// fields are the core's own: commands use the methods.
 pub struct Vault {
-    pub store: Store,
-    pub me: Personal,
+    pub(crate) store: Store,
+    pub(crate) me: Personal,
 }
 
 pub use crate::model::Value;
@@ -149,6 +151,18 @@ impl Vault {
 
     fn open_record(&self, key: &KeyRecord) -> Result<VaultKey> {
         VaultKey::open_own(key, &self.me, Need::Read)
+    }
+
+    /// The identity this vault was opened with.
+    pub fn me(&self) -> &Personal {
+        &self.me
+    }
+
+    /// Every secret of Supabase Vault in the same database (the plaintexts
+    /// of its `decrypted_secrets` view), for `import --from-supabase-vault`
+    /// to seal and store with [`Vault::put`].
+    pub async fn read_supabase_vault(&mut self) -> Result<Vec<crate::store::ForeignSecret>> {
+        self.store.read_supabase_vault().await
     }
 
     /// The value of one secret, verified in full before it is returned.

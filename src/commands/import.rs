@@ -14,9 +14,9 @@ use crate::Context;
 use crate::cli::{FileFormat, ImportArgs};
 use crate::dotenv;
 use crate::error::{Error, Result};
+use crate::model::{PutItem, PutMode};
 use crate::name;
 use crate::secure_fs;
-use crate::store::{PutItem, PutMode};
 use crate::vault::Value;
 
 /// Largest file accepted: 64 values of the maximum size.

@@ -10,8 +10,8 @@ use crate::Context;
 use crate::cli::ImportArgs;
 use crate::config::DEFAULT_SCHEMA;
 use crate::error::{Error, Result};
+use crate::model::{PutItem, PutMode};
 use crate::name;
-use crate::store::{PutItem, PutMode};
 
 pub async fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
     if ctx.schema()? == DEFAULT_SCHEMA {
@@ -21,7 +21,7 @@ pub async fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
         .hint("run `vault --schema secrets init` first (or set VAULT_SCHEMA), then import"));
     }
     let mut vault = ctx.open_vault().await?;
-    let source = vault.store.read_supabase_vault().await?;
+    let source = vault.read_supabase_vault().await?;
     let prefix = args.prefix.as_deref().unwrap_or("");
     let mut items = Vec::with_capacity(source.len());
     let mut unnamed = Vec::new();

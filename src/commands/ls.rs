@@ -10,9 +10,9 @@ use serde::Serialize;
 use crate::Context;
 use crate::cli::LsArgs;
 use crate::error::{Error, Result};
+use crate::model::Meta;
 use crate::name;
 use crate::output::Stdout;
-use crate::store::Meta;
 
 #[derive(Serialize)]
 struct JsonMeta<'a> {

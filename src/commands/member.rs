@@ -87,7 +87,7 @@ async fn ls(args: MemberLsArgs, ctx: &Context) -> Result<()> {
             .map(|n| name::display(n))
             .unwrap_or_else(|| format!("{} (removed)", name::terminal(&short_recipient(r)))),
     };
-    let added_at = |m: &crate::store::MemberRecord| m.added_at.as_ref().map(timestamp).unwrap_or_default();
+    let added_at = |m: &crate::model::MemberRecord| m.added_at.as_ref().map(timestamp).unwrap_or_default();
     if Stdout::is_terminal() {
         let mut table = Table::new();
         table

@@ -13,10 +13,10 @@ use crate::cli::PutArgs;
 use crate::envvars::json_string;
 use crate::error::{Error, Result};
 use crate::generate;
+use crate::model::{PutItem, PutMode};
 use crate::name::{self, MAX_VALUE_BYTES};
 use crate::output::Stdout;
 use crate::secure_fs;
-use crate::store::{PutItem, PutMode};
 use crate::vault::Value;
 
 pub async fn run(args: PutArgs, ctx: &Context) -> Result<()> {

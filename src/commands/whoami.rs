@@ -28,7 +28,7 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
     let mut vault = ctx.open_vault().await?;
     let who = vault.whoami().await?;
     let (url, _) = ctx.database_url()?;
-    let me = &vault.me;
+    let me = vault.me();
     // Paths and the URL come from files; shown like everything untrusted.
     let identity = name::terminal(&ctx.identity_path().display().to_string()).into_owned();
     let mut out = Stdout::new();
