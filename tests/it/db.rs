@@ -422,6 +422,30 @@ impl Db {
             .collect()
     }
 
+    /// Plants a member row behind vault's back (any text).
+    pub fn insert_member(&self, recipient: &str, name: &str, added_by: Option<&str>) {
+        let sql = self.sql("INSERT INTO {p}members (recipient, name, added_by) VALUES ($1, $2, $3)");
+        with_conn!(self, |c| sqlx::query(sql)
+            .bind(recipient)
+            .bind(name)
+            .bind(added_by)
+            .execute(&mut c)
+            .await?
+            .rows_affected());
+    }
+
+    /// Rewrites who added a member (any text).
+    pub fn set_added_by(&self, recipient: &str, added_by: &str) {
+        let sql = self.sql("UPDATE {p}members SET added_by = $1 WHERE recipient = $2");
+        let n = with_conn!(self, |c| sqlx::query(sql)
+            .bind(added_by)
+            .bind(recipient)
+            .execute(&mut c)
+            .await?
+            .rows_affected());
+        assert_eq!(n, 1, "no member {recipient}");
+    }
+
     pub fn insert_grant(&self, key_id: Uuid, recipient: &str, sealed_key: &str) {
         let sql = self.sql("INSERT INTO {p}key_grants (key_id, recipient, sealed_key) VALUES ($1, $2, $3)");
         with_conn!(self, |c| sqlx::query(sql)

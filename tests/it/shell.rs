@@ -45,7 +45,7 @@ fn put_hostile(env: &Env) {
 
 /// A process (not vault) with the same scrubbed environment as `env.vault`,
 /// plus VAULT pointing at the binary.
-fn tool(env: &Env, program: &str, args: &[&str]) -> Command {
+pub(crate) fn tool(env: &Env, program: &str, args: &[&str]) -> Command {
     let base = env.vault(&[]).cmd;
     let mut c = Command::new(program);
     c.env_clear().args(args);
@@ -58,7 +58,7 @@ fn tool(env: &Env, program: &str, args: &[&str]) -> Command {
     c
 }
 
-fn output(mut c: Command) -> Out {
+pub(crate) fn output(mut c: Command) -> Out {
     let out = c.stdin(Stdio::null()).output().expect("spawn");
     Out {
         code: out.status.code().unwrap_or(-1),

@@ -13,35 +13,12 @@ use std::time::{Duration, Instant};
 
 use crate::both;
 use crate::harness::{Backend, Env, Out};
+use crate::shell::{output, tool};
 
 both!(
     dangerous_variables_need_their_secret_named,
     env_output_survives_every_shell
 );
-
-/// A process (not vault) with the same scrubbed environment as `env.vault`,
-/// plus VAULT pointing at the binary.
-fn tool(env: &Env, program: &str, args: &[&str]) -> Command {
-    let base = env.vault(&[]).cmd;
-    let mut c = Command::new(program);
-    c.env_clear().args(args);
-    for (k, v) in base.get_envs() {
-        if let Some(v) = v {
-            c.env(k, v);
-        }
-    }
-    c.env("VAULT", env!("CARGO_BIN_EXE_vault"));
-    c
-}
-
-fn output(mut c: Command) -> Out {
-    let out = c.stdin(Stdio::null()).output().expect("spawn");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// Fails (rather than skips) when a tool CI installs is missing.
 fn need(program: &str) {
@@ -157,20 +134,10 @@ fn hostile_names(env: &Env) -> PathBuf {
     }
     // vault refuses to create this name; an attacker writes it with SQL.
     env.put("db/placeholder", b"v");
-    env.exec(&format!(
-        "UPDATE {} SET name = 'db/password;touch F' WHERE name = 'db/placeholder'",
-        env.table("secrets")
-    ));
+    env.db().rename("db/placeholder", "db/password;touch F");
     // And one no shell could type back: never offered.
     env.put("db/other", b"v");
-    let esc = match env.backend {
-        Backend::Postgres => "'db/passw' || chr(27) || '[2K'",
-        Backend::Sqlite => "'db/passw' || char(27) || '[2K'",
-    };
-    env.exec(&format!(
-        "UPDATE {} SET name = {esc} WHERE name = 'db/other'",
-        env.table("secrets")
-    ));
+    env.db().rename("db/other", "db/passw\u{1b}[2K");
     let work = env.home.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
     for f in ["starfish", "qxmark", "my file.txt"] {

@@ -28,26 +28,6 @@ const NASTY_SHOWN: &str =
 const NASTY_JSON: &str =
     "\\u001b]0;title\\u0007\\u001b[2J\\u007f\\u009b\\u2067\\u061c\\u200d\\udb40\\udc41\\u2028\\u2029";
 
-/// A SQL string literal for `text` on this backend (the test SQL runner
-/// passes UTF-8 through; control characters are built with chr/char).
-fn literal(env: &Env, text: &str) -> String {
-    let f = match env.backend {
-        Backend::Postgres => "chr",
-        Backend::Sqlite => "char",
-    };
-    let parts: Vec<String> = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '\'' || c == ' ' {
-                format!("'{c}'")
-            } else {
-                format!("{f}({})", c as u32)
-            }
-        })
-        .collect();
-    parts.join(" || ")
-}
-
 fn unsafe_chars(text: &str) -> Vec<char> {
     text.chars()
         .filter(|c| {
@@ -82,13 +62,9 @@ fn on_pty(env: &Env, args: &str) -> String {
 fn hostile_text_is_escaped_everywhere(env: &Env) {
     env.init();
     env.vault(&["put", "plain", "-d", "desc"]).stdin(b"v").ok();
-    let secrets = env.table("secrets");
     let name = format!("invoice{NASTY}fdp.exe");
-    env.exec(&format!(
-        "UPDATE {secrets} SET name = {}, description = {} WHERE name = 'plain'",
-        literal(env, &name),
-        literal(env, &format!("about{NASTY}"))
-    ));
+    env.db().set_description("plain", &format!("about{NASTY}"));
+    env.db().rename("plain", &name);
     // Piped: one name per line, byte for byte.
     let piped = env.vault(&["ls"]).ok();
     assert_eq!(piped.stdout_str(), format!("\"invoice{NASTY_SHOWN}fdp.exe\"\n"));
@@ -123,18 +99,14 @@ fn hostile_text_is_escaped_everywhere(env: &Env) {
         .fails(2, &format!("invalid secret name \"invoice{NASTY_SHOWN}fdp.exe\""));
 
     // Members: a planted name, recipient and added_by.
-    let members = env.table("members");
-    let me = env.scalar(&format!("SELECT recipient FROM {members}"));
-    env.exec(&format!(
-        "INSERT INTO {members} (recipient, name, added_by) VALUES ({}, {}, {})",
-        literal(env, &format!("age1planted{NASTY}")),
-        literal(env, &format!("mallory{NASTY}")),
-        literal(env, &format!("age1gone{NASTY}")),
-    ));
-    env.exec(&format!(
-        "UPDATE {members} SET added_by = {} WHERE recipient = '{me}'",
-        literal(env, &format!("age1gone{NASTY}"))
-    ));
+    let db = env.db();
+    let me = db.members()[0].recipient.clone();
+    db.insert_member(
+        &format!("age1planted{NASTY}"),
+        &format!("mallory{NASTY}"),
+        Some(&format!("age1gone{NASTY}")),
+    );
+    db.set_added_by(&me, &format!("age1gone{NASTY}"));
     let piped = env.vault(&["member", "ls"]).ok().stdout_str();
     let lines: Vec<&str> = piped.lines().collect();
     assert_eq!(lines.len(), 2, "{piped}");
@@ -226,14 +198,8 @@ fn a_row_naming_no_key_is_integrity_everywhere(env: &Env) {
     env.init();
     env.put("a/one", b"1");
     env.put("a/two", b"2");
-    let secrets = env.table("secrets");
-    let ghost = match env.backend {
-        Backend::Postgres => "'00000000-0000-4000-8000-000000000042'",
-        Backend::Sqlite => "X'00000000000040008000000000000042'",
-    };
-    env.exec(&format!(
-        "UPDATE {secrets} SET key_id = {ghost} WHERE name = 'a/two'"
-    ));
+    let ghost = uuid::Uuid::parse_str("00000000-0000-4000-8000-000000000042").unwrap();
+    env.db().set_key_id("a/two", Some(ghost));
     let needle = "secret \"a/two\" was refused: it names key 00000000-0000-4000-8000-000000000042";
     env.vault(&["get", "a/two"]).fails(6, needle);
     env.vault(&["env"]).fails(6, needle);
