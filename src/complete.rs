@@ -139,7 +139,7 @@ async fn fetch_names(url: &DbUrl, schema: &str, prefix: Option<&str>) -> Result<
         timeout: COMPLETE_TIMEOUT,
         schema: schema.to_owned(),
     };
-    let mut index = Index::new(store::open(url, opts).await?);
+    let mut index = Index::new(store::open(url, opts).await?, None);
     let mut names = Vec::new();
     index
         .list_names(prefix, &mut |n: &str| {

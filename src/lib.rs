@@ -30,8 +30,8 @@ mod rotate;
 pub mod seal;
 mod secure_fs;
 pub mod store;
-#[allow(dead_code)] // wired in by the trust integration (issue 12)
 mod trust;
+mod trusted;
 pub mod vault;
 
 use config::{ConfigFile, Paths};
@@ -141,15 +141,45 @@ impl Context {
         self.open_vault_as(me).await
     }
 
-    /// Opens the configured vault with an identity already loaded.
+    /// Opens the configured vault with an identity already loaded, and
+    /// verifies its signed log.
     pub async fn open_vault_as(&self, me: Personal) -> Result<vault::Vault> {
-        let store = self.open_store().await?;
-        Ok(vault::Vault { store, me })
+        let (store, trust) = self.open_trusted().await?;
+        Ok(vault::Vault { store, me, trust })
     }
 
-    /// Opens what needs no identity (names, metadata, removal, members).
+    /// Opens what needs no identity (names, metadata, removal, members),
+    /// after verifying the signed log like every other command.
     pub async fn open_index(&self) -> Result<vault::Index> {
-        Ok(vault::Index::new(self.open_store().await?))
+        let (store, trust) = self.open_trusted().await?;
+        Ok(vault::Index::new(store, Some(trust)))
+    }
+
+    /// Connects, checks the schema and verifies the log.
+    async fn open_trusted(&self) -> Result<(store::Store, trusted::Trust)> {
+        let mut store = self.open_store().await?;
+        let (trust, first) = trusted::Trust::load(&mut store, self.anchor()?).await?;
+        self.announce(first.as_ref(), &trust);
+        Ok((store, trust))
+    }
+
+    /// Where the configured vault is pinned.
+    fn anchor(&self) -> Result<trusted::Anchor> {
+        let (url, _) = self.database_url()?;
+        anchor(&url, &self.schema()?, &self.paths.data_dir)
+    }
+
+    /// Says, once per database, which vault this client now trusts.
+    fn announce(&self, first: Option<&trusted::FirstContact>, trust: &trusted::Trust) {
+        if let Some(f) = first {
+            self.report.info(format!(
+                "vault: first contact with the vault at {}; its fingerprint is {} \
+                 (compare it with a member's out of band; pinned in {})",
+                f.location,
+                f.fingerprint,
+                trust.pin_path().display()
+            ));
+        }
     }
 
     /// Opens the configured database for `vault init`, creating an
@@ -160,7 +190,7 @@ impl Context {
             create: true,
             ..self.store_options()?
         };
-        vault::Setup::migrate(store::open(&url, opts).await?).await
+        vault::Setup::migrate(store::open(&url, opts).await?, self.anchor()?).await
     }
 
     /// Opens the index for shell completion: never creates or writes
@@ -174,7 +204,9 @@ impl Context {
             timeout,
             schema: self.schema()?,
         };
-        Ok(vault::Index::new(store::open(&url, opts).await?))
+        // No log verification: completion must stay fast and silent, and
+        // names are unauthenticated metadata anyway.
+        Ok(vault::Index::new(store::open(&url, opts).await?, None))
     }
 
     /// Connects and checks the schema, without needing an identity.
@@ -217,7 +249,28 @@ pub async fn open_vault(url: &str, schema: &str, identity: &std::path::Path) -> 
     store.check_schema().await?;
     let bytes = secure_fs::read_private_file(identity, "identity file")?;
     let me = seal::Personal::parse(&bytes, &identity.display().to_string())?;
-    Ok(vault::Vault { store, me })
+    let paths = Paths::from_env()?;
+    let (trust, _) = trusted::Trust::load(&mut store, anchor(&url, schema, &paths.data_dir)?).await?;
+    Ok(vault::Vault { store, me, trust })
+}
+
+/// How a vault is pinned: by where it is (the URL without password, plus
+/// the schema on PostgreSQL, where two schemas are two vaults), with
+/// `VAULT_FINGERPRINT` when set.
+fn anchor(url: &DbUrl, schema: &str, data_dir: &std::path::Path) -> Result<trusted::Anchor> {
+    let location = match url.backend() {
+        config::Backend::Postgres => format!("{url} schema={schema}"),
+        config::Backend::Sqlite => url.to_string(),
+    };
+    let expected = match std::env::var(trust::FINGERPRINT_ENV) {
+        Ok(v) if !v.trim().is_empty() => Some(trust::Fingerprint::parse(&v)?),
+        _ => None,
+    };
+    Ok(trusted::Anchor {
+        location,
+        pins: trust::PinStore::new(data_dir),
+        expected,
+    })
 }
 
 /// Opens the vault the environment selects, as the binary would with no

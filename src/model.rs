@@ -29,6 +29,7 @@ pub struct Meta {
 }
 
 /// A member of the vault.
+#[derive(Clone)]
 pub struct MemberRecord {
     pub recipient: String,
     pub name: String,
@@ -120,4 +121,71 @@ pub struct SealedRow {
     pub secret: String,
     pub key_id: Option<Uuid>,
     pub nonce: Option<Vec<u8>>,
+}
+
+/// One stored entry of the signed log: its position and its bytes, as read
+/// (nothing about it is trusted until the chain is verified).
+pub struct LogRow {
+    pub seq: i64,
+    pub entry: Vec<u8>,
+}
+
+/// The outcome of a write that appends a log entry: `Stale` when another
+/// member appended first (the caller re-verifies the log and tries again);
+/// nothing was written then.
+#[must_use]
+pub enum Logged<T> {
+    Done(T),
+    Stale,
+}
+
+/// The key, member and grant tables as they are, to compare with the log.
+#[derive(Default)]
+pub struct Tables {
+    /// (id, public half, state) of every key.
+    pub keys: Vec<(Uuid, String, String)>,
+    /// (recipient, name) of every member row.
+    pub members: Vec<(String, String)>,
+    /// (key id, recipient) of every grant.
+    pub grants: Vec<(Uuid, String)>,
+}
+
+/// What to change so the tables agree with the verified log; applied in
+/// one transaction by the store, in the order of the fields.
+#[derive(Default)]
+pub struct Repair {
+    /// Grants to delete: (key id, recipient).
+    pub delete_grants: Vec<(Uuid, String)>,
+    /// Member rows to delete (and, by cascade, their grants).
+    pub delete_members: Vec<String>,
+    /// Keys the log does not allow: grants deleted, state 'retired'.
+    pub retire_keys: Vec<Uuid>,
+    /// Keys whose state is not the log's: made 'retiring' here.
+    pub demote_keys: Vec<Uuid>,
+    /// The log's current key, when its row is not 'current'.
+    pub promote_key: Option<Uuid>,
+    /// Member rows the log names and the table lacks: (recipient, name, added by).
+    pub insert_members: Vec<(String, String, String)>,
+    /// Member rows whose name is not the log's: (recipient, name).
+    pub rename_members: Vec<(String, String)>,
+}
+
+impl Repair {
+    pub fn is_empty(&self) -> bool {
+        self.delete_grants.is_empty()
+            && self.delete_members.is_empty()
+            && self.retire_keys.is_empty()
+            && self.demote_keys.is_empty()
+            && self.promote_key.is_none()
+            && self.insert_members.is_empty()
+            && self.rename_members.is_empty()
+    }
+}
+
+/// One secret's row as `get` reads it: the row, the key it names (with the
+/// reader's grant) and the id of the key the tables call current.
+pub struct GotRow {
+    pub row: SealedRow,
+    pub key: Option<KeyRecord>,
+    pub current: Option<Uuid>,
 }

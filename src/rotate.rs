@@ -18,9 +18,15 @@
 //!
 //! A 'retiring' key found at the start is a rotation that did not finish
 //! (killed, disconnected, or stopped by a bad row): it is resumed first.
+//!
+//! The verified log decides everything: before step 2 the key, member and
+//! grant tables are repaired to agree with it (a planted member, key or
+//! grant never receives the new key, and never stops the rotation); the
+//! switch and each retirement append a signed entry in their transaction;
+//! the new key is granted to the log's members only. Afterwards every row
+//! that disagreed is named, with exit 6.
 
 use std::collections::HashSet;
-
 use std::time::Duration;
 
 use rayon::prelude::*;
@@ -28,7 +34,8 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::seal::{self, Binding, Need, Sealed, SealedRow, VaultKey};
-use crate::store::{KeyStatus, Resealer};
+use crate::store::{KeyStatus, Logged, Resealer};
+use crate::trust::{Body, KeySpec};
 use crate::vault::Vault;
 
 /// Below this many rows, one thread beats handing work to the pool.
@@ -84,6 +91,9 @@ pub struct RotateSummary {
     pub dry_run: bool,
     /// With `dry_run`: the members who would hold the new key.
     pub members: Vec<String>,
+    /// How the tables disagreed with the verified log (repaired before the
+    /// rotation; the command exits 6 naming them afterwards).
+    pub altered: Vec<String>,
 }
 
 /// Rotates the vault key (see the module docs).
@@ -119,20 +129,21 @@ struct Keys {
 
 async fn load_keys(vault: &mut Vault) -> Result<Keys> {
     let state = vault.store.rotation_state(vault.me.recipient()).await?;
-    let (retiring, current): (Vec<KeyStatus>, Vec<KeyStatus>) =
-        state.keys.into_iter().partition(|k| k.retiring);
+    // Only keys the log has in use: a key the tables alone know seals
+    // nothing a member wrote, and is never opened or re-sealed from.
+    let (retiring, current): (Vec<KeyStatus>, Vec<KeyStatus>) = state
+        .keys
+        .into_iter()
+        .filter(|k| vault.trust.state().usable_key(k.key.id).is_some())
+        .partition(|k| k.retiring);
     let current = current.into_iter().next().ok_or_else(crate::store::no_key)?;
-    let current_open = VaultKey::open_own(&current.key, &vault.me, Need::Rotate { retiring: false })?;
+    let current_open = vault.open_current(&current.key, Need::Rotate { retiring: false })?;
     let retiring = retiring
         .into_iter()
         .map(|k| {
             // A retiring key that seals nothing is only retired: no need to open it.
             let opened = if k.secrets > 0 {
-                Some(VaultKey::open_own(
-                    &k.key,
-                    &vault.me,
-                    Need::Rotate { retiring: true },
-                )?)
+                Some(vault.open_retiring(&k.key, Need::Rotate { retiring: true })?)
             } else {
                 None
             };
@@ -164,18 +175,54 @@ async fn plan(vault: &mut Vault) -> Result<RotateSummary> {
     } else {
         s.old_key = Some(keys.current.key.id);
         s.moved = keys.current.secrets;
-        s.members = vault
-            .store
-            .grantees(keys.current.key.id)
-            .await?
-            .into_iter()
-            .map(|m| m.name)
-            .collect();
+        s.members = vault.trust.members_sorted().iter().map(|m| m.name.clone()).collect();
     }
     Ok(s)
 }
 
+/// Makes the tables agree with the verified log; returns what disagreed.
+async fn reconcile(vault: &mut Vault) -> Result<Vec<String>> {
+    for _ in 0..5 {
+        vault.refresh().await?;
+        let trust = &vault.trust;
+        match vault
+            .store
+            .reconcile(trust.head_seq(), &|t| trust.plan_repair(t))
+            .await?
+        {
+            Logged::Done(found) => return Ok(found),
+            Logged::Stale => continue,
+        }
+    }
+    Err(busy())
+}
+
+fn busy() -> Error {
+    Error::conflict("other members kept changing the vault's membership or keys meanwhile")
+        .hint("run `vault rotate` again; what was done so far is kept")
+}
+
 async fn run(vault: &mut Vault, opts: &RotateOptions, progress: &dyn Progress) -> Result<RotateSummary> {
+    let altered = reconcile(vault).await?;
+    let mut s = run_keys(vault, opts, progress).await?;
+    // Rows sealed to a key the log never had in use: forged or restored.
+    // Never opened, never re-sealed; named with the rest.
+    let state = vault.trust.state();
+    let usable: Vec<uuid::Uuid> = std::iter::once(state.current.id)
+        .chain(state.retiring.iter().map(|k| k.id))
+        .collect();
+    let stray = vault.store.secrets_not_under(&usable, 20).await?;
+    s.altered = altered;
+    for (id, name) in stray {
+        let shown = name.as_deref().map(crate::name::escape).unwrap_or_else(|| format!("(no name, id {id})"));
+        s.altered.push(format!(
+            "secret {shown} is sealed to a key the history does not have in use (left as it is)"
+        ));
+    }
+    Ok(s)
+}
+
+async fn run_keys(vault: &mut Vault, opts: &RotateOptions, progress: &dyn Progress) -> Result<RotateSummary> {
     let keys = load_keys(vault).await?;
     let mut s = RotateSummary {
         current_before: Some(keys.current.key.id),
@@ -228,39 +275,62 @@ async fn run(vault: &mut Vault, opts: &RotateOptions, progress: &dyn Progress) -
     Ok(s)
 }
 
-/// Makes a new key, grants it to every holder of `current`, and switches.
+/// Makes a new key, grants it to every member of the verified log, and
+/// switches, appending the signed key-current entry in the same transaction.
 async fn switch(vault: &mut Vault, current: &KeyStatus) -> Result<VaultKey> {
-    let new = VaultKey::generate();
-    let mut grants: Vec<(String, String)> = Vec::new();
-    let mut granted: HashSet<String> = HashSet::new();
-    // A member may be added between reading the holders and switching: the
-    // store then reports who is missing and nothing is written; grant and retry.
-    let mut holders: Vec<String> = vault
-        .store
-        .grantees(current.key.id)
-        .await?
-        .into_iter()
-        .map(|m| m.recipient)
-        .collect();
     for _ in 0..5 {
-        for r in holders {
-            if granted.insert(r.clone()) {
-                let grant = new.key.grant_to(seal::parse_recipient(&r)?.as_ref())?;
-                grants.push((r, grant));
+        let state = vault.trust.state();
+        let epoch = state.current.epoch + 1;
+        let new = VaultKey::generate_in(state.vault_id, epoch);
+        let mut grants: Vec<(String, String)> = Vec::new();
+        for m in state.members.values() {
+            let grant = new.key.grant_to(seal::parse_recipient(&m.recipient)?.as_ref())?;
+            grants.push((m.recipient.clone(), grant));
+        }
+        let entry = vault.trust.sign_next(
+            &vault.me,
+            Body::KeyCurrent {
+                key: KeySpec {
+                    id: new.key.id(),
+                    recipient: new.recipient.clone(),
+                },
+                epoch,
+            },
+        )?;
+        // A member added meanwhile appended first: re-read, grant them too.
+        match vault
+            .store
+            .switch_key(current.key.id, new.key.id(), &new.recipient, &grants, (entry.0, &entry.1))
+            .await?
+        {
+            Logged::Done(()) => {
+                vault.refresh().await?;
+                return Ok(new.key);
+            }
+            Logged::Stale => {
+                vault.refresh().await?;
             }
         }
-        holders = vault
-            .store
-            .switch_key(current.key.id, new.key.id(), &new.recipient, &grants)
-            .await?;
-        if holders.is_empty() {
-            return Ok(new.key);
+    }
+    Err(busy())
+}
+
+/// Retires `old` when no secret refers to it, appending the signed
+/// key-retired entry in the same transaction.
+async fn retire(vault: &mut Vault, old: uuid::Uuid) -> Result<bool> {
+    for _ in 0..5 {
+        let entry = vault.trust.sign_next(&vault.me, Body::KeyRetired { key_id: old })?;
+        match vault.store.retire_key(old, (entry.0, &entry.1)).await? {
+            Logged::Done(retired) => {
+                vault.refresh().await?;
+                return Ok(retired);
+            }
+            Logged::Stale => {
+                vault.refresh().await?;
+            }
         }
     }
-    Err(
-        Error::conflict("members kept being added while the new key was granted")
-            .hint("run `vault rotate` again; nothing was changed"),
-    )
+    Err(busy())
 }
 
 /// Re-seals every secret under `old` to `new`, then retires `old` if no
@@ -305,12 +375,12 @@ async fn move_and_retire(
             if !bad.is_empty() {
                 break;
             }
-            if vault.store.retire_key(old).await? {
+            if retire(vault, old).await? {
                 s.retired.push(old);
                 return Ok(());
             }
         }
-    } else if vault.store.retire_key(old).await? {
+    } else if retire(vault, old).await? {
         s.retired.push(old);
         return Ok(());
     }

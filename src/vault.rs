@@ -11,7 +11,9 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::name;
 use crate::seal::{Binding, Need, Personal, Sealed, SealedRow, VaultKey};
-use crate::store::{KeyRecord, Meta, PutItem, PutMode, PutOutcome, Sealer, Slot, Store};
+use crate::store::{KeyRecord, MemberInfo, MemberRecord, Meta, PutItem, PutMode, PutOutcome, Sealer, Slot, Store};
+use crate::trust::{Body, KeySpec, MemberSpec, TrustState};
+use crate::trusted::{Anchor, Trust};
 
 /// Below this many values, sealing or opening on one thread is faster than
 /// handing work to the thread pool.
@@ -22,11 +24,13 @@ const PARALLEL_FROM: usize = 16;
 /// work without unlocking anything, but still only through the core.
 pub struct Index {
     store: Store,
+    /// The verified log (`None` only for shell completion).
+    trust: Option<Trust>,
 }
 
 impl Index {
-    pub fn new(store: Store) -> Index {
-        Index { store }
+    pub(crate) fn new(store: Store, trust: Option<Trust>) -> Index {
+        Index { store, trust }
     }
 
     /// Streams metadata sorted bytewise by name (all, or under `prefix`).
@@ -57,18 +61,48 @@ impl Index {
         Ok(unique)
     }
 
-    /// Every member, sorted by name.
-    pub async fn members(&mut self) -> Result<Vec<crate::store::MemberInfo>> {
-        self.store.members().await
+    /// Every member the verified log names, sorted by name bytewise (with
+    /// when the table says they were added, and whether they hold a grant
+    /// of the current key), and every way the tables disagree with the log.
+    pub async fn members(&mut self) -> Result<(Vec<MemberInfo>, Vec<String>)> {
+        let trust = self
+            .trust
+            .as_mut()
+            .ok_or_else(|| Error::internal("the member list needs the verified log"))?;
+        let (log, tables) = self.store.tables_logged(trust.head_seq()).await?;
+        trust.advance(log)?;
+        let rows = self.store.members().await?;
+        let state = trust.state();
+        let current = state.current.id;
+        let list = trust
+            .members_sorted()
+            .into_iter()
+            .map(|m| {
+                let row = rows.iter().find(|r| r.member.recipient == m.recipient);
+                MemberInfo {
+                    member: MemberRecord {
+                        recipient: m.recipient.clone(),
+                        name: m.name.clone(),
+                        added_at: row.and_then(|r| r.member.added_at),
+                        added_by: (m.added_at > 0).then(|| m.added_by.clone()),
+                    },
+                    has_current_key: tables.grants.iter().any(|(k, r)| *k == current && *r == m.recipient),
+                }
+            })
+            .collect();
+        let (_, found) = trust.plan_repair(&tables);
+        Ok((list, found))
     }
 }
 
 /// `vault init`'s core, in two steps so that a wrong URL leaves nothing
 /// behind: [`Setup::migrate`] creates or upgrades the schema before any
-/// identity exists, then [`Setup::join`] makes the first key with the
-/// caller as founder, unless the vault already has one.
+/// identity exists, then [`Setup::join`] founds the vault with the caller
+/// (genesis entry, first key), records the history of a vault made before
+/// the signed log, or verifies and pins an existing one.
 pub struct Setup {
     store: Store,
+    anchor: Anchor,
 }
 
 /// Where the caller stands after [`Setup::join`].
@@ -79,38 +113,209 @@ pub enum Joined {
     Member(Uuid),
     /// The vault exists and the caller is not a member (yet).
     Outsider,
+    /// The vault was made before the signed log: the caller recorded its
+    /// history, with these members (name, recipient); those of `dropped`
+    /// could not be recorded and were removed, to be added again.
+    Recorded {
+        key: Uuid,
+        members: Vec<(String, String)>,
+        dropped: Vec<(String, String)>,
+    },
+}
+
+/// What `init` reports: where the caller stands, and the vault's fingerprint.
+pub struct Joining {
+    pub joined: Joined,
+    pub fingerprint: crate::trust::Fingerprint,
+    /// True when this client had not pinned the vault before.
+    pub first_contact: bool,
 }
 
 impl Setup {
-    pub async fn migrate(mut store: Store) -> Result<Setup> {
+    pub(crate) async fn migrate(mut store: Store, anchor: Anchor) -> Result<Setup> {
         store.migrate().await?;
-        Ok(Setup { store })
+        Ok(Setup { store, anchor })
     }
 
-    /// Creates the first vault key, granted to `me` as the founding member
-    /// `name`, when the vault has no key; otherwise says where `me` stands.
-    pub async fn join(mut self, me: &Personal, name: String) -> Result<Joined> {
-        let new = VaultKey::generate();
+    /// Founds the vault with `me` as member `name` when it has no key;
+    /// records the history of a vault made before the signed log; otherwise
+    /// verifies the log and says where `me` stands.
+    pub async fn join(mut self, me: &Personal, name: String) -> Result<Joining> {
+        let pin = self.anchor.pins.load(&self.anchor.location)?;
+        let from = pin.as_ref().map(|p| p.head().seq).unwrap_or(0);
+        let log = self.store.log_from(from).await?;
+        if log.is_empty() && pin.is_none() {
+            if let Some(j) = self.found(me, name).await? {
+                return Ok(j);
+            }
+            return self.record(me).await;
+        }
+        let (trust, first) = Trust::from_rows(pin, log, self.anchor)?;
+        let state = trust.state();
+        let current = self.store.current_key(me.recipient()).await?;
+        let joined = match (state.members.contains_key(me.recipient()), current) {
+            (true, Some(k)) if k.grant.is_some() && k.id == state.current.id => Joined::Member(k.id),
+            _ => Joined::Outsider,
+        };
+        Ok(Joining {
+            joined,
+            fingerprint: trust.fingerprint(),
+            first_contact: first.is_some(),
+        })
+    }
+
+    /// A new vault: the genesis entry, the first key and its grant, in one
+    /// transaction. `None` when the vault already has a key.
+    async fn found(&mut self, me: &Personal, name: String) -> Result<Option<Joining>> {
+        let vault_id = Uuid::new_v4();
+        let new = VaultKey::generate_in(vault_id, 1);
         let grant = new
             .key
             .grant_to(crate::seal::parse_recipient(me.recipient())?.as_ref())?;
-        let founder = crate::store::MemberRecord {
+        let founder = MemberSpec {
+            recipient: me.recipient().to_owned(),
+            verifying_key: me.verifying_key(),
+            name: name.clone(),
+        };
+        let key = KeySpec {
+            id: new.key.id(),
+            recipient: new.recipient.clone(),
+        };
+        let genesis = genesis_entry(me, vault_id, founder, key)?;
+        let record = MemberRecord {
             recipient: me.recipient().to_owned(),
             name,
             added_at: None,
             added_by: None,
         };
-        if self
+        if !self
             .store
-            .bootstrap(&founder, new.key.id(), &new.recipient, &grant)
+            .bootstrap(&record, new.key.id(), &new.recipient, &grant, &genesis.to_bytes())
             .await?
         {
-            return Ok(Joined::Founded(new.key.id()));
+            return Ok(None);
         }
-        Ok(match self.store.current_key(me.recipient()).await? {
-            Some(k) if k.grant.is_some() => Joined::Member(k.id),
-            _ => Joined::Outsider,
+        let state = crate::trust::verify_chain(std::slice::from_ref(&genesis), None)?;
+        let anchor = std::mem::replace(&mut self.anchor, placeholder_anchor());
+        let trust = Trust::founded(state, anchor)?;
+        Ok(Some(Joining {
+            joined: Joined::Founded(new.key.id()),
+            fingerprint: trust.fingerprint(),
+            first_contact: true,
+        }))
+    }
+
+    /// A vault made before the signed log: a member who holds the current
+    /// key records its history, with themselves as founder.
+    async fn record(mut self, me: &Personal) -> Result<Joining> {
+        let outsider = || {
+            Error::integrity("this vault has no signed membership and key history, and you hold no copy of its current key")
+                .hint("a member who holds the current key runs `vault init` to record it (vaults made by an earlier release)")
+        };
+        let state = self.store.rotation_state(me.recipient()).await?;
+        let (retiring, current): (Vec<_>, Vec<_>) = state.keys.into_iter().partition(|k| k.retiring);
+        let current = current.into_iter().next().ok_or_else(crate::store::no_key)?;
+        if current.key.grant.is_none() {
+            return Err(outsider());
+        }
+        // Opening proves the caller holds it and that the grant is sound.
+        VaultKey::open_own(&current.key, me, Need::Manage("record the vault's history"))?;
+        let rows = self.store.members().await?;
+        let my_name = rows
+            .iter()
+            .find(|m| m.member.recipient == me.recipient())
+            .map(|m| m.member.name.clone())
+            .ok_or_else(outsider)?;
+        let vault_id = Uuid::new_v4();
+        // Retiring keys first (a rotation the earlier release left half
+        // done), so the log's current key is the tables' current key.
+        let mut keys = retiring.iter().chain(std::iter::once(&current)).map(|k| KeySpec {
+            id: k.key.id,
+            recipient: k.key.recipient.clone(),
+        });
+        let first = keys.next().ok_or_else(crate::store::no_key)?;
+        let founder = MemberSpec {
+            recipient: me.recipient().to_owned(),
+            verifying_key: me.verifying_key(),
+            name: my_name.clone(),
+        };
+        let genesis = genesis_entry(me, vault_id, founder, first)?;
+        let mut state = crate::trust::verify_chain(std::slice::from_ref(&genesis), None)?;
+        let mut entries = vec![(0u64, genesis.to_bytes())];
+        let mut append = |state: &mut TrustState, body: Body| -> Result<()> {
+            let entry = state.next_entry(me.recipient(), chrono::Utc::now().timestamp(), body);
+            let signed = me.with_signing_key(|k| entry.sign(k))?;
+            state.apply(&signed)?;
+            entries.push((signed.seq(), signed.to_bytes()));
+            Ok(())
+        };
+        for (epoch, key) in (2u64..).zip(keys) {
+            append(&mut state, Body::KeyCurrent { key, epoch })?;
+        }
+        let (mut members, mut dropped) = (vec![(my_name, me.recipient().to_owned())], Vec::new());
+        for m in rows.iter().map(|m| &m.member).filter(|m| m.recipient != me.recipient()) {
+            // Only an SSH member's signing key is known without them: it is
+            // their recipient. An age member's derives from their identity.
+            match crate::trust::MemberLine::parse(&m.recipient) {
+                Ok(line) if line.recipient == m.recipient && crate::name::member(&m.name).is_ok() => {
+                    let spec = MemberSpec {
+                        recipient: line.recipient.clone(),
+                        verifying_key: line.verifying_key,
+                        name: m.name.clone(),
+                    };
+                    if append(&mut state, Body::MemberAdded(spec)).is_ok() {
+                        members.push((m.name.clone(), m.recipient.clone()));
+                        continue;
+                    }
+                    dropped.push((m.name.clone(), m.recipient.clone()));
+                }
+                _ => dropped.push((m.name.clone(), m.recipient.clone())),
+            }
+        }
+        let keep: Vec<String> = members.iter().map(|(_, r)| r.clone()).collect();
+        if !self.store.record_history(&entries, &keep).await? {
+            return Err(Error::conflict("another member recorded the vault's history just now")
+                .hint("run `vault init` again"));
+        }
+        let trust = Trust::founded(state, self.anchor)?;
+        Ok(Joining {
+            joined: Joined::Recorded {
+                key: current.key.id,
+                members,
+                dropped,
+            },
+            fingerprint: trust.fingerprint(),
+            first_contact: true,
         })
+    }
+}
+
+fn genesis_entry(
+    me: &Personal,
+    vault_id: Uuid,
+    founder: MemberSpec,
+    key: KeySpec,
+) -> Result<crate::trust::SignedEntry> {
+    let entry = crate::trust::Entry {
+        seq: 0,
+        prev: crate::trust::EntryHash::ZERO,
+        author: me.recipient().to_owned(),
+        time: chrono::Utc::now().timestamp(),
+        body: Body::Genesis {
+            vault_id,
+            founder,
+            key,
+        },
+    };
+    me.with_signing_key(|k| entry.sign(k))
+}
+
+/// Stands in for an anchor moved out of a [`Setup`] that is done with it.
+fn placeholder_anchor() -> Anchor {
+    Anchor {
+        location: String::new(),
+        pins: crate::trust::PinStore::new(std::path::Path::new("")),
+        expected: None,
     }
 }
 
@@ -119,13 +324,17 @@ impl Setup {
 pub struct Vault {
     pub(crate) store: Store,
     pub(crate) me: Personal,
+    /// The verified log: the only authority on keys and members.
+    pub(crate) trust: Trust,
 }
 
 pub use crate::model::Value;
 
 impl Vault {
     /// Opens the key a row refers to, telling "no such key" (the row was
-    /// altered) apart from "you hold no copy of it" (no access).
+    /// altered) apart from "you hold no copy of it" (no access). The key must
+    /// be one the verified log has in use, and its grant must open to the
+    /// log's public half for it.
     pub fn open_key(
         &self,
         row_name: &str,
@@ -140,17 +349,35 @@ impl Vault {
                 ),
             );
         };
+        let logged = self.trust.usable(row_name, key_id)?;
         let Some(key) = key.filter(|k| k.id == key_id) else {
-            return Err(Error::integrity(format!(
-                "secret {shown} was refused: it names key {key_id}, which this vault does not hold"
-            ))
-            .hint("it was altered in the database, or its key was retired; restore the row from a backup"));
+            return Err(crate::trusted::altered(format!(
+                "key {key_id}, which secret {shown} is sealed to and the history has in use, is missing from the key table"
+            )));
         };
-        self.open_record(key)
+        if key.recipient != logged.recipient {
+            return Err(crate::trusted::altered(format!(
+                "the key table gives key {key_id} another public half than the verified history"
+            )));
+        }
+        VaultKey::open_own_in(key, self.trust.scope(logged), &self.me, Need::Read)
     }
 
-    fn open_record(&self, key: &KeyRecord) -> Result<VaultKey> {
-        VaultKey::open_own(key, &self.me, Need::Read)
+    /// Opens this member's copy of the log's current key, given the key
+    /// table's current key (which must be the same one).
+    pub(crate) fn open_current(&self, key: &KeyRecord, need: Need<'_>) -> Result<VaultKey> {
+        open_current(&self.trust, &self.me, key, need)
+    }
+
+    /// Opens this member's copy of a key the log has retiring.
+    pub(crate) fn open_retiring(&self, key: &KeyRecord, need: Need<'_>) -> Result<VaultKey> {
+        open_retiring(&self.trust, &self.me, key, need)
+    }
+
+    /// Reads and verifies what was appended to the log since the head;
+    /// true when it moved.
+    pub(crate) async fn refresh(&mut self) -> Result<bool> {
+        self.trust.refresh(&mut self.store).await
     }
 
     /// The identity this vault was opened with.
@@ -165,15 +392,18 @@ impl Vault {
         self.store.read_supabase_vault().await
     }
 
-    /// The value of one secret, verified in full before it is returned.
+    /// The value of one secret, verified in full before it is returned:
+    /// the log entries since the pinned head come in the same snapshot.
     pub async fn get(&mut self, name: &str) -> Result<Value> {
-        let (row, key) = self
+        let (log, got) = self
             .store
-            .get(name, self.me.recipient())
-            .await?
-            .ok_or_else(|| crate::store::not_found(&[name]))?;
-        let vault_key = self.open_key(name, row.key_id, key.as_ref())?;
-        vault_key.open(&row)
+            .get_logged(name, self.me.recipient(), self.trust.head_seq())
+            .await?;
+        self.trust.advance(log)?;
+        let got = got.ok_or_else(|| crate::store::not_found(&[name]))?;
+        let vault_key = self.open_key(name, got.row.key_id, got.key.as_ref())?;
+        self.trust.check_current(got.current)?;
+        vault_key.open(&got.row)
     }
 
     /// Writes values (create or replace) in one transaction.
@@ -193,11 +423,21 @@ impl Vault {
         }
         let (items, values): (Vec<PutItem>, Vec<Value>) = entries.into_iter().unzip();
         let recipient = self.me.recipient().to_owned();
-        let sealer = ValueSealer {
-            me: &self.me,
-            values: &values,
-        };
-        self.store.put(&items, mode, &recipient, &sealer).await
+        self.refresh().await?;
+        // A rotation may make a new key current between the refresh and the
+        // put: then the log has moved too, and one more try sees both.
+        for attempt in 0..2 {
+            let sealer = ValueSealer {
+                me: &self.me,
+                trust: &self.trust,
+                values: &values,
+            };
+            match self.store.put(&items, mode, &recipient, &sealer).await {
+                Err(e) if attempt == 0 && e.kind == crate::error::Kind::Integrity && self.refresh().await? => {}
+                other => return other,
+            }
+        }
+        unreachable!("the second attempt returns")
     }
 
     /// Every secret (or those under `prefix`), opened: one query, each vault
@@ -208,6 +448,15 @@ impl Vault {
         self.open_rows(&rows, &keys).await
     }
 
+    /// Verifies the log since the head (read after the rows, so it is at
+    /// least as new as they are) and that the key table's current key is
+    /// the log's.
+    async fn check_keys_after_fetch(&mut self) -> Result<()> {
+        self.refresh().await?;
+        let current = self.store.current_key(self.me.recipient()).await?;
+        self.trust.check_current(current.map(|k| k.id))
+    }
+
     /// Opens fetched rows: each vault key once, values in parallel.
     ///
     /// `keys` holds only the keys this identity has a grant for. A row whose
@@ -215,6 +464,7 @@ impl Vault {
     /// id naming no key is integrity (exit 6, as for `get`) and a real key
     /// without a grant is no access (exit 5).
     async fn open_rows(&mut self, rows: &[SealedRow], keys: &[KeyRecord]) -> Result<Vec<(String, Value)>> {
+        self.check_keys_after_fetch().await?;
         let mut opened: HashMap<Uuid, VaultKey> = HashMap::new();
         for row in rows {
             let name = row.name.as_deref().unwrap_or_default();
@@ -228,10 +478,10 @@ impl Vault {
                 continue;
             }
             let key = match keys.iter().find(|k| k.id == id) {
-                Some(rec) => self.open_record(rec)?,
+                Some(rec) => self.open_key(name, Some(id), Some(rec))?,
                 None => {
                     let looked_up = self.store.get(name, self.me.recipient()).await?;
-                    let rec = looked_up.and_then(|(_, k)| k);
+                    let rec = looked_up.and_then(|g| g.key);
                     self.open_key(name, Some(id), rec.as_ref())?
                 }
             };
@@ -358,12 +608,44 @@ pub fn prefix(raw: &str) -> String {
 /// Seals the values of a put once the store has chosen the key and row ids.
 struct ValueSealer<'a> {
     me: &'a Personal,
+    trust: &'a Trust,
     values: &'a [Value],
+}
+
+/// Opens `me`'s copy of a key the log has retiring.
+pub(crate) fn open_retiring(trust: &Trust, me: &Personal, key: &KeyRecord, need: Need<'_>) -> Result<VaultKey> {
+    let logged = trust
+        .state()
+        .retiring
+        .iter()
+        .find(|k| k.id == key.id)
+        .ok_or_else(|| {
+            crate::trusted::altered(format!(
+                "the key table has key {} retiring, but the verified history does not",
+                key.id
+            ))
+        })?;
+    if logged.recipient != key.recipient {
+        return Err(crate::trusted::altered(format!(
+            "the key table gives key {} another public half than the verified history",
+            key.id
+        )));
+    }
+    VaultKey::open_own_in(key, trust.scope(logged), me, need)
+}
+
+/// Opens `me`'s copy of the log's current key, given the key table's
+/// current key (which must be the same one, with the same public half).
+pub(crate) fn open_current(trust: &Trust, me: &Personal, key: &KeyRecord, need: Need<'_>) -> Result<VaultKey> {
+    trust.check_key_row(key.id, &key.recipient, Some(key.id))?;
+    VaultKey::open_own_in(key, trust.scope(&trust.state().current), me, need)
 }
 
 impl Sealer for ValueSealer<'_> {
     fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> Result<Vec<(Uuid, Sealed)>> {
-        let vault_key = VaultKey::open_own(key, self.me, Need::Write)?;
+        // The table's current key must be the log's: a key planted as
+        // current is refused before anything is sealed to it.
+        let vault_key = open_current(self.trust, self.me, key, Need::Write)?;
         // Each slot names the item whose value it receives, and each sealed
         // value carries the id of the row it is bound to: nothing is paired
         // by position, so a reordering anywhere cannot put A's value under B.
@@ -397,7 +679,26 @@ mod tests {
     #[test]
     fn sealer_pairs_values_with_their_rows_not_positions() {
         let (me, _) = Personal::generate();
-        let new = VaultKey::generate();
+        let vault_id = Uuid::new_v4();
+        let new = VaultKey::generate_in(vault_id, 1);
+        let spec = KeySpec {
+            id: new.key.id(),
+            recipient: new.recipient.clone(),
+        };
+        let founder = MemberSpec {
+            recipient: me.recipient().to_owned(),
+            verifying_key: me.verifying_key(),
+            name: "me".into(),
+        };
+        let genesis = genesis_entry(&me, vault_id, founder, spec).unwrap();
+        let state = crate::trust::verify_chain(std::slice::from_ref(&genesis), None).unwrap();
+        let pins = tempfile::tempdir().unwrap();
+        let anchor = Anchor {
+            location: "test".into(),
+            pins: crate::trust::PinStore::new(pins.path()),
+            expected: None,
+        };
+        let trust = Trust::founded(state, anchor).unwrap();
         let grant = new
             .key
             .grant_to(crate::seal::parse_recipient(me.recipient()).unwrap().as_ref())
@@ -424,6 +725,7 @@ mod tests {
             .collect();
         let sealer = ValueSealer {
             me: &me,
+            trust: &trust,
             values: &values,
         };
         let sealed = sealer.seal(&key, &slots).unwrap();

@@ -63,15 +63,42 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
 
     // 3. The first vault key, unless the vault already has one.
     let name = member_name(args.name)?;
-    match setup.join(&me, name.clone()).await? {
+    let joining = setup.join(&me, name.clone()).await?;
+    let fingerprint = joining.fingerprint;
+    match joining.joined {
         Joined::Founded(key) => said.push(format!("created vault key {key}; migrated {url}")),
         Joined::Member(key) => said.push(format!("vault at {url} is ready (key {key}); you are a member")),
-        Joined::Outsider => said.push(format!(
-            "vault at {url} already exists and you are not a member yet.\n\
-             Ask a member to run:  vault member add {} --name {name}",
-            crate::commands::shell_quote(me.recipient()),
-        )),
+        Joined::Outsider => {
+            said.push(format!("vault at {url} already exists and you are not a member yet."));
+            said.push(format!(
+                "Ask a member to run:  vault member add {} --name {name}",
+                crate::commands::shell_quote(&me.member_line()?.to_string()),
+            ));
+            said.push("and compare the vault's fingerprint below with theirs (`vault whoami`)".into());
+        }
+        Joined::Recorded { key, members, dropped } => {
+            said.push(format!(
+                "recorded the signed history of the vault at {url} (key {key}), with these members:"
+            ));
+            for (n, r) in &members {
+                said.push(format!("  {}  {}", name::display(n), crate::store::short_recipient(r)));
+            }
+            if !dropped.is_empty() {
+                said.push(
+                    "these members were removed: their signing keys cannot be known without them \
+                     (each runs `vault whoami` and sends you its first line; add them back with \
+                     `vault member add LINE`, then run `vault rotate`):"
+                        .to_owned(),
+                );
+                for (n, r) in &dropped {
+                    said.push(format!("  {}  {}", name::display(n), crate::store::short_recipient(r)));
+                }
+            }
+        }
     }
+    said.push(format!(
+        "vault fingerprint: {fingerprint} (members compare it out of band; CI pins it with VAULT_FINGERPRINT)"
+    ));
 
     // 4. Remember where the vault is, so later commands need no flags.
     let mut config = crate::config::ConfigFile::load(&ctx.paths.config_file())?;

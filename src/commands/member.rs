@@ -23,7 +23,7 @@ pub async fn run(command: MemberCommand, ctx: &Context) -> Result<()> {
 
 async fn add(args: MemberAddArgs, ctx: &Context) -> Result<()> {
     // Check the input before asking for a passphrase or connecting.
-    crate::seal::parse_member_recipient(&args.recipient)?;
+    crate::trust::MemberLine::parse(&args.recipient)?;
     if let Some(n) = &args.name {
         name::member(n)?;
     }
@@ -57,7 +57,7 @@ struct JsonMember<'a> {
 
 async fn ls(args: MemberLsArgs, ctx: &Context) -> Result<()> {
     let mut index = ctx.open_index().await?;
-    let members = index.members().await?;
+    let (members, altered) = index.members().await?;
     let names: HashMap<&str, &str> = members
         .iter()
         .map(|m| (m.member.recipient.as_str(), m.member.name.as_str()))
@@ -78,7 +78,11 @@ async fn ls(args: MemberLsArgs, ctx: &Context) -> Result<()> {
         let json = serde_json::to_vec_pretty(&list).map_err(|e| Error::internal(e.to_string()))?;
         out.write(&name::json(json))?;
         out.write(b"\n")?;
-        return out.flush();
+        out.flush()?;
+        if !altered.is_empty() {
+            return Err(crate::trusted::altered(altered.join("; ")));
+        }
+        return Ok(());
     }
     let added_by = |by: Option<&str>| match by {
         None => "-".to_owned(),
@@ -117,7 +121,11 @@ async fn ls(args: MemberLsArgs, ctx: &Context) -> Result<()> {
             out.write(line.as_bytes())?;
         }
     }
-    out.flush()
+    out.flush()?;
+    if !altered.is_empty() {
+        return Err(crate::trusted::altered(altered.join("; ")));
+    }
+    Ok(())
 }
 
 async fn rm(args: MemberRmArgs, ctx: &Context) -> Result<()> {
@@ -128,7 +136,11 @@ async fn rm(args: MemberRmArgs, ctx: &Context) -> Result<()> {
         &shown_progress as &dyn crate::rotate::Progress,
     ));
     let removed = vault.remove_member(&args.member, rotation).await?;
-    let shown = name::display(&removed.member.name);
+    let shown = format!(
+        "{} ({})",
+        name::display(&removed.member.name),
+        name::terminal(&removed.member.recipient)
+    );
     let Some(summary) = removed.rotation else {
         ctx.report.info(format!("removed {shown}"));
         ctx.report.warn(format!(
@@ -137,6 +149,7 @@ async fn rm(args: MemberRmArgs, ctx: &Context) -> Result<()> {
         ));
         return Ok(());
     };
+    ctx.report.info(format!("removed {shown}"));
     ctx.report.info(format!(
         "vault key is now {}; {} secret(s) re-sealed",
         summary.new_key.map(|k| k.to_string()).unwrap_or_default(),

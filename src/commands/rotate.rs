@@ -165,6 +165,9 @@ fn summary_lines(s: &RotateSummary) -> Vec<String> {
 
 /// Exit 6 when rows were left behind because they failed verification.
 fn outcome(s: &RotateSummary) -> Result<()> {
+    if !s.dry_run && s.still_retiring.is_empty() && !s.altered.is_empty() {
+        return Err(crate::trusted::altered_rows(&s.altered));
+    }
     if s.dry_run || s.still_retiring.is_empty() {
         return Ok(());
     }

@@ -11,7 +11,10 @@ use crate::output::Stdout;
 
 #[derive(Serialize)]
 struct Json<'a> {
+    member_line: &'a str,
     recipient: &'a str,
+    verifying_key: String,
+    fingerprint: String,
     identity: String,
     identity_type: &'static str,
     database: String,
@@ -35,7 +38,10 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
     if args.json {
         let m = who.member.as_ref();
         let json = Json {
+            member_line: &who.member_line,
             recipient: me.recipient(),
+            verifying_key: me.verifying_key().to_string(),
+            fingerprint: who.fingerprint.to_string(),
             identity,
             identity_type: me.kind().id(),
             database: url.to_string(),
@@ -50,14 +56,17 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
         let text = serde_json::to_vec_pretty(&json).map_err(|e| Error::internal(e.to_string()))?;
         out.write(&name::json(text))?;
         out.write(b"\n")?;
-        return out.flush();
+        out.flush()?;
+        return altered(&who);
     }
-    // The first line is the bare recipient: `vault whoami | head -1`.
+    // The first line is the member line: `vault whoami | head -1` is what
+    // `vault member add` takes.
     let mut text = format!(
-        "{}\nidentity: {identity} ({})\nvault:    {}\n",
-        me.recipient(),
+        "{}\nidentity: {identity} ({})\nvault:    {}\nfingerprint: {}\n",
+        who.member_line,
         me.kind().describe(),
-        name::terminal(&url.to_string())
+        name::terminal(&url.to_string()),
+        who.fingerprint
     );
     match &who.member {
         Some(m) => {
@@ -77,7 +86,7 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
         }
         None => text.push_str(&format!(
             "member:   no; ask a member to run: vault member add {}\n",
-            super::shell_quote(me.recipient())
+            super::shell_quote(&who.member_line)
         )),
     }
     match (who.current_key, who.holds_current_key) {
@@ -88,5 +97,15 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
         (None, _) => text.push_str("access:   none; this vault has no key yet\n"),
     }
     out.write(text.as_bytes())?;
-    out.flush()
+    out.flush()?;
+    altered(&who)
+}
+
+/// Exit 6, after printing, when the tables disagree with the verified log.
+fn altered(who: &crate::members::WhoAmI) -> Result<()> {
+    if who.altered.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::trusted::altered(who.altered.join("; ")))
+    }
 }

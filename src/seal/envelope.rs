@@ -19,6 +19,9 @@ use crate::model::{KeyRecord, Sealed, SealedRow};
 use crate::name;
 
 const VALUE_MAGIC: &str = "vault-secret v1";
+/// Sealed values written since the signed log: bound to the vault and the
+/// key's epoch too, and padded to a size bucket.
+const VALUE_MAGIC_V2: &str = "vault-secret v2";
 const NONCE_LEN: usize = 16;
 
 /// An opened vault key: can seal new values and open existing ones.
@@ -27,6 +30,19 @@ pub struct VaultKey {
     identity: age::x25519::Identity,
     recipient: age::x25519::Recipient,
     mac_key: Zeroizing<[u8; 32]>,
+    /// The vault and epoch the verified log gives this key. With it, new
+    /// values and grants are bound to them (format v2); without it (tests,
+    /// known-answer vectors), the v1 format is written.
+    scope: Option<(Uuid, u64)>,
+}
+
+/// Where a vault key belongs according to the verified log: the vault, the
+/// key's epoch, and its public half (which a grant must open to).
+#[derive(Clone, Copy, Debug)]
+pub struct KeyScope<'a> {
+    pub vault: Uuid,
+    pub epoch: u64,
+    pub recipient: &'a str,
 }
 
 /// The public parts of a freshly generated vault key, ready to store.
@@ -77,6 +93,13 @@ impl VaultKey {
         NewKey { key, recipient }
     }
 
+    /// A new key for `vault` at `epoch` (`init`, `rotate`).
+    pub fn generate_in(vault: Uuid, epoch: u64) -> NewKey {
+        let mut new = VaultKey::generate();
+        new.key.scope = Some((vault, epoch));
+        new
+    }
+
     pub(super) fn from_identity(id: Uuid, identity: age::x25519::Identity) -> VaultKey {
         let recipient = identity.to_public();
         let secret = identity.to_string();
@@ -89,6 +112,7 @@ impl VaultKey {
             identity,
             recipient,
             mac_key,
+            scope: None,
         }
     }
 
@@ -123,7 +147,10 @@ impl VaultKey {
     /// freed unwiped by a reallocation.
     pub(super) fn grant_text(&self) -> Zeroizing<String> {
         let secret = self.identity.to_string();
-        let comment = format!("# vault key {}\n", self.id);
+        let mut comment = format!("# vault key {}\n", self.id);
+        if let Some((vault, epoch)) = self.scope {
+            comment.push_str(&format!("# vault {vault} epoch {epoch}\n"));
+        }
         let mut plain = Zeroizing::new(String::with_capacity(
             comment.len() + secret.expose_secret().len() + 1,
         ));
@@ -137,6 +164,17 @@ impl VaultKey {
     /// hold no copy) for `need`. Every command that needs a member's own key
     /// comes here, so "no access" reads the same everywhere.
     pub fn open_own(key: &KeyRecord, me: &Personal, need: Need<'_>) -> Result<VaultKey> {
+        VaultKey::open_scoped(key, None, me, need)
+    }
+
+    /// [`VaultKey::open_own`] for a key the verified log lists: the grant
+    /// must open to the log's public half (not whatever the key table says),
+    /// and a v2 grant must name the same vault and epoch.
+    pub fn open_own_in(key: &KeyRecord, scope: KeyScope<'_>, me: &Personal, need: Need<'_>) -> Result<VaultKey> {
+        VaultKey::open_scoped(key, Some(scope), me, need)
+    }
+
+    fn open_scoped(key: &KeyRecord, scope: Option<KeyScope<'_>>, me: &Personal, need: Need<'_>) -> Result<VaultKey> {
         let id = key.id;
         let Some(grant) = key.grant.as_deref() else {
             let (which, cannot) = need.words();
@@ -147,12 +185,21 @@ impl VaultKey {
             ))
             .hint("ask a member who holds it to run `vault member add` with your recipient (see `vault whoami`)"));
         };
-        VaultKey::open_grant(id, &key.recipient, grant, me)
+        match scope {
+            None => VaultKey::open_grant(id, &key.recipient, grant, me, None),
+            Some(s) => VaultKey::open_grant(id, s.recipient, grant, me, Some((s.vault, s.epoch))),
+        }
     }
 
     /// Opens a grant with a personal identity, checking that it is the grant
     /// of key `id` whose public half is `recipient`.
-    pub(super) fn open_grant(id: Uuid, recipient: &str, grant: &str, me: &Personal) -> Result<VaultKey> {
+    pub(super) fn open_grant(
+        id: Uuid,
+        recipient: &str,
+        grant: &str,
+        me: &Personal,
+        scope: Option<(Uuid, u64)>,
+    ) -> Result<VaultKey> {
         let plain = decrypt_armored(me.identity.as_ref(), grant.as_bytes()).map_err(|e| match e {
             age::DecryptError::NoMatchingKeys => Error::no_access(format!(
                 "your identity ({}) cannot open vault key {id}",
@@ -175,14 +222,28 @@ impl VaultKey {
         if lines.next() != Some(format!("# vault key {id}").as_str()) {
             return Err(damaged());
         }
-        let identity = lines
-            .next()
-            .and_then(|l| age::x25519::Identity::from_str(l.trim()).ok())
-            .ok_or_else(damaged)?;
+        let mut line = lines.next().ok_or_else(damaged)?;
+        // A v2 grant names its vault and epoch; a v1 grant (made before the
+        // signed log) does not, and is still accepted: the key's public half
+        // is checked against the log either way.
+        if let Some(rest) = line.strip_prefix("# vault ") {
+            if let Some((vault, epoch)) = scope
+                && rest != format!("{vault} epoch {epoch}")
+            {
+                return Err(Error::integrity(format!(
+                    "the stored copy of vault key {id} belongs to another vault or epoch"
+                ))
+                .hint("the key tables were altered; restore them from a backup"));
+            }
+            line = lines.next().ok_or_else(damaged)?;
+        }
+        let identity = age::x25519::Identity::from_str(line.trim()).map_err(|_| damaged())?;
         if identity.to_public().to_string() != recipient {
             return Err(damaged());
         }
-        Ok(VaultKey::from_identity(id, identity))
+        let mut key = VaultKey::from_identity(id, identity);
+        key.scope = scope;
+        Ok(key)
     }
 
     /// Seals `value` for the row `at`.
@@ -190,8 +251,13 @@ impl VaultKey {
         let mut nonce = vec![0u8; NONCE_LEN];
         getrandom::fill(&mut nonce)
             .map_err(|e| Error::internal(format!("the system random generator failed: {e}")))?;
-        let mac = self.mac(at, &nonce, value);
-        let header = header(at, self.id, &nonce, &mac);
+        let header = match self.scope {
+            Some(scope) => {
+                let mac = self.mac_v2(at, scope, &nonce, value);
+                header_v2(at, self.id, scope, &nonce, &mac, value.len())
+            }
+            None => header(at, self.id, &nonce, &self.mac(at, &nonce, value)),
+        };
         let mut plain = Zeroizing::new(Vec::with_capacity(header.len() + value.len()));
         plain.extend_from_slice(header.as_bytes());
         plain.extend_from_slice(value);
@@ -218,6 +284,21 @@ impl VaultKey {
             .map_err(|_| refused("the ciphertext is damaged or was not sealed to its key"))?;
         let (header, value) =
             split_header(&plain).ok_or_else(|| refused("its sealed header is malformed"))?;
+        let scope = match header.scope {
+            None => None,
+            Some((vault, epoch)) => {
+                let ours = self
+                    .scope
+                    .ok_or_else(|| refused("it is bound to a vault, and its key was opened without one"))?;
+                if vault != ours.0.to_string() {
+                    return Err(refused("it was sealed for another vault"));
+                }
+                if epoch != ours.1.to_string() {
+                    return Err(refused("it was sealed under another epoch of its key"));
+                }
+                Some(ours)
+            }
+        };
         let Some(name) = row.name.as_deref() else {
             return Err(refused("it has no name"));
         };
@@ -238,7 +319,11 @@ impl VaultKey {
         let tag = B64
             .decode(header.mac)
             .map_err(|_| refused("its sealed header is malformed"))?;
-        let mac = self.mac_state(Binding { id: row.id, name }, &nonce, value);
+        let at = Binding { id: row.id, name };
+        let mac = match scope {
+            Some(scope) => self.mac_state_v2(at, scope, &nonce, value),
+            None => self.mac_state(at, &nonce, value),
+        };
         mac.verify_slice(&tag)
             .map_err(|_| refused("its authentication code is wrong (forged without the vault key)"))?;
         Ok(Zeroizing::new(value.to_vec()))
@@ -265,6 +350,65 @@ impl VaultKey {
     pub(super) fn mac(&self, at: Binding<'_>, nonce: &[u8], value: &[u8]) -> [u8; 32] {
         self.mac_state(at, nonce, value).finalize().into_bytes().into()
     }
+
+    /// The v2 MAC: as v1, with its own magic, and the vault id (16 raw
+    /// bytes) and the key's epoch (8 bytes, big-endian) after the key id.
+    fn mac_state_v2(&self, at: Binding<'_>, (vault, epoch): (Uuid, u64), nonce: &[u8], value: &[u8]) -> Hmac<Sha256> {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key[..]).expect("HMAC accepts any key length");
+        for field in [
+            VALUE_MAGIC_V2.as_bytes(),
+            at.id.as_bytes(),
+            at.name.as_bytes(),
+            self.id.as_bytes(),
+            vault.as_bytes(),
+            &epoch.to_be_bytes(),
+            nonce,
+            value,
+        ] {
+            mac.update(&(field.len() as u64).to_be_bytes());
+            mac.update(field);
+        }
+        mac
+    }
+
+    fn mac_v2(&self, at: Binding<'_>, scope: (Uuid, u64), nonce: &[u8], value: &[u8]) -> [u8; 32] {
+        self.mac_state_v2(at, scope, nonce, value).finalize().into_bytes().into()
+    }
+}
+
+/// The padded size of a sealed plaintext of `len` bytes: 512 bytes at
+/// least, then the next power of two up to 64 KiB, then whole 64 KiB
+/// steps. What the row's length still tells is only the bucket.
+pub(super) fn bucket(len: usize) -> usize {
+    const STEP: usize = 64 * 1024;
+    if len <= 512 {
+        512
+    } else if len <= STEP {
+        len.next_power_of_two()
+    } else {
+        len.div_ceil(STEP) * STEP
+    }
+}
+
+/// The v2 header: v1's lines plus `vault` and `epoch`, and a `pad` line of
+/// dots that brings header and value to a size bucket. The value still
+/// follows the first empty line exactly, so recovering it by hand is
+/// "drop everything up to the first empty line".
+fn header_v2(at: Binding<'_>, key_id: Uuid, (vault, epoch): (Uuid, u64), nonce: &[u8], mac: &[u8], value_len: usize) -> String {
+    let mut text = format!(
+        "{VALUE_MAGIC_V2}\nid {}\nname {}\nkey {key_id}\nvault {vault}\nepoch {epoch}\nnonce {}\nmac {}\npad ",
+        at.id,
+        at.name,
+        B64.encode(nonce),
+        B64.encode(mac)
+    );
+    let bare = text.len() + 2 + value_len;
+    let dots = bucket(bare) - bare;
+    text.reserve(dots + 2);
+    text.extend(std::iter::repeat_n('.', dots));
+    text.push_str("\n\n");
+    text
 }
 
 /// The header line block of a sealed value, up to and including the empty
@@ -283,6 +427,8 @@ struct Header<'a> {
     id: &'a str,
     name: &'a str,
     key: &'a str,
+    /// v2: the vault id and epoch, as written.
+    scope: Option<(&'a str, &'a str)>,
     nonce: &'a str,
     mac: &'a str,
 }
@@ -296,14 +442,26 @@ fn split_header(plain: &[u8]) -> Option<(Header<'_>, &[u8])> {
         rest = &rest[end + 1..];
         Some(line)
     };
-    if next_line()? != VALUE_MAGIC {
-        return None;
-    }
+    let v2 = match next_line()? {
+        VALUE_MAGIC => false,
+        VALUE_MAGIC_V2 => true,
+        _ => return None,
+    };
     let id = next_line()?.strip_prefix("id ")?;
     let name = next_line()?.strip_prefix("name ")?;
     let key = next_line()?.strip_prefix("key ")?;
+    let scope = if v2 {
+        let vault = next_line()?.strip_prefix("vault ")?;
+        let epoch = next_line()?.strip_prefix("epoch ")?;
+        Some((vault, epoch))
+    } else {
+        None
+    };
     let nonce = next_line()?.strip_prefix("nonce ")?;
     let mac = next_line()?.strip_prefix("mac ")?;
+    if v2 && !next_line()?.strip_prefix("pad ")?.bytes().all(|b| b == b'.') {
+        return None;
+    }
     if !next_line()?.is_empty() {
         return None;
     }
@@ -312,6 +470,7 @@ fn split_header(plain: &[u8]) -> Option<(Header<'_>, &[u8])> {
             id,
             name,
             key,
+            scope,
             nonce,
             mac,
         },
@@ -378,20 +537,48 @@ mod tests {
     }
 
     #[test]
+    fn v2_values_are_bound_to_vault_and_epoch_and_padded() {
+        let vault = Uuid::new_v4();
+        let new = VaultKey::generate_in(vault, 3);
+        let (alice, _) = Personal::generate();
+        let alice_r = super::super::parse_recipient(alice.recipient()).unwrap();
+        let grant = new.key.grant_to(alice_r.as_ref()).unwrap();
+        let open = |scope| VaultKey::open_grant(new.key.id(), &new.recipient, &grant, &alice, scope);
+        let key = open(Some((vault, 3))).unwrap();
+        assert_eq!(open(Some((Uuid::new_v4(), 3))).err().unwrap().kind, crate::error::Kind::Integrity);
+        assert_eq!(open(Some((vault, 4))).err().unwrap().kind, crate::error::Kind::Integrity);
+        let short = row(&key, Uuid::new_v4(), "a", b"x");
+        let longer = row(&key, Uuid::new_v4(), "a", &[7u8; 300]);
+        assert_eq!(short.secret.len(), longer.secret.len(), "one bucket, one length");
+        assert_eq!(&key.open(&longer).unwrap()[..], &[7u8; 300][..]);
+        // Under another epoch or vault of the same key material: refused.
+        let other = open(None).unwrap();
+        assert!(other.open(&short).is_err());
+        for (len, want) in [(0, 512), (512, 512), (513, 1024), (65536, 65536), (65537, 131072)] {
+            assert_eq!(bucket(len), want);
+        }
+        // The value is everything after the first empty line.
+        let plain = decrypt_armored(&key.identity, short.secret.as_bytes()).unwrap();
+        let at = plain.windows(2).position(|w| w == b"\n\n").unwrap();
+        assert_eq!(&plain[at + 2..], b"x");
+        assert_eq!(plain.len(), 512);
+    }
+
+    #[test]
     fn grants_open_only_for_their_member() {
         let new = VaultKey::generate();
         let (alice, _) = Personal::generate();
         let (bob, _) = Personal::generate();
         let alice_r = super::super::parse_recipient(alice.recipient()).unwrap();
         let grant = new.key.grant_to(alice_r.as_ref()).unwrap();
-        let opened = VaultKey::open_grant(new.key.id(), &new.recipient, &grant, &alice).unwrap();
+        let opened = VaultKey::open_grant(new.key.id(), &new.recipient, &grant, &alice, None).unwrap();
         let r = row(&new.key, Uuid::new_v4(), "x", b"1");
         assert_eq!(&opened.open(&r).unwrap()[..], b"1");
-        let e = VaultKey::open_grant(new.key.id(), &new.recipient, &grant, &bob)
+        let e = VaultKey::open_grant(new.key.id(), &new.recipient, &grant, &bob, None)
             .err()
             .unwrap();
         assert_eq!(e.kind, crate::error::Kind::NoAccess);
-        let e = VaultKey::open_grant(Uuid::new_v4(), &new.recipient, &grant, &alice)
+        let e = VaultKey::open_grant(Uuid::new_v4(), &new.recipient, &grant, &alice, None)
             .err()
             .unwrap();
         assert_eq!(e.kind, crate::error::Kind::Integrity);

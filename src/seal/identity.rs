@@ -18,12 +18,28 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::name;
+use crate::trust::{MemberLine, SigningKey, VerifyingKey};
 
 /// A personal identity: what opens this member's grants.
 pub struct Personal {
     pub(super) identity: Box<dyn age::Identity + Send + Sync>,
     recipient: String,
     kind: IdentityKind,
+    signer: Signer,
+}
+
+/// How this member signs log entries.
+enum Signer {
+    /// Derived from the age identity when it was loaded (cheap).
+    Derived(SigningKey),
+    /// An SSH key: the file and its passphrase are kept (wiped on drop) and
+    /// the key unlocked again only when a log entry is signed, so commands
+    /// that sign nothing pay the key derivation once, not twice.
+    Ssh {
+        pem: Zeroizing<String>,
+        passphrase: Option<SecretString>,
+        verifying: VerifyingKey,
+    },
 }
 
 /// The kinds of personal identity vault can load.
@@ -87,6 +103,7 @@ impl Personal {
         file.push('\n');
         (
             Personal {
+                signer: Signer::Derived(SigningKey::from_age_identity(&identity)),
                 identity: Box::new(identity),
                 recipient,
                 kind: IdentityKind::X25519,
@@ -167,6 +184,7 @@ impl Personal {
         let identity = found.ok_or_else(bad)?;
         let recipient = identity.to_public().to_string();
         Ok(Personal {
+            signer: Signer::Derived(SigningKey::from_age_identity(&identity)),
             identity: Box::new(identity),
             recipient,
             kind: IdentityKind::X25519,
@@ -225,6 +243,7 @@ impl Personal {
             Error::identity(format!("{path} is an SSH key vault cannot use: {why}"))
                 .hint("use an ed25519 key (`ssh-keygen -t ed25519`) or an age identity")
         };
+        let mut kept = None;
         let identity = match parsed {
             SshIdentity::Unsupported(UnsupportedKey::EncryptedPem) => {
                 return Err(unsupported(
@@ -244,6 +263,7 @@ impl Personal {
             }
             SshIdentity::Encrypted(enc) => {
                 let passphrase = ask(path)?;
+                kept = Some(SecretString::from(passphrase.expose_secret().to_owned()));
                 SshIdentity::from(enc.decrypt(passphrase).map_err(|_| wrong_passphrase(path))?)
             }
             plain => plain,
@@ -254,10 +274,19 @@ impl Personal {
             age::ssh::Recipient::SshEd25519(..) => IdentityKind::SshEd25519,
             age::ssh::Recipient::SshRsa(..) => IdentityKind::SshRsa,
         };
+        let recipient = public.to_string();
+        let verifying = VerifyingKey::parse(&recipient)
+            .map_err(|why| unsupported(format!("it cannot sign for vault: {why}")))?;
+        let pem = Zeroizing::new(String::from_utf8_lossy(contents).into_owned());
         Ok(Personal {
             identity: Box::new(identity),
-            recipient: public.to_string(),
+            recipient,
             kind,
+            signer: Signer::Ssh {
+                pem,
+                passphrase: kept,
+                verifying,
+            },
         })
     }
 
@@ -269,6 +298,27 @@ impl Personal {
     /// What kind of identity this is.
     pub fn kind(&self) -> IdentityKind {
         self.kind
+    }
+
+    /// The key others check this member's log entries with.
+    pub(crate) fn verifying_key(&self) -> VerifyingKey {
+        match &self.signer {
+            Signer::Derived(k) => k.verifying_key(),
+            Signer::Ssh { verifying, .. } => verifying.clone(),
+        }
+    }
+
+    /// The line `vault whoami` prints and `vault member add` takes.
+    pub(crate) fn member_line(&self) -> Result<MemberLine> {
+        MemberLine::new(&self.recipient, self.verifying_key())
+    }
+
+    /// Runs `f` with this member's signing key (an SSH key is unlocked for it).
+    pub(crate) fn with_signing_key<T>(&self, f: impl FnOnce(&SigningKey) -> Result<T>) -> Result<T> {
+        match &self.signer {
+            Signer::Derived(k) => f(k),
+            Signer::Ssh { pem, passphrase, .. } => f(&SigningKey::from_openssh(pem, passphrase.as_ref())?),
+        }
     }
 }
 

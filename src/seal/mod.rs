@@ -74,7 +74,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 
 pub use crate::model::{Sealed, SealedRow};
-pub use envelope::{Binding, Need, NewKey, VaultKey};
+pub use envelope::{Binding, KeyScope, Need, NewKey, VaultKey};
 pub use identity::{
     AskPassphrase, IdentityKind, MemberRecipient, Personal, parse_member_recipient, parse_recipient,
 };

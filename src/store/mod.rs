@@ -25,8 +25,8 @@ use uuid::Uuid;
 use crate::config::{Backend as Kind, DbUrl};
 use crate::error::{Error, Result};
 pub use crate::model::{
-    BatchOutcome, KeyRecord, KeyStatus, MemberInfo, MemberRecord, Meta, PutItem, PutMode, PutOutcome,
-    RotationState, Sealed, SealedRow, Slot,
+    BatchOutcome, GotRow, KeyRecord, KeyStatus, LogRow, Logged, MemberInfo, MemberRecord, Meta, PutItem,
+    PutMode, PutOutcome, Repair, RotationState, Sealed, SealedRow, Slot, Tables,
 };
 use sql::{Arg, Row, Tx};
 
@@ -35,7 +35,7 @@ pub(crate) mod sql;
 pub(crate) mod sqlite;
 
 /// The schema version this binary writes and expects.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Seals values inside a store transaction, once the key and row ids are known.
 pub trait Sealer: Sync {
@@ -283,12 +283,19 @@ impl Store {
         key_id: Uuid,
         key_recipient: &str,
         grant: &str,
+        genesis: &[u8],
     ) -> Result<bool> {
         in_tx!(self.db, Tx::KeysExclusive, async {
             let count = self.sql("SELECT count(*) AS n FROM {s}keys");
             let keys: i64 = self.db.fetch_all(&count, &[]).await?[0].get("n")?;
             if keys > 0 {
                 return Ok(false);
+            }
+            if !self.append(0, genesis).await? {
+                return Err(Error::integrity(
+                    "this vault has a membership history but no keys: its key tables were emptied",
+                )
+                .hint("restore the database from a trusted backup; nothing was changed"));
             }
             let add = self.sql("INSERT INTO {s}members (recipient, name, added_by) VALUES ($1, $2, NULL)");
             self.db
@@ -313,6 +320,172 @@ impl Store {
         }
     }
 
+    // ---- the signed log ----
+
+    /// The log's entries from `seq` on, in order.
+    pub async fn log_from(&mut self, seq: u64) -> Result<Vec<LogRow>> {
+        let sql = self.sql("SELECT seq, entry FROM {s}log WHERE seq >= $1 ORDER BY seq");
+        self.db
+            .fetch_all(&sql, &[Arg::Int(seq as i64)])
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(LogRow {
+                    seq: r.get("seq")?,
+                    entry: r.get("entry")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Appends one entry at `seq` in the caller's transaction; false when
+    /// an entry with that seq exists (another member appended first). Every
+    /// transaction appends before it writes anything else, so a lost race
+    /// leaves nothing behind (PostgreSQL aborts the transaction anyway).
+    async fn append(&mut self, seq: u64, entry: &[u8]) -> Result<bool> {
+        let sql = self.sql("INSERT INTO {s}log (seq, entry) VALUES ($1, $2)");
+        Ok(self
+            .db
+            .insert(&sql, &[Arg::Int(seq as i64), Arg::Bytes(entry)])
+            .await?
+            .is_some())
+    }
+
+    /// Records the history of a vault made before the log existed: the
+    /// entries from genesis on, and deletes the member rows they do not name
+    /// (`keep` lists those they do). False (nothing written) when the vault
+    /// already has a history.
+    pub async fn record_history(&mut self, entries: &[(u64, Vec<u8>)], keep: &[String]) -> Result<bool> {
+        in_tx!(self.db, Tx::KeysExclusive, async {
+            let any = self.sql("SELECT seq FROM {s}log LIMIT 1");
+            if self.db.fetch_optional(&any, &[]).await?.is_some() {
+                return Ok(false);
+            }
+            for (seq, entry) in entries {
+                if !self.append(*seq, entry).await? {
+                    return Err(Error::conflict("another member recorded the vault's history just now")
+                        .hint("run `vault init` again; nothing was changed"));
+                }
+            }
+            let members = self.sql("SELECT recipient FROM {s}members");
+            let delete = self.sql("DELETE FROM {s}members WHERE recipient = $1");
+            for r in self.db.fetch_all(&members, &[]).await? {
+                let recipient: String = r.get("recipient")?;
+                if !keep.contains(&recipient) {
+                    self.db.execute(&delete, &[Arg::Text(&recipient)]).await?;
+                }
+            }
+            Ok(true)
+        })
+    }
+
+    /// The key, member and grant tables as they are.
+    async fn read_tables(&mut self) -> Result<Tables> {
+        let keys = self.sql("SELECT id, recipient, state FROM {s}keys ORDER BY created_at, id");
+        let members = self.sql("SELECT recipient, name FROM {s}members ORDER BY name{C}");
+        let grants = self.sql("SELECT key_id, recipient FROM {s}key_grants ORDER BY key_id, recipient");
+        let mut t = Tables::default();
+        for r in self.db.fetch_all(&keys, &[]).await? {
+            t.keys.push((r.get("id")?, r.get("recipient")?, r.get("state")?));
+        }
+        for r in self.db.fetch_all(&members, &[]).await? {
+            t.members.push((r.get("recipient")?, r.get("name")?));
+        }
+        for r in self.db.fetch_all(&grants, &[]).await? {
+            t.grants.push((r.get("key_id")?, r.get("recipient")?));
+        }
+        Ok(t)
+    }
+
+    /// The key, member and grant tables and the log from `seq` on, in one
+    /// snapshot (to compare the tables with the verified log).
+    pub async fn tables_logged(&mut self, seq: u64) -> Result<(Vec<LogRow>, Tables)> {
+        in_tx!(self.db, Tx::Snapshot, async {
+            let log = self.log_from(seq).await?;
+            Ok((log, self.read_tables().await?))
+        })
+    }
+
+    /// Up to `limit` secrets whose key id is none of `keys` (rows no key of
+    /// the verified log can have sealed): (id, name).
+    pub async fn secrets_not_under(&mut self, keys: &[Uuid], limit: usize) -> Result<Vec<(Uuid, Option<String>)>> {
+        let sql = self.sql("SELECT id, name, key_id FROM {s}secrets ORDER BY name{C}, id");
+        let mut out = Vec::new();
+        self.db
+            .for_each(&sql, &[], &mut |r| {
+                let key: Option<Uuid> = r.get("key_id")?;
+                if out.len() < limit && !key.is_some_and(|k| keys.contains(&k)) {
+                    out.push((r.get("id")?, r.get("name")?));
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(out)
+    }
+
+    /// Makes the tables agree with the verified log whose head is `head`:
+    /// in one transaction that excludes every key change, reads the tables,
+    /// asks `plan` what to change (it also returns the disagreements, in
+    /// words) and applies it. `Stale` when the log has moved past `head`.
+    pub async fn reconcile(
+        &mut self,
+        head: u64,
+        plan: &dyn Fn(&Tables) -> (Repair, Vec<String>),
+    ) -> Result<Logged<Vec<String>>> {
+        in_tx!(self.db, Tx::KeysExclusive, async {
+            let next = self.sql("SELECT seq FROM {s}log WHERE seq > $1 LIMIT 1");
+            if self.db.fetch_optional(&next, &[Arg::Int(head as i64)]).await?.is_some() {
+                return Ok(Logged::Stale);
+            }
+            let tables = self.read_tables().await?;
+            let (repair, found) = plan(&tables);
+            self.apply_repair(&repair).await?;
+            Ok(Logged::Done(found))
+        })
+    }
+
+    async fn apply_repair(&mut self, r: &Repair) -> Result<()> {
+        let grant = self.sql("DELETE FROM {s}key_grants WHERE key_id = $1 AND recipient = $2");
+        for (key, recipient) in &r.delete_grants {
+            self.db.execute(&grant, &[Arg::Uuid(*key), Arg::Text(recipient)]).await?;
+        }
+        let member = self.sql("DELETE FROM {s}members WHERE recipient = $1");
+        for recipient in &r.delete_members {
+            self.db.execute(&member, &[Arg::Text(recipient)]).await?;
+        }
+        let grants = self.sql("DELETE FROM {s}key_grants WHERE key_id = $1");
+        let retire = self.sql("UPDATE {s}keys SET state = 'retired', retired_at = {now} WHERE id = $1");
+        for key in &r.retire_keys {
+            self.db.execute(&grants, &[Arg::Uuid(*key)]).await?;
+            self.db.execute(&retire, &[Arg::Uuid(*key)]).await?;
+        }
+        // Demote before promoting: at most one key may be 'current'.
+        let demote = self.sql("UPDATE {s}keys SET state = 'retiring', retired_at = NULL WHERE id = $1");
+        for key in &r.demote_keys {
+            self.db.execute(&demote, &[Arg::Uuid(*key)]).await?;
+        }
+        if let Some(key) = r.promote_key {
+            let promote = self.sql("UPDATE {s}keys SET state = 'current', retired_at = NULL WHERE id = $1");
+            self.db.execute(&promote, &[Arg::Uuid(key)]).await?;
+        }
+        // Names are unique: move every renamed row out of the way first.
+        let rename = self.sql("UPDATE {s}members SET name = $2 WHERE recipient = $1");
+        for (recipient, _) in &r.rename_members {
+            let parked = format!("~{}", Uuid::new_v4());
+            self.db.execute(&rename, &[Arg::Text(recipient), Arg::Text(&parked)]).await?;
+        }
+        for (recipient, name) in &r.rename_members {
+            self.db.execute(&rename, &[Arg::Text(recipient), Arg::Text(name)]).await?;
+        }
+        let add = self.sql("INSERT INTO {s}members (recipient, name, added_by) VALUES ($1, $2, $3)");
+        for (recipient, name, by) in &r.insert_members {
+            self.db
+                .execute(&add, &[Arg::Text(recipient), Arg::Text(name), Arg::Text(by)])
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The member with this recipient, if any.
     pub async fn member(&mut self, recipient: &str) -> Result<Option<MemberRecord>> {
         let sql = self.sql("SELECT recipient, name, added_at, added_by FROM {s}members WHERE recipient = $1");
@@ -324,11 +497,12 @@ impl Store {
     }
 
     /// One sealed row by name, with the key it refers to (and `member`'s
-    /// grant for it). The key is `None` when the row's key id names no key
-    /// that is still in use.
-    pub async fn get(&mut self, name: &str, member: &str) -> Result<Option<(SealedRow, Option<KeyRecord>)>> {
+    /// grant for it) and the id of the key the tables call current. The
+    /// key is `None` when the row's key id names no key that is still in use.
+    pub async fn get(&mut self, name: &str, member: &str) -> Result<Option<GotRow>> {
         let sql = self.sql(
-            "SELECT s.id, s.name, s.secret, s.key_id, s.nonce, k.id AS kid, k.recipient, g.sealed_key \
+            "SELECT s.id, s.name, s.secret, s.key_id, s.nonce, k.id AS kid, k.recipient, g.sealed_key, \
+             (SELECT c.id FROM {s}keys c WHERE c.state = 'current') AS cur \
              FROM {s}secrets s \
              LEFT JOIN {s}keys k ON k.id = s.key_id AND k.state <> 'retired' \
              LEFT JOIN {s}key_grants g ON g.key_id = k.id AND g.recipient = $2 \
@@ -339,9 +513,22 @@ impl Store {
             .fetch_optional(&sql, &[Arg::Text(name), Arg::Text(member)])
             .await?
         {
-            Some(r) => Ok(Some((sealed_row(&r)?, key_record(&r, "kid")?))),
+            Some(r) => Ok(Some(GotRow {
+                row: sealed_row(&r)?,
+                key: key_record(&r, "kid")?,
+                current: r.get("cur")?,
+            })),
             None => Ok(None),
         }
+    }
+
+    /// [`Store::get`] and the log from `seq` on, in one snapshot.
+    pub async fn get_logged(&mut self, name: &str, member: &str, seq: u64) -> Result<(Vec<LogRow>, Option<GotRow>)> {
+        in_tx!(self.db, Tx::Snapshot, async {
+            let log = self.log_from(seq).await?;
+            let got = self.get(name, member).await?;
+            Ok((log, got))
+        })
     }
 
     /// Streams metadata, sorted bytewise by name, to `each` without
@@ -566,18 +753,19 @@ impl Store {
             .collect()
     }
 
-    /// In one transaction that excludes every writer: stores the new key
-    /// with its `grants` (recipient, sealed key), makes `old` 'retiring' and
-    /// the new key 'current'. Writes nothing and returns the recipients left
-    /// out when some member holding a grant on `old` has none in `grants`
-    /// (a member was added meanwhile). A conflict if `old` is not current.
+    /// In one transaction that excludes every writer: appends `entry` (the
+    /// signed key-current entry at `seq`) to the log, stores the new key with
+    /// its `grants` (recipient, sealed key), makes `old` 'retiring' and the
+    /// new key 'current'. `Stale` (nothing written) when the log moved on; a
+    /// conflict if `old` is not current.
     pub async fn switch_key(
         &mut self,
         old: Uuid,
         new_id: Uuid,
         new_recipient: &str,
         grants: &[(String, String)],
-    ) -> Result<Vec<String>> {
+        (seq, entry): (u64, &[u8]),
+    ) -> Result<Logged<()>> {
         // Exclusive: waits for every put that sealed to `old` to commit, and
         // makes every later put read the new key.
         in_tx!(self.db, Tx::KeysExclusive, async {
@@ -589,21 +777,13 @@ impl Store {
             if state.as_deref() != Some("current") {
                 return Err(key_changed(old));
             }
-            let holders = self.sql("SELECT recipient FROM {s}key_grants WHERE key_id = $1");
-            let mut missing = Vec::new();
-            for r in self.db.fetch_all(&holders, &[Arg::Uuid(old)]).await? {
-                let h: String = r.get("recipient")?;
-                if !grants.iter().any(|(g, _)| *g == h) {
-                    missing.push(h);
-                }
-            }
-            if !missing.is_empty() {
-                return Ok(missing);
+            if !self.append(seq, entry).await? {
+                return Ok(Logged::Stale);
             }
             let retiring = self.sql("UPDATE {s}keys SET state = 'retiring' WHERE id = $1");
             self.db.execute(&retiring, &[Arg::Uuid(old)]).await?;
             self.insert_current_key(new_id, new_recipient, grants).await?;
-            Ok(vec![])
+            Ok(Logged::Done(()))
         })
     }
 
@@ -622,21 +802,23 @@ impl Store {
         self.db.reseal_batch(from, to, after, limit, resealer).await
     }
 
-    /// If no secret refers to `key` any more: deletes its grants and marks
-    /// it 'retired' (true). Otherwise changes nothing (false).
-    pub async fn retire_key(&mut self, key: Uuid) -> Result<bool> {
+    /// If no secret refers to `key` any more: appends `entry` (the signed
+    /// key-retired entry at `seq`), deletes the key's grants and marks it
+    /// 'retired' (`Done(true)`). Otherwise changes nothing (`Done(false)`).
+    pub async fn retire_key(&mut self, key: Uuid, (seq, entry): (u64, &[u8])) -> Result<Logged<bool>> {
         in_tx!(self.db, Tx::KeysExclusive, async {
             let used = self.sql("SELECT id FROM {s}secrets WHERE key_id = $1 LIMIT 1");
             if self.db.fetch_optional(&used, &[Arg::Uuid(key)]).await?.is_some() {
-                return Ok(false);
+                return Ok(Logged::Done(false));
+            }
+            if !self.append(seq, entry).await? {
+                return Ok(Logged::Stale);
             }
             let grants = self.sql("DELETE FROM {s}key_grants WHERE key_id = $1");
             self.db.execute(&grants, &[Arg::Uuid(key)]).await?;
-            let retire = self.sql(
-                "UPDATE {s}keys SET state = 'retired', retired_at = {now} WHERE id = $1 AND state = 'retiring'",
-            );
+            let retire = self.sql("UPDATE {s}keys SET state = 'retired', retired_at = {now} WHERE id = $1");
             self.db.execute(&retire, &[Arg::Uuid(key)]).await?;
-            Ok(true)
+            Ok(Logged::Done(true))
         })
     }
 
@@ -674,7 +856,8 @@ impl Store {
         member: &MemberRecord,
         adder: &str,
         granter: &dyn Granter,
-    ) -> Result<()> {
+        (seq, entry): (u64, &[u8]),
+    ) -> Result<Logged<()>> {
         // Exclusive: no key switch may happen between reading the keys and
         // committing the grants, or the new member could miss the new key.
         in_tx!(self.db, Tx::KeysExclusive, async {
@@ -704,6 +887,9 @@ impl Store {
             }
             let current = current.ok_or_else(no_key)?;
             let grants = granter.grant(&current, &retiring)?;
+            if !self.append(seq, entry).await? {
+                return Ok(Logged::Stale);
+            }
             let add = self.sql("INSERT INTO {s}members (recipient, name, added_by) VALUES ($1, $2, $3)");
             let args = [
                 Arg::Text(&member.recipient),
@@ -726,30 +912,24 @@ impl Store {
                 ];
                 self.db.execute(&grant, &args).await?;
             }
-            Ok(())
+            Ok(Logged::Done(()))
         })
     }
 
-    /// Removes the member with this recipient and, by cascade, every grant
-    /// they hold, in one transaction. Refuses to remove the last member
-    /// (conflict) and a member who is not there (not found).
-    pub async fn remove_member(&mut self, recipient: &str) -> Result<()> {
+    /// Appends `entry` (the signed member-removed entry at `seq`) and
+    /// removes the member row with this recipient and every grant they hold,
+    /// in one transaction. (The caller checked the removal against the
+    /// verified log; a row already missing is fine.)
+    pub async fn remove_member(&mut self, recipient: &str, (seq, entry): (u64, &[u8])) -> Result<Logged<()>> {
         in_tx!(self.db, Tx::KeysExclusive, async {
-            let others = self.sql("SELECT count(*) AS n FROM {s}members WHERE recipient <> $1");
-            let others: i64 = self.db.fetch_all(&others, &[Arg::Text(recipient)]).await?[0].get("n")?;
-            let name = self.sql("SELECT name FROM {s}members WHERE recipient = $1");
-            let Some(row) = self.db.fetch_optional(&name, &[Arg::Text(recipient)]).await? else {
-                return Err(no_member(&short_recipient(recipient)));
-            };
-            let name: String = row.get("name")?;
-            if others == 0 {
-                return Err(last_member(&name));
+            if !self.append(seq, entry).await? {
+                return Ok(Logged::Stale);
             }
-            // Grants go by ON DELETE CASCADE (SQLite: foreign_keys is on for
-            // every connection).
+            let grants = self.sql("DELETE FROM {s}key_grants WHERE recipient = $1");
+            self.db.execute(&grants, &[Arg::Text(recipient)]).await?;
             let delete = self.sql("DELETE FROM {s}members WHERE recipient = $1");
             self.db.execute(&delete, &[Arg::Text(recipient)]).await?;
-            Ok(())
+            Ok(Logged::Done(()))
         })
     }
 }
@@ -859,11 +1039,6 @@ pub fn last_member(name: &str) -> Error {
         crate::name::escape(name)
     ))
     .hint("add another member first")
-}
-
-/// The not-found error for a member.
-pub(crate) fn no_member(shown: &str) -> Error {
-    Error::not_found(format!("no member {shown}")).hint("see `vault member ls`")
 }
 
 /// A recipient shortened for messages and tables: SSH keys are long and

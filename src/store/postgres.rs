@@ -77,6 +77,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rotation lease",
         include_str!("../../migrations/postgres/0003_rotation_lease.sql"),
     ),
+    (4, "log", include_str!("../../migrations/postgres/0004_log.sql")),
 ];
 
 /// The bookkeeping table, as sqlx's migrator made it (vaults migrated by

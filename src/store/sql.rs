@@ -21,6 +21,8 @@ pub(crate) enum Arg<'a> {
     Uuid(Uuid),
     Text(&'a str),
     OptText(Option<&'a str>),
+    Int(i64),
+    Bytes(&'a [u8]),
 }
 
 /// Binds `args` in order to a query of either backend.
@@ -32,6 +34,8 @@ macro_rules! bind_all {
                 $crate::store::sql::Arg::Uuid(v) => q.bind(v),
                 $crate::store::sql::Arg::Text(v) => q.bind(v),
                 $crate::store::sql::Arg::OptText(v) => q.bind(v),
+                $crate::store::sql::Arg::Int(v) => q.bind(v),
+                $crate::store::sql::Arg::Bytes(v) => q.bind(v),
             };
         }
         q

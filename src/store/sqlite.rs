@@ -58,6 +58,7 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rotation lease",
         include_str!("../../migrations/sqlite/0003_rotation_lease.sql"),
     ),
+    (4, "log", include_str!("../../migrations/sqlite/0004_log.sql")),
 ];
 
 fn migrator() -> Migrator {
