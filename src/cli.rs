@@ -321,7 +321,8 @@ pub enum MemberCommand {
 
 #[derive(Debug, Args)]
 pub struct MemberAddArgs {
-    /// Their recipient: age1…, or an SSH public key line "ssh-ed25519 AAAA… [comment]" / "ssh-rsa …"
+    /// Their member line, the first line of their `vault whoami` ("age1… vault-ed25519:…"), or an SSH public key line "ssh-ed25519 AAAA… [comment]" / "ssh-rsa …"
+    #[arg(value_name = "LINE")]
     pub recipient: String,
 
     /// A label for them, unique in the vault [default: the SSH key's comment, else the recipient's start]
@@ -338,7 +339,7 @@ pub struct MemberLsArgs {
 
 #[derive(Debug, Args)]
 pub struct MemberRmArgs {
-    /// The member's name or recipient
+    /// The member's name, recipient or member line (as the verified history records them)
     #[arg(value_name = "NAME|RECIPIENT")]
     pub member: String,
 

@@ -115,6 +115,8 @@ const INTEGRITY: ExitStatus = ExitStatus {
         "a sealed value was tampered with, moved, renamed or forged, or names a key that does not exist (`get`, `env`, `run`, `export` alike)",
         "a stored copy of a vault key is damaged or is not the key it claims to be",
         "`rotate` (or `member rm`) moved every other row but left rows that failed verification",
+        "the vault's membership or key history was altered: a log entry is damaged, unsigned or out of order, the log was rolled back or forked since this client verified it, or the tables disagree with it (`rotate` and `member rm` finish first, then name every such row)",
+        "the database holds a different vault from the one this client pinned, or one whose fingerprint is not the one in `VAULT_FINGERPRINT`",
     ],
 };
 

@@ -134,6 +134,7 @@ pub struct LogRow {
 /// member appended first (the caller re-verifies the log and tries again);
 /// nothing was written then.
 #[must_use]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Logged<T> {
     Done(T),
     Stale,

@@ -57,7 +57,7 @@ impl Trust {
         let saved = pin.as_ref().map(|p| p.head().seq);
         let (pin, first) = match pin {
             Some(mut pin) => {
-                pin.state = pin.extend(&entries(&rows, pin.head().seq)?)?;
+                pin.state = extend(&pin, rows)?;
                 (pin, None)
             }
             None => {
@@ -120,7 +120,7 @@ impl Trust {
     /// Verifies log rows read from [`Trust::head_seq`] on and moves the head.
     pub fn advance(&mut self, rows: Vec<LogRow>) -> Result<bool> {
         let before = self.pin.head();
-        let state = self.pin.extend(&entries(&rows, before.seq)?)?;
+        let state = extend(&self.pin, rows)?;
         let moved = state.head != before;
         self.pin.state = state;
         self.save()?;
@@ -303,6 +303,31 @@ impl Trust {
     pub fn pin_path(&self) -> PathBuf {
         self.anchor.pins.path_for(&self.anchor.location)
     }
+}
+
+/// Verifies rows read with [`Store::log_from`] from the pin's head on
+/// (genesis first): the genesis entry must be the pinned vault's, then the
+/// rest must extend the pinned head.
+fn extend(pin: &Pin, mut rows: Vec<LogRow>) -> Result<TrustState> {
+    let head = pin.head().seq;
+    let genesis = match rows.first() {
+        Some(r) if r.seq == 0 => Some(if head == 0 { rows[0].entry.clone() } else { rows.remove(0).entry }),
+        _ => None,
+    };
+    if let Some(bytes) = genesis {
+        let found = SignedEntry::from_bytes(&bytes)
+            .map_err(|why| TrustError::Malformed { position: 0, why })?;
+        let found = Fingerprint::of_genesis(found.hash());
+        if found != pin.fingerprint {
+            return Err(TrustError::OtherVault {
+                pinned: pin.fingerprint,
+                found,
+                pin_file: pin.path.clone(),
+            }
+            .into());
+        }
+    }
+    Ok(pin.extend(&entries(&rows, head)?)?)
 }
 
 /// Decodes rows read from `from` on, refusing a row whose seq column is not

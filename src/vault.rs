@@ -153,6 +153,11 @@ impl Setup {
         let (trust, first) = Trust::from_rows(pin, log, self.anchor)?;
         let state = trust.state();
         let current = self.store.current_key(me.recipient()).await?;
+        if state.members.contains_key(me.recipient()) {
+            // A member must hear that the tables were altered, not be told
+            // they are an outsider.
+            trust.check_current(current.as_ref().map(|k| k.id))?;
+        }
         let joined = match (state.members.contains_key(me.recipient()), current) {
             (true, Some(k)) if k.grant.is_some() && k.id == state.current.id => Joined::Member(k.id),
             _ => Joined::Outsider,

@@ -186,6 +186,12 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "The PostgreSQL schema vault's tables live in, as --schema (the flag wins; default vault).",
     ),
     (
+        "VAULT_FINGERPRINT",
+        "The vault's fingerprint (SHA256:..., as `vault whoami` prints it): the vault is trusted only \
+         if its signed history starts there (exit code 6 otherwise), and no first-contact line is printed. \
+         For CI runners and other clients with no saved pin.",
+    ),
+    (
         "VAULT_CONNECT_TIMEOUT",
         "Seconds to wait for a PostgreSQL server before giving up with exit code 7 (default 5).",
     ),

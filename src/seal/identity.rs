@@ -31,7 +31,7 @@ pub struct Personal {
 /// How this member signs log entries.
 enum Signer {
     /// Derived from the age identity when it was loaded (cheap).
-    Derived(SigningKey),
+    Derived(Box<SigningKey>),
     /// An SSH key: the file and its passphrase are kept (wiped on drop) and
     /// the key unlocked again only when a log entry is signed, so commands
     /// that sign nothing pay the key derivation once, not twice.
@@ -103,7 +103,7 @@ impl Personal {
         file.push('\n');
         (
             Personal {
-                signer: Signer::Derived(SigningKey::from_age_identity(&identity)),
+                signer: Signer::Derived(Box::new(SigningKey::from_age_identity(&identity))),
                 identity: Box::new(identity),
                 recipient,
                 kind: IdentityKind::X25519,
@@ -184,7 +184,7 @@ impl Personal {
         let identity = found.ok_or_else(bad)?;
         let recipient = identity.to_public().to_string();
         Ok(Personal {
-            signer: Signer::Derived(SigningKey::from_age_identity(&identity)),
+            signer: Signer::Derived(Box::new(SigningKey::from_age_identity(&identity))),
             identity: Box::new(identity),
             recipient,
             kind: IdentityKind::X25519,

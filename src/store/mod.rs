@@ -322,9 +322,10 @@ impl Store {
 
     // ---- the signed log ----
 
-    /// The log's entries from `seq` on, in order.
+    /// The log's entries from `seq` on, in order, preceded by the genesis
+    /// entry (so a client can tell another vault from a rollback).
     pub async fn log_from(&mut self, seq: u64) -> Result<Vec<LogRow>> {
-        let sql = self.sql("SELECT seq, entry FROM {s}log WHERE seq >= $1 ORDER BY seq");
+        let sql = self.sql("SELECT seq, entry FROM {s}log WHERE seq >= $1 OR seq = 0 ORDER BY seq");
         self.db
             .fetch_all(&sql, &[Arg::Int(seq as i64)])
             .await?

@@ -132,11 +132,13 @@ fn key_id_set_to_another_real_key(env: &Env) {
     db.set_key_id("k", Some(key.id));
     let out = env
         .vault(&["get", "k"])
-        .fails(6, "the ciphertext is damaged or was not sealed to its key");
+        .fails(6, "which the vault's verified history never made");
     assert_out_clean("real key, grant held", &out, &[&m]);
 
+    // Without the grant: still integrity, never "no access" (the key is
+    // not this vault's, whoever holds it).
     db.delete_grants(Some(key.id));
-    let out = env.vault(&["get", "k"]).fails(5, "holds no copy of vault key");
+    let out = env.vault(&["get", "k"]).fails(6, "which the vault's verified history never made");
     assert_out_clean("real key, no grant", &out, &[&m]);
 
     // Pointing it back makes it readable: nothing else was damaged.

@@ -299,7 +299,7 @@ fn tampered_bytes_and_key_ids_are_refused(env: &Env) {
     env.vault(&["get", "k"]).fails(6, "no key id");
     let random = uuid::Uuid::parse_str("00000000-0000-4000-8000-000000000001").unwrap();
     db.set_key_id("k", Some(random));
-    env.vault(&["get", "k"]).fails(6, "does not hold");
+    env.vault(&["get", "k"]).fails(6, "which the vault's verified history never made");
     // Nonce changed.
     db.set_key_id("k", Some(db.current_key()));
     assert_eq!(env.get("k"), b"value");
@@ -361,13 +361,24 @@ fn older_schema_is_upgraded_by_init(env: &Env) {
     let db = env.db();
     db.drop_index("secrets_key_id_idx");
     env.exec(&format!("DROP TABLE {}", env.table("rotation_lease")));
+    // A vault of the first release: no signed log either, and no pin (that
+    // release kept none).
+    env.exec(&format!("DROP TABLE {}", env.table("log")));
+    db.delete_migration(4);
     db.delete_migration(3);
     db.delete_migration(2);
+    std::fs::remove_dir_all(env.data_dir().join("pins")).unwrap();
     env.vault(&["get", "k"]).fails(7, "older vault schema (version 1");
-    env.vault(&["init"]).ok();
-    assert_eq!(db.migrations().last(), Some(&3));
+    let out = env.vault(&["init"]).ok();
+    assert!(out.stderr.contains("recorded the signed history"), "{}", out.stderr);
+    assert!(out.stderr.contains("vault fingerprint: SHA256:"), "{}", out.stderr);
+    assert_eq!(db.migrations().last(), Some(&4));
+    assert_eq!(db.log().len(), 1, "the genesis entry");
     assert_eq!(env.get("k"), b"kept");
     assert!(db.has_index("secrets_key_id_idx"));
+    // A second init verifies the history it recorded, and changes nothing.
+    env.vault(&["init"]).ok();
+    assert_eq!(db.log().len(), 1);
 }
 
 fn closed_stdout_is_not_an_error(env: &Env) {

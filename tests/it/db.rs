@@ -558,4 +558,79 @@ impl Db {
         let sql = self.sql("SELECT secret FROM {p}secrets ORDER BY id");
         with_conn!(self, |c| sqlx::query_scalar(sql).fetch_all(&mut c).await?)
     }
+
+    // ---- trust: the signed log, and tampering with keys and members (trust.rs) ----
+
+    /// Sets the state column of key `id` (which must exist).
+    #[track_caller]
+    pub fn set_key_state(&self, id: Uuid, state: &str) {
+        let sql = self.sql("UPDATE {p}keys SET state = $1 WHERE id = $2");
+        let n = with_conn!(self, |c| sqlx::query(sql)
+            .bind(state)
+            .bind(id)
+            .execute(&mut c)
+            .await?
+            .rows_affected());
+        assert_eq!(n, 1, "no key {id}");
+    }
+
+    /// Renames a member row behind vault's back.
+    #[track_caller]
+    pub fn set_member_name(&self, recipient: &str, name: &str) {
+        let sql = self.sql("UPDATE {p}members SET name = $1 WHERE recipient = $2");
+        let n = with_conn!(self, |c| sqlx::query(sql)
+            .bind(name)
+            .bind(recipient)
+            .execute(&mut c)
+            .await?
+            .rows_affected());
+        assert_eq!(n, 1, "no member {recipient}");
+    }
+
+    /// Inserts a secret row as it was read (a restore, or a copy from
+    /// another vault); its timestamps are the defaults.
+    pub fn insert_secret(&self, row: &SecretRow) {
+        let sql = self.sql(
+            "INSERT INTO {p}secrets (id, name, description, secret, key_id, nonce) VALUES ($1, $2, $3, $4, $5, $6)",
+        );
+        let row = row.clone();
+        with_conn!(self, |c| sqlx::query(sql)
+            .bind(row.id)
+            .bind(row.name)
+            .bind(row.description)
+            .bind(row.secret)
+            .bind(row.key_id)
+            .bind(row.nonce)
+            .execute(&mut c)
+            .await?
+            .rows_affected());
+    }
+
+    /// Every row of the signed log, (seq, entry), by seq.
+    pub fn log(&self) -> Vec<(i64, Vec<u8>)> {
+        let sql = self.sql("SELECT seq, entry FROM {p}log ORDER BY seq");
+        with_conn!(self, |c| sqlx::query_as(sql).fetch_all(&mut c).await?)
+    }
+
+    /// Deletes the log's rows from `seq` on; returns how many went.
+    pub fn delete_log_from(&self, seq: i64) -> u64 {
+        let sql = self.sql("DELETE FROM {p}log WHERE seq >= $1");
+        with_conn!(self, |c| sqlx::query(sql)
+            .bind(seq)
+            .execute(&mut c)
+            .await?
+            .rows_affected())
+    }
+
+    /// Appends a row to the log behind vault's back.
+    pub fn insert_log(&self, seq: i64, entry: &[u8]) {
+        let sql = self.sql("INSERT INTO {p}log (seq, entry) VALUES ($1, $2)");
+        let entry = entry.to_vec();
+        with_conn!(self, |c| sqlx::query(sql)
+            .bind(seq)
+            .bind(entry)
+            .execute(&mut c)
+            .await?
+            .rows_affected());
+    }
 }

@@ -215,12 +215,6 @@ fn read_variables() -> Vec<String> {
     fn walk(dir: &Path, out: &mut Vec<String>) {
         for entry in std::fs::read_dir(dir).unwrap().flatten() {
             let path = entry.path();
-            // src/trust is not wired into any command yet (issue 12), so
-            // nothing reads its VAULT_FINGERPRINT; drop this exclusion when
-            // the integration lands and the variable is documented.
-            if path.is_dir() && path.ends_with("src/trust") {
-                continue;
-            }
             if path.is_dir() {
                 walk(&path, out);
             } else if path.extension().is_some_and(|e| e == "rs") {

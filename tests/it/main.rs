@@ -28,3 +28,4 @@ mod standby;
 mod store;
 mod terminal;
 mod terminal_escape;
+mod trust;

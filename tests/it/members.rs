@@ -22,14 +22,24 @@ both!(
     add_during_half_done_rotation_grants_retiring_key,
 );
 
-/// The first line of `whoami`: the bare recipient.
-fn recipient(env: &Env, extra: &[(&str, &Path)]) -> String {
+/// The first line of `whoami`: the member line `vault member add` takes.
+fn line(env: &Env, extra: &[(&str, &Path)]) -> String {
     let mut run = env.vault(&["whoami"]);
     for (k, v) in extra {
         run = run.env(k, v);
     }
     let out = run.ok().stdout_str();
     out.lines().next().unwrap().to_owned()
+}
+
+/// The bare recipient: the member line's first field for an age identity
+/// (the second is the signing key), the whole line for an SSH key.
+fn recipient(env: &Env, extra: &[(&str, &Path)]) -> String {
+    let line = line(env, extra);
+    match line.strip_prefix("age1") {
+        Some(_) => line.split(' ').next().unwrap().to_owned(),
+        None => line,
+    }
 }
 
 fn json(out: &[u8]) -> serde_json::Value {
@@ -68,12 +78,14 @@ fn add_grants_access_and_ls_records_who(alice: &Env) {
     let bob = alice.another_user();
     let init = bob.vault(&["init", "--name", "bob"]).ok();
     assert!(
-        init.stderr.contains("you are not a member yet") && init.stderr.contains("vault member add age1"),
+        init.stderr.contains("you are not a member yet") && init.stderr.contains("vault member add 'age1"),
         "{}",
         init.stderr
     );
     let bob_r = recipient(&bob, &[]);
+    let bob_l = line(&bob, &[]);
     assert!(bob_r.starts_with("age1"), "{bob_r}");
+    assert!(bob_l.starts_with(&format!("{bob_r} vault-ed25519:")), "{bob_l}");
     assert_ne!(bob_r, alice_r);
     bob.vault(&["get", "db/password"])
         .fails(5, "holds no copy of vault key");
@@ -86,21 +98,21 @@ fn add_grants_access_and_ls_records_who(alice: &Env) {
     let text = bob.vault(&["whoami"]).ok().stdout_str();
     assert!(
         text.contains(&format!(
-            "member:   no; ask a member to run: vault member add {bob_r}"
+            "member:   no; ask a member to run: vault member add '{bob_l}'"
         )),
         "{text}"
     );
     // A non-member cannot add anyone (they cannot open the key to grant it).
-    let (carol_r, _) = {
+    let carol_l = {
         let carol = alice.another_user();
         carol.vault(&["init"]).ok();
-        (recipient(&carol, &[]), carol)
+        line(&carol, &[])
     };
-    bob.vault(&["member", "add", &carol_r, "--name", "carol"])
-        .fails(5, "cannot add members");
+    bob.vault(&["member", "add", &carol_l, "--name", "carol"])
+        .fails(5, "is not a member of this vault");
     assert_eq!(alice.db().members().len(), 1);
 
-    let added = alice.vault(&["member", "add", &bob_r, "--name", "bob"]).ok();
+    let added = alice.vault(&["member", "add", &bob_l, "--name", "bob"]).ok();
     assert!(added.stderr.contains("added bob (age1"), "{}", added.stderr);
     assert_eq!(bob.get("db/password"), b"hunter2");
     // Adding re-seals nothing: every secret row is byte for byte the same.
@@ -164,39 +176,41 @@ fn member_errors_change_nothing(alice: &Env) {
 
     let bob = alice.another_user();
     bob.vault(&["init"]).ok();
-    let bob_r = recipient(&bob, &[]);
-    alice.vault(&["member", "add", &bob_r, "--name", "bob"]).ok();
+    let bob_l = line(&bob, &[]);
+    alice.vault(&["member", "add", &bob_l, "--name", "bob"]).ok();
     let before = alice.db().members();
     let grants_before = alice.db().grants().len();
 
     // Same recipient (even spelled with surrounding space), or same name: conflict.
     alice
-        .vault(&["member", "add", &format!(" {bob_r} "), "--name", "robert"])
+        .vault(&["member", "add", &format!(" {bob_l} "), "--name", "robert"])
         .fails(4, "is already a member, as \"bob\"");
     let carol = alice.another_user();
     carol.vault(&["init"]).ok();
     let carol_r = recipient(&carol, &[]);
+    let carol_l = line(&carol, &[]);
     alice
-        .vault(&["member", "add", &carol_r, "--name", "bob"])
+        .vault(&["member", "add", &carol_l, "--name", "bob"])
         .fails(4, "a member named \"bob\" already exists");
     // Malformed recipients and names: usage.
-    for bad in [
-        "age1xyz",
-        "bob",
-        "",
-        "ssh-ed25519 AAAAnotbase64!!",
-        "ssh-ed25519",
-        "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=",
+    for (bad, why) in [
+        ("age1xyz", "is not a valid"),
+        ("bob", "is not a member line"),
+        ("", "is not a member line"),
+        ("ssh-ed25519 AAAAnotbase64!!", "cannot be used"),
+        ("ssh-ed25519", "has no key after"),
+        ("ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=", "is not a member line"),
+        (carol_r.as_str(), "is only a recipient"),
     ] {
         alice
             .vault(&["member", "add", bad, "--name", "x"])
-            .fails(2, "is not a valid");
+            .fails(2, why);
     }
     alice
-        .vault(&["member", "add", &carol_r, "--name", "has space"])
+        .vault(&["member", "add", &carol_l, "--name", "has space"])
         .fails(2, "invalid member name");
     alice
-        .vault(&["member", "add", &carol_r, "--name=-dash"])
+        .vault(&["member", "add", &carol_l, "--name=-dash"])
         .fails(2, "invalid member name");
     // Removing someone who is not there: not found, by name or recipient.
     alice
@@ -211,11 +225,12 @@ fn member_errors_change_nothing(alice: &Env) {
         .fails(2, "cannot remove yourself");
     // A member without the key cannot remove anyone.
     carol.vault(&["member", "rm", "bob"]).fails(5, "holds no copy");
+    assert_eq!(alice.db().log().len(), 2, "a refused change was recorded");
 
     assert_eq!(alice.db().members(), before);
     assert_eq!(alice.db().grants().len(), grants_before);
     // Without --name: the start of the recipient.
-    alice.vault(&["member", "add", &carol_r]).ok();
+    alice.vault(&["member", "add", &carol_l]).ok();
     let name = alice.db().member(&carol_r).unwrap().name;
     assert!(carol_r.starts_with(&name), "{name} / {carol_r}");
 }
@@ -323,9 +338,10 @@ fn passphrase_identity_non_interactive(alice: &Env) {
     assert_eq!(mode, 0o600);
 
     let who = json(&with(&["whoami", "--json"], &pass).ok().stdout);
-    let carol_r = who["recipient"].as_str().unwrap().to_owned();
+    let carol_l = who["member_line"].as_str().unwrap().to_owned();
+    assert!(carol_l.starts_with(who["recipient"].as_str().unwrap()));
     assert_eq!(who["identity_type"], "age-x25519-passphrase");
-    alice.vault(&["member", "add", &carol_r, "--name", "carol"]).ok();
+    alice.vault(&["member", "add", &carol_l, "--name", "carol"]).ok();
     assert_eq!(with(&["get", "db/password"], &pass).ok().stdout, b"hunter2");
     // From a file descriptor (here stdin, fd 0).
     let out = carol
@@ -365,11 +381,11 @@ fn team(alice: &Env) -> (Env, String, Env, String) {
     let bob = alice.another_user();
     bob.vault(&["init"]).ok();
     let bob_r = recipient(&bob, &[]);
-    alice.vault(&["member", "add", &bob_r, "--name", "bob"]).ok();
+    alice.vault(&["member", "add", &line(&bob, &[]), "--name", "bob"]).ok();
     let carol = alice.another_user();
     carol.vault(&["init"]).ok();
     let carol_r = recipient(&carol, &[]);
-    alice.vault(&["member", "add", &carol_r, "--name", "carol"]).ok();
+    alice.vault(&["member", "add", &line(&carol, &[]), "--name", "carol"]).ok();
     assert_eq!(bob.get("db/password"), b"hunter2");
     (bob, bob_r, carol, carol_r)
 }
@@ -392,7 +408,7 @@ fn remove_rotates_away_from_the_member(alice: &Env) {
 
     let out = alice.vault(&["member", "rm", "bob"]).ok();
     assert!(
-        out.stderr.contains("removed bob; rotating the vault key"),
+        out.stderr.contains(&format!("removed bob ({bob_r}); rotating the vault key")),
         "{}",
         out.stderr
     );
@@ -448,7 +464,7 @@ fn remove_without_rotation_warns(alice: &Env) {
     assert!(out.stderr.contains("removed bob"), "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("vault: warning: the vault key was not rotated: bob may still hold a copy"),
+            .contains(&format!("vault: warning: the vault key was not rotated: bob ({bob_r}) may still hold a copy")),
         "{}",
         out.stderr
     );
@@ -475,7 +491,7 @@ fn add_during_half_done_rotation_grants_retiring_key(alice: &Env) {
     let bob = alice.another_user();
     bob.vault(&["init"]).ok();
     let bob_r = recipient(&bob, &[]);
-    let out = alice.vault(&["member", "add", &bob_r, "--name", "bob"]).ok();
+    let out = alice.vault(&["member", "add", &line(&bob, &[]), "--name", "bob"]).ok();
     assert!(out.stderr.contains("and retiring key"), "{}", out.stderr);
     let mut expected = vec![old, new];
     expected.sort();

@@ -1,6 +1,6 @@
 //! The store's transactions, driven in process on both backends, for the
-//! branches that the binary reaches only by timing: a key switch that finds
-//! a holder left out (a member added meanwhile), a put that loses the race
+//! branches that the binary reaches only by timing: a key switch whose log
+//! entry lost the race to another member's (nothing written), a put that loses the race
 //! to create a name (and one that keeps losing), and retirement refused for
 //! a key still in use.
 
@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use uuid::Uuid;
 use vault::error::Kind;
 use vault::seal::{Binding, Need, Personal, VaultKey};
-use vault::store::{KeyRecord, PutItem, PutMode, Sealed, Sealer, Slot, Store};
+use vault::store::{KeyRecord, Logged, PutItem, PutMode, Sealed, Sealer, Slot, Store};
 
 use crate::both;
 use crate::harness::{Backend, Env};
 
 both!(
-    switch_key_names_the_holders_left_out_and_changes_nothing,
+    switch_key_writes_nothing_when_the_log_moved_on,
     retire_key_refuses_a_key_still_in_use,
 );
 
@@ -54,7 +54,7 @@ fn me(env: &Env) -> Personal {
     Personal::parse(&bytes, "identity").unwrap()
 }
 
-fn switch_key_names_the_holders_left_out_and_changes_nothing(env: &Env) {
+fn switch_key_writes_nothing_when_the_log_moved_on(env: &Env) {
     env.init();
     env.put("a", b"before");
     let me = me(env);
@@ -62,24 +62,27 @@ fn switch_key_names_the_holders_left_out_and_changes_nothing(env: &Env) {
         let mut store = open(env).await;
         let current = store.current_key(me.recipient()).await.unwrap().unwrap();
         let new = VaultKey::generate();
-        // No grant for the one holder (the founder): the switch must not
-        // happen, and must say whom it left out.
-        let missing = store
-            .switch_key(current.id, new.key.id(), &new.recipient, &[])
+        let grants = [(me.recipient().to_owned(), "grant".to_owned())];
+        // Seq 0 is taken (the genesis entry): another member appended
+        // first, so the switch must write nothing at all and say so.
+        let done = store
+            .switch_key(current.id, new.key.id(), &new.recipient, &grants, (0, b"entry"))
             .await
             .unwrap();
-        assert_eq!(missing, vec![me.recipient().to_owned()]);
+        assert_eq!(done, Logged::Stale);
         let after = store.current_key(me.recipient()).await.unwrap().unwrap();
         assert_eq!(after.id, current.id, "the current key changed");
         let state = store.rotation_state(me.recipient()).await.unwrap();
         assert_eq!(state.keys.len(), 1, "a key was stored");
+        assert_eq!(store.log_from(0).await.unwrap().len(), 1, "an entry was appended");
         // A switch from a key that is not current is a conflict.
         let err = store
-            .switch_key(Uuid::new_v4(), new.key.id(), &new.recipient, &[])
+            .switch_key(Uuid::new_v4(), new.key.id(), &new.recipient, &grants, (1, b"entry"))
             .await
             .err()
             .unwrap();
         assert_eq!(err.kind, Kind::Conflict);
+        assert_eq!(store.log_from(0).await.unwrap().len(), 1, "an entry was appended");
     });
     assert_eq!(env.get("a"), b"before");
 }
@@ -91,14 +94,17 @@ fn retire_key_refuses_a_key_still_in_use(env: &Env) {
     runtime().block_on(async {
         let mut store = open(env).await;
         let current = store.current_key(me.recipient()).await.unwrap().unwrap();
-        assert!(
-            !store.retire_key(current.id).await.unwrap(),
+        assert_eq!(
+            store.retire_key(current.id, (1, b"entry")).await.unwrap(),
+            Logged::Done(false),
             "a key sealing a secret was retired"
         );
-        // Nothing changed: the grant is still there and opens the key.
+        // Nothing changed: the grant is still there and opens the key, and
+        // no entry was appended.
         let again = store.current_key(me.recipient()).await.unwrap().unwrap();
         assert_eq!(again.id, current.id);
         assert!(again.grant.is_some(), "the grant of a key in use was deleted");
+        assert_eq!(store.log_from(0).await.unwrap().len(), 1, "an entry was appended");
     });
     assert_eq!(env.get("a"), b"kept");
 }
