@@ -98,9 +98,15 @@ impl Vault {
                     &member,
                 ));
             }
-            if state.members.values().any(|m| m.verifying_key == parsed.verifying_key) {
-                return Err(Error::conflict("another member already signs with that key; nothing was changed")
-                    .hint("each member needs an identity of their own"));
+            if state
+                .members
+                .values()
+                .any(|m| m.verifying_key == parsed.verifying_key)
+            {
+                return Err(Error::conflict(
+                    "another member already signs with that key; nothing was changed",
+                )
+                .hint("each member needs an identity of their own"));
             }
             let entry = self.trust.sign_next(
                 &self.me,
@@ -292,7 +298,8 @@ pub fn find_member(state: &TrustState, who: &str) -> Result<MemberRecord> {
         .members
         .values()
         .find(|m| {
-            by_name.as_deref() == Some(m.name.as_str()) || by_recipient.as_deref() == Some(m.recipient.as_str())
+            by_name.as_deref() == Some(m.name.as_str())
+                || by_recipient.as_deref() == Some(m.recipient.as_str())
         })
         .map(|m| MemberRecord {
             recipient: m.recipient.clone(),

@@ -175,7 +175,12 @@ async fn plan(vault: &mut Vault) -> Result<RotateSummary> {
     } else {
         s.old_key = Some(keys.current.key.id);
         s.moved = keys.current.secrets;
-        s.members = vault.trust.members_sorted().iter().map(|m| m.name.clone()).collect();
+        s.members = vault
+            .trust
+            .members_sorted()
+            .iter()
+            .map(|m| m.name.clone())
+            .collect();
     }
     Ok(s)
 }
@@ -214,7 +219,10 @@ async fn run(vault: &mut Vault, opts: &RotateOptions, progress: &dyn Progress) -
     let stray = vault.store.secrets_not_under(&usable, 20).await?;
     s.altered = altered;
     for (id, name) in stray {
-        let shown = name.as_deref().map(crate::name::escape).unwrap_or_else(|| format!("(no name, id {id})"));
+        let shown = name
+            .as_deref()
+            .map(crate::name::escape)
+            .unwrap_or_else(|| format!("(no name, id {id})"));
         s.altered.push(format!(
             "secret {shown} is sealed to a key the history does not have in use (left as it is)"
         ));
@@ -300,7 +308,13 @@ async fn switch(vault: &mut Vault, current: &KeyStatus) -> Result<VaultKey> {
         // A member added meanwhile appended first: re-read, grant them too.
         match vault
             .store
-            .switch_key(current.key.id, new.key.id(), &new.recipient, &grants, (entry.0, &entry.1))
+            .switch_key(
+                current.key.id,
+                new.key.id(),
+                &new.recipient,
+                &grants,
+                (entry.0, &entry.1),
+            )
             .await?
         {
             Logged::Done(()) => {
@@ -319,7 +333,9 @@ async fn switch(vault: &mut Vault, current: &KeyStatus) -> Result<VaultKey> {
 /// key-retired entry in the same transaction.
 async fn retire(vault: &mut Vault, old: uuid::Uuid) -> Result<bool> {
     for _ in 0..5 {
-        let entry = vault.trust.sign_next(&vault.me, Body::KeyRetired { key_id: old })?;
+        let entry = vault
+            .trust
+            .sign_next(&vault.me, Body::KeyRetired { key_id: old })?;
         match vault.store.retire_key(old, (entry.0, &entry.1)).await? {
             Logged::Done(retired) => {
                 vault.refresh().await?;

@@ -16,7 +16,8 @@ use crate::name;
 use crate::seal::{KeyScope, Personal};
 use crate::store::Store;
 use crate::trust::{
-    Body, Fingerprint, LogKey, Pin, PinStore, SignedEntry, TrustError, TrustState, decode_entries, verify_chain,
+    Body, Fingerprint, LogKey, Pin, PinStore, SignedEntry, TrustError, TrustState, decode_entries,
+    verify_chain,
 };
 
 /// Where a vault is, for pinning: the database location and the pin store.
@@ -53,7 +54,11 @@ impl Trust {
     }
 
     /// [`Trust::load`] with the log's rows already read (from the pinned head's seq on).
-    pub fn from_rows(pin: Option<Pin>, rows: Vec<LogRow>, anchor: Anchor) -> Result<(Trust, Option<FirstContact>)> {
+    pub fn from_rows(
+        pin: Option<Pin>,
+        rows: Vec<LogRow>,
+        anchor: Anchor,
+    ) -> Result<(Trust, Option<FirstContact>)> {
         let saved = pin.as_ref().map(|p| p.head().seq);
         let (pin, first) = match pin {
             Some(mut pin) => {
@@ -207,7 +212,9 @@ impl Trust {
         for (id, recipient, table_state) in &t.keys {
             match state.usable_key(*id) {
                 None if table_state != "retired" => {
-                    found.push(format!("key {id} is '{table_state}' but the history does not have it in use"));
+                    found.push(format!(
+                        "key {id} is '{table_state}' but the history does not have it in use"
+                    ));
                     r.retire_keys.push(*id);
                 }
                 None => {}
@@ -215,9 +222,15 @@ impl Trust {
                     found.push(format!("key {id} has another public half than the history's"));
                 }
                 Some(k) => {
-                    let want = if k.id == state.current.id { "current" } else { "retiring" };
+                    let want = if k.id == state.current.id {
+                        "current"
+                    } else {
+                        "retiring"
+                    };
                     if table_state != want {
-                        found.push(format!("key {id} is '{table_state}' but the history has it {want}"));
+                        found.push(format!(
+                            "key {id} is '{table_state}' but the history has it {want}"
+                        ));
                         if want == "current" {
                             r.promote_key = Some(k.id);
                         } else {
@@ -238,7 +251,10 @@ impl Trust {
         }
         for k in std::iter::once(&state.current).chain(&state.retiring) {
             if !t.keys.iter().any(|(id, _, _)| *id == k.id) {
-                found.push(format!("key {} of the history is missing from the key table", k.id));
+                found.push(format!(
+                    "key {} of the history is missing from the key table",
+                    k.id
+                ));
             }
         }
         for (recipient, table_name) in &t.members {
@@ -264,7 +280,10 @@ impl Trust {
         }
         for m in state.members.values() {
             if !t.members.iter().any(|(r, _)| *r == m.recipient) {
-                found.push(format!("member {} is missing from the member table", name::escape(&m.name)));
+                found.push(format!(
+                    "member {} is missing from the member table",
+                    name::escape(&m.name)
+                ));
                 r.insert_members
                     .push((m.recipient.clone(), m.name.clone(), m.added_by.clone()));
             }
@@ -282,7 +301,10 @@ impl Trust {
             // Grants of non-members go with their member rows (or are
             // orphans the foreign key cannot have).
             if !member && !r.delete_members.contains(recipient) {
-                found.push(format!("a grant of key {key} to {} is for a non-member", short(recipient)));
+                found.push(format!(
+                    "a grant of key {key} to {} is for a non-member",
+                    short(recipient)
+                ));
                 r.delete_grants.push((*key, recipient.clone()));
             }
         }
@@ -311,12 +333,16 @@ impl Trust {
 fn extend(pin: &Pin, mut rows: Vec<LogRow>) -> Result<TrustState> {
     let head = pin.head().seq;
     let genesis = match rows.first() {
-        Some(r) if r.seq == 0 => Some(if head == 0 { rows[0].entry.clone() } else { rows.remove(0).entry }),
+        Some(r) if r.seq == 0 => Some(if head == 0 {
+            rows[0].entry.clone()
+        } else {
+            rows.remove(0).entry
+        }),
         _ => None,
     };
     if let Some(bytes) = genesis {
-        let found = SignedEntry::from_bytes(&bytes)
-            .map_err(|why| TrustError::Malformed { position: 0, why })?;
+        let found =
+            SignedEntry::from_bytes(&bytes).map_err(|why| TrustError::Malformed { position: 0, why })?;
         let found = Fingerprint::of_genesis(found.hash());
         if found != pin.fingerprint {
             return Err(TrustError::OtherVault {
@@ -361,7 +387,11 @@ pub fn altered(detail: String) -> Error {
 pub fn altered_rows(found: &[String]) -> Error {
     let mut shown: Vec<&str> = found.iter().take(5).map(String::as_str).collect();
     let more = found.len().saturating_sub(5);
-    let tail = if more > 0 { format!("; and {more} more") } else { String::new() };
+    let tail = if more > 0 {
+        format!("; and {more} more")
+    } else {
+        String::new()
+    };
     shown.sort();
     Error::integrity(format!(
         "the vault's membership or key history was altered in the database: {}{tail}",

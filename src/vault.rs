@@ -11,7 +11,9 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::name;
 use crate::seal::{Binding, Need, Personal, Sealed, SealedRow, VaultKey};
-use crate::store::{KeyRecord, MemberInfo, MemberRecord, Meta, PutItem, PutMode, PutOutcome, Sealer, Slot, Store};
+use crate::store::{
+    KeyRecord, MemberInfo, MemberRecord, Meta, PutItem, PutMode, PutOutcome, Sealer, Slot, Store,
+};
 use crate::trust::{Body, KeySpec, MemberSpec, TrustState};
 use crate::trusted::{Anchor, Trust};
 
@@ -86,7 +88,10 @@ impl Index {
                         added_at: row.and_then(|r| r.member.added_at),
                         added_by: (m.added_at > 0).then(|| m.added_by.clone()),
                     },
-                    has_current_key: tables.grants.iter().any(|(k, r)| *k == current && *r == m.recipient),
+                    has_current_key: tables
+                        .grants
+                        .iter()
+                        .any(|(k, r)| *k == current && *r == m.recipient),
                 }
             })
             .collect();
@@ -224,7 +229,16 @@ impl Setup {
             return Err(outsider());
         }
         // Opening proves the caller holds it and that the grant is sound.
-        VaultKey::open_own(&current.key, me, Need::Manage("record the vault's history"))?;
+        let opened = VaultKey::open_own(&current.key, me, Need::Manage("record the vault's history"))?;
+        // Keys made since the signed log name their vault: its history is
+        // then missing (deleted, or not restored with the rest), and must
+        // not be replaced by a new one.
+        if let Some((vault, _)) = opened.bound_to() {
+            return Err(Error::integrity(format!(
+                "the vault's signed history (vault {vault}) is missing from the database, but its keys are there"
+            ))
+            .hint("it was deleted or not restored: restore the database, log table included, from a trusted backup"));
+        }
         let rows = self.store.members().await?;
         let my_name = rows
             .iter()
@@ -258,7 +272,11 @@ impl Setup {
             append(&mut state, Body::KeyCurrent { key, epoch })?;
         }
         let (mut members, mut dropped) = (vec![(my_name, me.recipient().to_owned())], Vec::new());
-        for m in rows.iter().map(|m| &m.member).filter(|m| m.recipient != me.recipient()) {
+        for m in rows
+            .iter()
+            .map(|m| &m.member)
+            .filter(|m| m.recipient != me.recipient())
+        {
             // Only an SSH member's signing key is known without them: it is
             // their recipient. An age member's derives from their identity.
             match crate::trust::MemberLine::parse(&m.recipient) {
@@ -279,8 +297,10 @@ impl Setup {
         }
         let keep: Vec<String> = members.iter().map(|(_, r)| r.clone()).collect();
         if !self.store.record_history(&entries, &keep).await? {
-            return Err(Error::conflict("another member recorded the vault's history just now")
-                .hint("run `vault init` again"));
+            return Err(
+                Error::conflict("another member recorded the vault's history just now")
+                    .hint("run `vault init` again"),
+            );
         }
         let trust = Trust::founded(state, self.anchor)?;
         Ok(Joining {
@@ -430,27 +450,38 @@ impl Vault {
         let recipient = self.me.recipient().to_owned();
         self.refresh().await?;
         // A rotation may make a new key current between the refresh and the
-        // put: then the log has moved too, and one more try sees both.
-        for attempt in 0..2 {
+        // put: then the log has moved too, and another try sees both. A real
+        // disagreement leaves the log where it was and is reported.
+        for attempt in 0..RETRIES {
             let sealer = ValueSealer {
                 me: &self.me,
                 trust: &self.trust,
                 values: &values,
             };
             match self.store.put(&items, mode, &recipient, &sealer).await {
-                Err(e) if attempt == 0 && e.kind == crate::error::Kind::Integrity && self.refresh().await? => {}
+                Err(e)
+                    if attempt + 1 < RETRIES
+                        && e.kind == crate::error::Kind::Integrity
+                        && self.refresh().await? => {}
                 other => return other,
             }
         }
-        unreachable!("the second attempt returns")
+        unreachable!("the last attempt returns")
     }
 
     /// Every secret (or those under `prefix`), opened: one query, each vault
     /// key opened once, values opened in parallel. All or nothing: one bad
     /// row fails the whole call, naming it.
     pub async fn open_all(&mut self, prefix: Option<&str>) -> Result<Vec<(String, Value)>> {
-        let (rows, keys) = self.store.fetch_all(prefix, self.me.recipient()).await?;
-        self.open_rows(&rows, &keys).await
+        for attempt in 0..RETRIES {
+            let start = self.trust.head_seq();
+            let (rows, keys) = self.store.fetch_all(prefix, self.me.recipient()).await?;
+            match self.open_rows(&rows, &keys).await {
+                Err(e) if moved_under(&e, attempt, start, &self.trust) => {}
+                other => return other,
+            }
+        }
+        unreachable!("the last attempt returns")
     }
 
     /// Verifies the log since the head (read after the rows, so it is at
@@ -522,22 +553,41 @@ impl Vault {
         }
         let common = sel.common_prefix();
         let prefix = Some(common.as_str()).filter(|p| !p.is_empty());
-        let (rows, keys) = self.store.fetch_all(prefix, self.me.recipient()).await?;
-        let rows: Vec<SealedRow> = rows
-            .into_iter()
-            .filter(|r| r.name.as_deref().is_some_and(|n| sel.matches(n)))
-            .collect();
-        let missing: Vec<&str> = sel
-            .names
-            .iter()
-            .filter(|n| !rows.iter().any(|r| r.name.as_deref() == Some(n.as_str())))
-            .map(String::as_str)
-            .collect();
-        if !missing.is_empty() {
-            return Err(crate::store::not_found(&missing));
+        for attempt in 0..RETRIES {
+            let start = self.trust.head_seq();
+            let (rows, keys) = self.store.fetch_all(prefix, self.me.recipient()).await?;
+            let rows: Vec<SealedRow> = rows
+                .into_iter()
+                .filter(|r| r.name.as_deref().is_some_and(|n| sel.matches(n)))
+                .collect();
+            let missing: Vec<&str> = sel
+                .names
+                .iter()
+                .filter(|n| !rows.iter().any(|r| r.name.as_deref() == Some(n.as_str())))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                return Err(crate::store::not_found(&missing));
+            }
+            match self.open_rows(&rows, &keys).await {
+                Err(e) if moved_under(&e, attempt, start, &self.trust) => {}
+                other => return other,
+            }
         }
-        self.open_rows(&rows, &keys).await
+        unreachable!("the last attempt returns")
     }
+}
+
+/// How many times a read or write is tried when a rotation by another
+/// member moves the log under it (each try sees a newer head).
+const RETRIES: usize = 5;
+
+/// Whether a failed read is worth another try: it failed verification while
+/// the log moved on (the rows were read under keys a rotation since
+/// switched or retired), and tries remain. A real alteration leaves the log
+/// where it was.
+fn moved_under(e: &Error, attempt: usize, start: u64, trust: &Trust) -> bool {
+    e.kind == crate::error::Kind::Integrity && attempt + 1 < RETRIES && trust.head_seq() != start
 }
 
 /// Which secrets a command works on: exact names and name prefixes (a
@@ -618,7 +668,12 @@ struct ValueSealer<'a> {
 }
 
 /// Opens `me`'s copy of a key the log has retiring.
-pub(crate) fn open_retiring(trust: &Trust, me: &Personal, key: &KeyRecord, need: Need<'_>) -> Result<VaultKey> {
+pub(crate) fn open_retiring(
+    trust: &Trust,
+    me: &Personal,
+    key: &KeyRecord,
+    need: Need<'_>,
+) -> Result<VaultKey> {
     let logged = trust
         .state()
         .retiring
@@ -641,7 +696,12 @@ pub(crate) fn open_retiring(trust: &Trust, me: &Personal, key: &KeyRecord, need:
 
 /// Opens `me`'s copy of the log's current key, given the key table's
 /// current key (which must be the same one, with the same public half).
-pub(crate) fn open_current(trust: &Trust, me: &Personal, key: &KeyRecord, need: Need<'_>) -> Result<VaultKey> {
+pub(crate) fn open_current(
+    trust: &Trust,
+    me: &Personal,
+    key: &KeyRecord,
+    need: Need<'_>,
+) -> Result<VaultKey> {
     trust.check_key_row(key.id, &key.recipient, Some(key.id))?;
     VaultKey::open_own_in(key, trust.scope(&trust.state().current), me, need)
 }

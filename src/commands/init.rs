@@ -69,19 +69,29 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
         Joined::Founded(key) => said.push(format!("created vault key {key}; migrated {url}")),
         Joined::Member(key) => said.push(format!("vault at {url} is ready (key {key}); you are a member")),
         Joined::Outsider => {
-            said.push(format!("vault at {url} already exists and you are not a member yet."));
+            said.push(format!(
+                "vault at {url} already exists and you are not a member yet."
+            ));
             said.push(format!(
                 "Ask a member to run:  vault member add {} --name {name}",
                 crate::commands::shell_quote(&me.member_line()?.to_string()),
             ));
             said.push("and compare the vault's fingerprint below with theirs (`vault whoami`)".into());
         }
-        Joined::Recorded { key, members, dropped } => {
+        Joined::Recorded {
+            key,
+            members,
+            dropped,
+        } => {
             said.push(format!(
                 "recorded the signed history of the vault at {url} (key {key}), with these members:"
             ));
             for (n, r) in &members {
-                said.push(format!("  {}  {}", name::display(n), crate::store::short_recipient(r)));
+                said.push(format!(
+                    "  {}  {}",
+                    name::display(n),
+                    crate::store::short_recipient(r)
+                ));
             }
             if !dropped.is_empty() {
                 said.push(
@@ -91,7 +101,11 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
                         .to_owned(),
                 );
                 for (n, r) in &dropped {
-                    said.push(format!("  {}  {}", name::display(n), crate::store::short_recipient(r)));
+                    said.push(format!(
+                        "  {}  {}",
+                        name::display(n),
+                        crate::store::short_recipient(r)
+                    ));
                 }
             }
         }

@@ -120,6 +120,12 @@ impl VaultKey {
         self.id
     }
 
+    /// The vault and epoch this key is bound to (its grant's, or the log's),
+    /// if any: keys made before the signed log have none.
+    pub fn bound_to(&self) -> Option<(Uuid, u64)> {
+        self.scope
+    }
+
     #[cfg(test)]
     pub(super) fn mac_key(&self) -> &[u8; 32] {
         &self.mac_key
@@ -170,11 +176,21 @@ impl VaultKey {
     /// [`VaultKey::open_own`] for a key the verified log lists: the grant
     /// must open to the log's public half (not whatever the key table says),
     /// and a v2 grant must name the same vault and epoch.
-    pub fn open_own_in(key: &KeyRecord, scope: KeyScope<'_>, me: &Personal, need: Need<'_>) -> Result<VaultKey> {
+    pub fn open_own_in(
+        key: &KeyRecord,
+        scope: KeyScope<'_>,
+        me: &Personal,
+        need: Need<'_>,
+    ) -> Result<VaultKey> {
         VaultKey::open_scoped(key, Some(scope), me, need)
     }
 
-    fn open_scoped(key: &KeyRecord, scope: Option<KeyScope<'_>>, me: &Personal, need: Need<'_>) -> Result<VaultKey> {
+    fn open_scoped(
+        key: &KeyRecord,
+        scope: Option<KeyScope<'_>>,
+        me: &Personal,
+        need: Need<'_>,
+    ) -> Result<VaultKey> {
         let id = key.id;
         let Some(grant) = key.grant.as_deref() else {
             let (which, cannot) = need.words();
@@ -226,15 +242,19 @@ impl VaultKey {
         // A v2 grant names its vault and epoch; a v1 grant (made before the
         // signed log) does not, and is still accepted: the key's public half
         // is checked against the log either way.
+        let mut named = None;
         if let Some(rest) = line.strip_prefix("# vault ") {
-            if let Some((vault, epoch)) = scope
-                && rest != format!("{vault} epoch {epoch}")
-            {
+            let parsed = rest
+                .split_once(" epoch ")
+                .and_then(|(v, e)| Some((Uuid::parse_str(v).ok()?, e.parse::<u64>().ok()?)))
+                .ok_or_else(damaged)?;
+            if scope.is_some_and(|s| s != parsed) {
                 return Err(Error::integrity(format!(
                     "the stored copy of vault key {id} belongs to another vault or epoch"
                 ))
                 .hint("the key tables were altered; restore them from a backup"));
             }
+            named = Some(parsed);
             line = lines.next().ok_or_else(damaged)?;
         }
         let identity = age::x25519::Identity::from_str(line.trim()).map_err(|_| damaged())?;
@@ -242,7 +262,7 @@ impl VaultKey {
             return Err(damaged());
         }
         let mut key = VaultKey::from_identity(id, identity);
-        key.scope = scope;
+        key.scope = scope.or(named);
         Ok(key)
     }
 
@@ -353,7 +373,13 @@ impl VaultKey {
 
     /// The v2 MAC: as v1, with its own magic, and the vault id (16 raw
     /// bytes) and the key's epoch (8 bytes, big-endian) after the key id.
-    fn mac_state_v2(&self, at: Binding<'_>, (vault, epoch): (Uuid, u64), nonce: &[u8], value: &[u8]) -> Hmac<Sha256> {
+    fn mac_state_v2(
+        &self,
+        at: Binding<'_>,
+        (vault, epoch): (Uuid, u64),
+        nonce: &[u8],
+        value: &[u8],
+    ) -> Hmac<Sha256> {
         let mut mac =
             <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key[..]).expect("HMAC accepts any key length");
         for field in [
@@ -373,7 +399,10 @@ impl VaultKey {
     }
 
     fn mac_v2(&self, at: Binding<'_>, scope: (Uuid, u64), nonce: &[u8], value: &[u8]) -> [u8; 32] {
-        self.mac_state_v2(at, scope, nonce, value).finalize().into_bytes().into()
+        self.mac_state_v2(at, scope, nonce, value)
+            .finalize()
+            .into_bytes()
+            .into()
     }
 }
 
@@ -395,7 +424,14 @@ pub(super) fn bucket(len: usize) -> usize {
 /// dots that brings header and value to a size bucket. The value still
 /// follows the first empty line exactly, so recovering it by hand is
 /// "drop everything up to the first empty line".
-fn header_v2(at: Binding<'_>, key_id: Uuid, (vault, epoch): (Uuid, u64), nonce: &[u8], mac: &[u8], value_len: usize) -> String {
+fn header_v2(
+    at: Binding<'_>,
+    key_id: Uuid,
+    (vault, epoch): (Uuid, u64),
+    nonce: &[u8],
+    mac: &[u8],
+    value_len: usize,
+) -> String {
     let mut text = format!(
         "{VALUE_MAGIC_V2}\nid {}\nname {}\nkey {key_id}\nvault {vault}\nepoch {epoch}\nnonce {}\nmac {}\npad ",
         at.id,
@@ -545,12 +581,22 @@ mod tests {
         let grant = new.key.grant_to(alice_r.as_ref()).unwrap();
         let open = |scope| VaultKey::open_grant(new.key.id(), &new.recipient, &grant, &alice, scope);
         let key = open(Some((vault, 3))).unwrap();
-        assert_eq!(open(Some((Uuid::new_v4(), 3))).err().unwrap().kind, crate::error::Kind::Integrity);
-        assert_eq!(open(Some((vault, 4))).err().unwrap().kind, crate::error::Kind::Integrity);
+        assert_eq!(
+            open(Some((Uuid::new_v4(), 3))).err().unwrap().kind,
+            crate::error::Kind::Integrity
+        );
+        assert_eq!(
+            open(Some((vault, 4))).err().unwrap().kind,
+            crate::error::Kind::Integrity
+        );
         let short = row(&key, Uuid::new_v4(), "a", b"x");
         let longer = row(&key, Uuid::new_v4(), "a", &[7u8; 200]);
-        let p1 = decrypt_armored(&key.identity, short.secret.as_bytes()).unwrap().len();
-        let p2 = decrypt_armored(&key.identity, longer.secret.as_bytes()).unwrap().len();
+        let p1 = decrypt_armored(&key.identity, short.secret.as_bytes())
+            .unwrap()
+            .len();
+        let p2 = decrypt_armored(&key.identity, longer.secret.as_bytes())
+            .unwrap()
+            .len();
         // One bucket, one plaintext length (the armored length varies only
         // with the random "grease" stanza age adds to every file).
         assert_eq!((p1, p2), (512, 512), "one bucket, one length");

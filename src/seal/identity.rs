@@ -31,15 +31,17 @@ pub struct Personal {
 /// How this member signs log entries.
 enum Signer {
     /// Derived from the age identity when it was loaded (cheap).
-    Derived(Box<SigningKey>),
+    Derived(SigningKey),
     /// An SSH key: the file and its passphrase are kept (wiped on drop) and
     /// the key unlocked again only when a log entry is signed, so commands
     /// that sign nothing pay the key derivation once, not twice.
-    Ssh {
-        pem: Zeroizing<String>,
-        passphrase: Option<SecretString>,
-        verifying: VerifyingKey,
-    },
+    Ssh(Box<SshSigner>),
+}
+
+struct SshSigner {
+    pem: Zeroizing<String>,
+    passphrase: Option<SecretString>,
+    verifying: VerifyingKey,
 }
 
 /// The kinds of personal identity vault can load.
@@ -103,7 +105,7 @@ impl Personal {
         file.push('\n');
         (
             Personal {
-                signer: Signer::Derived(Box::new(SigningKey::from_age_identity(&identity))),
+                signer: Signer::Derived(SigningKey::from_age_identity(&identity)),
                 identity: Box::new(identity),
                 recipient,
                 kind: IdentityKind::X25519,
@@ -184,7 +186,7 @@ impl Personal {
         let identity = found.ok_or_else(bad)?;
         let recipient = identity.to_public().to_string();
         Ok(Personal {
-            signer: Signer::Derived(Box::new(SigningKey::from_age_identity(&identity))),
+            signer: Signer::Derived(SigningKey::from_age_identity(&identity)),
             identity: Box::new(identity),
             recipient,
             kind: IdentityKind::X25519,
@@ -282,11 +284,11 @@ impl Personal {
             identity: Box::new(identity),
             recipient,
             kind,
-            signer: Signer::Ssh {
+            signer: Signer::Ssh(Box::new(SshSigner {
                 pem,
                 passphrase: kept,
                 verifying,
-            },
+            })),
         })
     }
 
@@ -304,7 +306,7 @@ impl Personal {
     pub(crate) fn verifying_key(&self) -> VerifyingKey {
         match &self.signer {
             Signer::Derived(k) => k.verifying_key(),
-            Signer::Ssh { verifying, .. } => verifying.clone(),
+            Signer::Ssh(ssh) => ssh.verifying.clone(),
         }
     }
 
@@ -317,7 +319,7 @@ impl Personal {
     pub(crate) fn with_signing_key<T>(&self, f: impl FnOnce(&SigningKey) -> Result<T>) -> Result<T> {
         match &self.signer {
             Signer::Derived(k) => f(k),
-            Signer::Ssh { pem, passphrase, .. } => f(&SigningKey::from_openssh(pem, passphrase.as_ref())?),
+            Signer::Ssh(ssh) => f(&SigningKey::from_openssh(&ssh.pem, ssh.passphrase.as_ref())?),
         }
     }
 }

@@ -364,8 +364,10 @@ impl Store {
             }
             for (seq, entry) in entries {
                 if !self.append(*seq, entry).await? {
-                    return Err(Error::conflict("another member recorded the vault's history just now")
-                        .hint("run `vault init` again; nothing was changed"));
+                    return Err(
+                        Error::conflict("another member recorded the vault's history just now")
+                            .hint("run `vault init` again; nothing was changed"),
+                    );
                 }
             }
             let members = self.sql("SELECT recipient FROM {s}members");
@@ -409,7 +411,11 @@ impl Store {
 
     /// Up to `limit` secrets whose key id is none of `keys` (rows no key of
     /// the verified log can have sealed): (id, name).
-    pub async fn secrets_not_under(&mut self, keys: &[Uuid], limit: usize) -> Result<Vec<(Uuid, Option<String>)>> {
+    pub async fn secrets_not_under(
+        &mut self,
+        keys: &[Uuid],
+        limit: usize,
+    ) -> Result<Vec<(Uuid, Option<String>)>> {
         let sql = self.sql("SELECT id, name, key_id FROM {s}secrets ORDER BY name{C}, id");
         let mut out = Vec::new();
         self.db
@@ -435,7 +441,12 @@ impl Store {
     ) -> Result<Logged<Vec<String>>> {
         in_tx!(self.db, Tx::KeysExclusive, async {
             let next = self.sql("SELECT seq FROM {s}log WHERE seq > $1 LIMIT 1");
-            if self.db.fetch_optional(&next, &[Arg::Int(head as i64)]).await?.is_some() {
+            if self
+                .db
+                .fetch_optional(&next, &[Arg::Int(head as i64)])
+                .await?
+                .is_some()
+            {
                 return Ok(Logged::Stale);
             }
             let tables = self.read_tables().await?;
@@ -448,7 +459,9 @@ impl Store {
     async fn apply_repair(&mut self, r: &Repair) -> Result<()> {
         let grant = self.sql("DELETE FROM {s}key_grants WHERE key_id = $1 AND recipient = $2");
         for (key, recipient) in &r.delete_grants {
-            self.db.execute(&grant, &[Arg::Uuid(*key), Arg::Text(recipient)]).await?;
+            self.db
+                .execute(&grant, &[Arg::Uuid(*key), Arg::Text(recipient)])
+                .await?;
         }
         let member = self.sql("DELETE FROM {s}members WHERE recipient = $1");
         for recipient in &r.delete_members {
@@ -473,10 +486,14 @@ impl Store {
         let rename = self.sql("UPDATE {s}members SET name = $2 WHERE recipient = $1");
         for (recipient, _) in &r.rename_members {
             let parked = format!("~{}", Uuid::new_v4());
-            self.db.execute(&rename, &[Arg::Text(recipient), Arg::Text(&parked)]).await?;
+            self.db
+                .execute(&rename, &[Arg::Text(recipient), Arg::Text(&parked)])
+                .await?;
         }
         for (recipient, name) in &r.rename_members {
-            self.db.execute(&rename, &[Arg::Text(recipient), Arg::Text(name)]).await?;
+            self.db
+                .execute(&rename, &[Arg::Text(recipient), Arg::Text(name)])
+                .await?;
         }
         let add = self.sql("INSERT INTO {s}members (recipient, name, added_by) VALUES ($1, $2, $3)");
         for (recipient, name, by) in &r.insert_members {
@@ -524,7 +541,12 @@ impl Store {
     }
 
     /// [`Store::get`] and the log from `seq` on, in one snapshot.
-    pub async fn get_logged(&mut self, name: &str, member: &str, seq: u64) -> Result<(Vec<LogRow>, Option<GotRow>)> {
+    pub async fn get_logged(
+        &mut self,
+        name: &str,
+        member: &str,
+        seq: u64,
+    ) -> Result<(Vec<LogRow>, Option<GotRow>)> {
         in_tx!(self.db, Tx::Snapshot, async {
             let log = self.log_from(seq).await?;
             let got = self.get(name, member).await?;

@@ -2,7 +2,7 @@
 //!
 //! The *fingerprint* is the genesis entry's hash shown like ssh's host key
 //! fingerprints, `SHA256:<base64 without padding>`. Members compare it out of
-//! band; `VAULT_FINGERPRINT` (or the config file) pins it explicitly for
+//! band; `VAULT_FINGERPRINT` pins it explicitly for
 //! clients with no state, such as CI runners.
 //!
 //! A *pin* is one small 0600 JSON file per database in `<data dir>/pins/`,
@@ -63,7 +63,7 @@ impl Fingerprint {
     }
 
     /// Refuses a verified state whose fingerprint is not `self` (from
-    /// `VAULT_FINGERPRINT` or the config file).
+    /// `VAULT_FINGERPRINT`).
     pub fn expect(&self, state: &TrustState) -> Result<(), TrustError> {
         let found = state.fingerprint();
         if found != *self {

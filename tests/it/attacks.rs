@@ -138,7 +138,9 @@ fn key_id_set_to_another_real_key(env: &Env) {
     // Without the grant: still integrity, never "no access" (the key is
     // not this vault's, whoever holds it).
     db.delete_grants(Some(key.id));
-    let out = env.vault(&["get", "k"]).fails(6, "which the vault's verified history never made");
+    let out = env
+        .vault(&["get", "k"])
+        .fails(6, "which the vault's verified history never made");
     assert_out_clean("real key, no grant", &out, &[&m]);
 
     // Pointing it back makes it readable: nothing else was damaged.

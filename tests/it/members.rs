@@ -199,12 +199,13 @@ fn member_errors_change_nothing(alice: &Env) {
         ("", "is not a member line"),
         ("ssh-ed25519 AAAAnotbase64!!", "cannot be used"),
         ("ssh-ed25519", "has no key after"),
-        ("ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=", "is not a member line"),
+        (
+            "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=",
+            "is not a member line",
+        ),
         (carol_r.as_str(), "is only a recipient"),
     ] {
-        alice
-            .vault(&["member", "add", bad, "--name", "x"])
-            .fails(2, why);
+        alice.vault(&["member", "add", bad, "--name", "x"]).fails(2, why);
     }
     alice
         .vault(&["member", "add", &carol_l, "--name", "has space"])
@@ -381,11 +382,15 @@ fn team(alice: &Env) -> (Env, String, Env, String) {
     let bob = alice.another_user();
     bob.vault(&["init"]).ok();
     let bob_r = recipient(&bob, &[]);
-    alice.vault(&["member", "add", &line(&bob, &[]), "--name", "bob"]).ok();
+    alice
+        .vault(&["member", "add", &line(&bob, &[]), "--name", "bob"])
+        .ok();
     let carol = alice.another_user();
     carol.vault(&["init"]).ok();
     let carol_r = recipient(&carol, &[]);
-    alice.vault(&["member", "add", &line(&carol, &[]), "--name", "carol"]).ok();
+    alice
+        .vault(&["member", "add", &line(&carol, &[]), "--name", "carol"])
+        .ok();
     assert_eq!(bob.get("db/password"), b"hunter2");
     (bob, bob_r, carol, carol_r)
 }
@@ -408,7 +413,8 @@ fn remove_rotates_away_from_the_member(alice: &Env) {
 
     let out = alice.vault(&["member", "rm", "bob"]).ok();
     assert!(
-        out.stderr.contains(&format!("removed bob ({bob_r}); rotating the vault key")),
+        out.stderr
+            .contains(&format!("removed bob ({bob_r}); rotating the vault key")),
         "{}",
         out.stderr
     );
@@ -463,8 +469,9 @@ fn remove_without_rotation_warns(alice: &Env) {
     let out = alice.vault(&["member", "rm", &bob_r, "--no-rotate"]).ok();
     assert!(out.stderr.contains("removed bob"), "{}", out.stderr);
     assert!(
-        out.stderr
-            .contains(&format!("vault: warning: the vault key was not rotated: bob ({bob_r}) may still hold a copy")),
+        out.stderr.contains(&format!(
+            "vault: warning: the vault key was not rotated: bob ({bob_r}) may still hold a copy"
+        )),
         "{}",
         out.stderr
     );
@@ -491,7 +498,9 @@ fn add_during_half_done_rotation_grants_retiring_key(alice: &Env) {
     let bob = alice.another_user();
     bob.vault(&["init"]).ok();
     let bob_r = recipient(&bob, &[]);
-    let out = alice.vault(&["member", "add", &line(&bob, &[]), "--name", "bob"]).ok();
+    let out = alice
+        .vault(&["member", "add", &line(&bob, &[]), "--name", "bob"])
+        .ok();
     assert!(out.stderr.contains("and retiring key"), "{}", out.stderr);
     let mut expected = vec![old, new];
     expected.sort();

@@ -77,7 +77,13 @@ fn switch_key_writes_nothing_when_the_log_moved_on(env: &Env) {
         assert_eq!(store.log_from(0).await.unwrap().len(), 1, "an entry was appended");
         // A switch from a key that is not current is a conflict.
         let err = store
-            .switch_key(Uuid::new_v4(), new.key.id(), &new.recipient, &grants, (1, b"entry"))
+            .switch_key(
+                Uuid::new_v4(),
+                new.key.id(),
+                &new.recipient,
+                &grants,
+                (1, b"entry"),
+            )
             .await
             .err()
             .unwrap();

@@ -113,9 +113,13 @@ fn hostile_text_is_escaped_everywhere(env: &Env) {
     assert_eq!(out.code, 6, "{out:?}");
     let piped = out.stdout_str();
     assert_eq!(piped.lines().count(), 1, "{piped}");
-    assert!(!piped.contains("mallory") && !piped.contains("age1gone"), "{piped}");
     assert!(
-        out.stderr.contains(&format!("member row \"mallory{NASTY_SHOWN}\"")),
+        !piped.contains("mallory") && !piped.contains("age1gone"),
+        "{piped}"
+    );
+    assert!(
+        out.stderr
+            .contains(&format!("member row \"mallory{NASTY_SHOWN}\"")),
         "{}",
         out.stderr
     );
@@ -154,7 +158,11 @@ fn hostile_text_is_escaped_everywhere(env: &Env) {
     );
     assert_eq!(text.lines().count(), 6, "{text}");
     assert!(text.starts_with(&format!("{me} vault-ed25519:")), "{text}");
-    assert!(who.stderr.contains(&format!("mallory{NASTY_SHOWN}")), "{}", who.stderr);
+    assert!(
+        who.stderr.contains(&format!("mallory{NASTY_SHOWN}")),
+        "{}",
+        who.stderr
+    );
     let json = env.vault(&["whoami", "--json"]).run();
     assert_eq!(json.code, 6, "{json:?}");
     let parsed: serde_json::Value = serde_json::from_str(&json.stdout_str()).unwrap();
