@@ -14,6 +14,9 @@
 #
 # Environment: BENCH_RUNS (quick rows, default 21), BENCH_HEAVY_RUNS (10,000-
 # and 100,000-row rows, default 5), BENCH_KEEP=1 keeps the work directory.
+# BENCH_BASELINE=REV also builds vault at git revision REV (in a worktree
+# under target/) and compares `vault get` of this build with REV's, each on a
+# vault it made, side by side (the signed log's cost on `get`).
 # For commands whose interface may differ from the guess made here:
 # BENCH_IMPORT_ARGS, BENCH_ROTATE_ARGS, BENCH_RUN_ARGS (words, e.g. "run -- true").
 set -euo pipefail
@@ -55,6 +58,17 @@ VAULT=$REL/vault
 AGE_FLOOR=$REL/examples/age_floor
 FILL=$REL/examples/bench_fill
 SQLX_FLOOR=$REL/examples/sqlx_floor
+BASE_VAULT=
+if [[ -n ${BENCH_BASELINE:-} ]]; then
+	BASE_REV=$(git -C "$ROOT" rev-parse --short "$BENCH_BASELINE") || die "BENCH_BASELINE=$BENCH_BASELINE is not a git revision"
+	BASE_TREE=$ROOT/target/bench/baseline-$BASE_REV
+	if [[ ! -d $BASE_TREE ]]; then
+		git -C "$ROOT" worktree add --detach "$BASE_TREE" "$BASE_REV" >/dev/null || die "cannot check out $BASE_REV"
+	fi
+	log "building release of the baseline $BASE_REV"
+	(cd "$BASE_TREE" && CARGO_TARGET_DIR=$ROOT/target/bench/baseline-target cargo build --release --quiet --bin vault)
+	BASE_VAULT=$ROOT/target/bench/baseline-target/release/vault
+fi
 
 # ---------------------------------------------------------------- throwaway PostgreSQL
 W=$(mktemp -d /tmp/vault-bench-XXXXXX)
@@ -99,7 +113,7 @@ done
 [[ -n $PORT ]] || die "PostgreSQL did not start: $(tail -5 "$PGD/server.log")"
 ADMIN=postgres://postgres@127.0.0.1:$PORT/postgres
 url() { echo "postgres://postgres@127.0.0.1:$PORT/$1"; }
-for db in vget vbig vimp vrot; do "$PSQL" -X -q "$ADMIN" -c "create database $db" >/dev/null; done
+for db in vget vbig vimp vrot vlog vbase; do "$PSQL" -X -q "$ADMIN" -c "create database $db" >/dev/null; done
 sql() { "$PSQL" -X -q -At -v ON_ERROR_STOP=1 "$(url "$1")" -c "$2"; }
 
 # ---------------------------------------------------------------- vaults
@@ -116,6 +130,24 @@ init_vault "$SQLITE_URL" && fill "$SQLITE_URL" app/k 100
 init_vault "$(url vrot)" && fill "$(url vrot)" r/ 10000
 init_vault "$(url vbig)" && fill "$(url vbig)" n/ 100000
 init_vault "$(url vimp)"
+# A signed log of 1,000 entries: one more member added and removed 500 times.
+log "writing a 1,000-entry log (500 member add + rm)"
+init_vault "$(url vlog)"
+EXTRA=(env XDG_CONFIG_HOME="$W/extra" XDG_DATA_HOME="$W/extra" VAULT_DATABASE_URL="$(url vlog)")
+"${EXTRA[@]}" "$VAULT" -q init >/dev/null
+LINE=$("${EXTRA[@]}" "$VAULT" whoami | head -1)
+for ((i = 0; i < 500; i++)); do
+	VAULT_DATABASE_URL=$(url vlog) "$VAULT" -q member add "$LINE" --name extra >/dev/null
+	VAULT_DATABASE_URL=$(url vlog) "$VAULT" -q member rm extra --no-rotate >/dev/null 2>&1
+done
+[[ $(sql vlog "select count(*) from vault.log") == 1001 ]] || die "the log does not hold 1,001 entries"
+if [[ -n $BASE_VAULT ]]; then
+	# The baseline's own vault, filled by the baseline (it cannot open this build's schema).
+	VAULT_DATABASE_URL=$(url vbase) "$BASE_VAULT" -q init >/dev/null
+	for ((i = 0; i < 100; i++)); do
+		printf 'v%s' "$i" | VAULT_DATABASE_URL=$(url vbase) "$BASE_VAULT" -q put "$(printf 'app/k%05d' "$i")"
+	done
+fi
 # Precomputed rows for the \copy floors: real sealed rows, exported, then removed.
 fill "$(url vimp)" BENCH_K 10000
 sql vimp "\\copy (select id, name, description, secret, key_id, nonce from vault.secrets) to '$W/import_rows.csv' csv"
@@ -214,6 +246,7 @@ pair() {
 	local am bm ratio arss brss
 	am=$(printf '%s\n' "${at[@]}" | median)
 	bm=$(printf '%s\n' "${bt[@]}" | median)
+	PAIR_AM=$am PAIR_BM=$bm
 	ratio=$(printf '%s\n' "${rt[@]}" | median | awk '{ printf "%.2f", $1 }')
 	arss=$(rss_of "$a" "$ra")
 	brss=$(rss_of "$b" "$rb")
@@ -283,6 +316,10 @@ read -r -a RUN_ARGS <<<"${BENCH_RUN_ARGS:-run -- true}"
 v_import() { VAULT_DATABASE_URL=$(url vimp) "${PFX[@]}" "$VAULT" -q "${IMPORT_ARGS[@]}" <"$W/import.env" >/dev/null; }
 v_rotate() { VAULT_DATABASE_URL=$(url vrot) "${PFX[@]}" "$VAULT" -q "${ROTATE_ARGS[@]}" </dev/null >/dev/null; }
 v_run() { VAULT_DATABASE_URL=$(url vget) "${PFX[@]}" "$VAULT" -q "${RUN_ARGS[@]}" </dev/null >/dev/null; }
+v_ls_log_pinned() { VAULT_DATABASE_URL=$(url vlog) "${PFX[@]}" "$VAULT" -q ls >/dev/null; }
+v_ls_log_fresh() { XDG_DATA_HOME=$W/fresh VAULT_DATABASE_URL=$(url vlog) "${PFX[@]}" "$VAULT" -q ls >/dev/null; }
+reset_fresh() { rm -rf "$W/fresh"; }
+base_get_pg() { VAULT_DATABASE_URL=$(url vbase) "${PFX[@]}" "$BASE_VAULT" get "$GET_NAME" >/dev/null; }
 v_complete() { VAULT_DATABASE_URL=$SQLITE_URL COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get app/k000 >/dev/null; }
 
 # ---------------------------------------------------------------- the rows
@@ -303,6 +340,12 @@ if [[ $HAVE_AGE_CLI == 1 ]]; then
 	pair "\`vault get\`, SQLite vs \`age -d\` of one file (info: passage's core)" "$RUNS" v_get_sqlite age_show -
 fi
 pair "\`vault put\` (stdin), PostgreSQL vs \`vault get\`" "$RUNS" v_put_pg v_get_pg 1.3
+if [[ -n $BASE_VAULT ]]; then
+	pair "\`vault get\`, PostgreSQL, pinned head vs the same get of $BASE_REV (before the signed log)" "$RUNS" v_get_pg base_get_pg 1.1
+fi
+pair "\`vault ls\`, 1,000-entry log: first contact (verifies all of it) vs pinned (info)" "$RUNS" v_ls_log_fresh v_ls_log_pinned - "" reset_fresh
+VERIFY_MS=$(awk -v a="$PAIR_AM" -v b="$PAIR_BM" 'BEGIN { printf "%.1f", (a - b) / 1000 }')
+row "| verifying a 1,000-entry log from genesis (difference of the medians above) | $VERIFY_MS ms | | | | | ≤ 50 ms: $(verdict "$VERIFY_MS" "<=" 50) |"
 if has_cmd import; then
 	pair "\`vault import\` of 10,000 dotenv entries vs age seal ×10,000 (all cores) + psql \\copy" "$HEAVY" v_import import_floor 1.5 "" reset_imp reset_imp
 else

@@ -601,9 +601,17 @@ mod tests {
         // with the random "grease" stanza age adds to every file).
         assert_eq!((p1, p2), (512, 512), "one bucket, one length");
         assert_eq!(&key.open(&longer).unwrap()[..], &[7u8; 200][..]);
+        // Opened without a scope, the grant's own names it.
+        let mut other = open(None).unwrap();
+        assert_eq!(other.bound_to(), Some((vault, 3)));
+        assert_eq!(&other.open(&short).unwrap()[..], b"x");
         // Under another epoch or vault of the same key material: refused.
-        let other = open(None).unwrap();
-        assert!(other.open(&short).is_err());
+        other.scope = Some((vault, 4));
+        assert!(other.open(&short).unwrap_err().to_string().contains("another epoch"));
+        other.scope = Some((Uuid::new_v4(), 3));
+        assert!(other.open(&short).unwrap_err().to_string().contains("another vault"));
+        other.scope = None;
+        assert!(other.open(&short).is_err(), "a bound value opened by an unbound key");
         for (len, want) in [(0, 512), (512, 512), (513, 1024), (65536, 65536), (65537, 131072)] {
             assert_eq!(bucket(len), want);
         }
