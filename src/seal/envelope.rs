@@ -199,7 +199,7 @@ impl VaultKey {
                  nothing was changed",
                 me.recipient()
             ))
-            .hint("ask a member who holds it to run `vault member add` with your recipient (see `vault whoami`)"));
+            .hint("ask a member who holds it to run `vault member add` with your member line (the first line of `vault whoami`)"));
         };
         match scope {
             None => VaultKey::open_grant(id, &key.recipient, grant, me, None),
@@ -221,7 +221,7 @@ impl VaultKey {
                 "your identity ({}) cannot open vault key {id}",
                 me.recipient()
             ))
-            .hint("ask a member to run `vault member add` with your recipient"),
+            .hint("ask a member to run `vault member add` with your member line (the first line of `vault whoami`)"),
             _ => Error::integrity(format!(
                 "the stored copy of vault key {id} for your identity is damaged"
             ))
@@ -607,11 +607,26 @@ mod tests {
         assert_eq!(&other.open(&short).unwrap()[..], b"x");
         // Under another epoch or vault of the same key material: refused.
         other.scope = Some((vault, 4));
-        assert!(other.open(&short).unwrap_err().to_string().contains("another epoch"));
+        assert!(
+            other
+                .open(&short)
+                .unwrap_err()
+                .to_string()
+                .contains("another epoch")
+        );
         other.scope = Some((Uuid::new_v4(), 3));
-        assert!(other.open(&short).unwrap_err().to_string().contains("another vault"));
+        assert!(
+            other
+                .open(&short)
+                .unwrap_err()
+                .to_string()
+                .contains("another vault")
+        );
         other.scope = None;
-        assert!(other.open(&short).is_err(), "a bound value opened by an unbound key");
+        assert!(
+            other.open(&short).is_err(),
+            "a bound value opened by an unbound key"
+        );
         for (len, want) in [(0, 512), (512, 512), (513, 1024), (65536, 65536), (65537, 131072)] {
             assert_eq!(bucket(len), want);
         }

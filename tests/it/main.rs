@@ -15,6 +15,7 @@ mod dotenv;
 mod faults;
 mod golden;
 mod leaks;
+mod legacy;
 mod members;
 mod names;
 mod pgbouncer;
