@@ -209,7 +209,21 @@ fn busy() -> Error {
 
 async fn run(vault: &mut Vault, opts: &RotateOptions, progress: &dyn Progress) -> Result<RotateSummary> {
     let altered = reconcile(vault).await?;
-    let mut s = run_keys(vault, opts, progress).await?;
+    let mut s = match run_keys(vault, opts, progress).await {
+        Ok(s) => s,
+        // What the tables lacked (a key of the history deleted) can stop
+        // the rotation: say what was altered first, then why it stopped.
+        Err(e) if !altered.is_empty() => {
+            let base = crate::trusted::altered_rows(&altered);
+            return Err(Error::integrity(format!(
+                "{}; the rotation could not go on: {}",
+                base.message(),
+                e.message()
+            ))
+            .hint("restore the key tables from a trusted backup; a member compares the vault's fingerprint out of band"));
+        }
+        Err(e) => return Err(e),
+    };
     // Rows sealed to a key the log never had in use: forged or restored.
     // Never opened, never re-sealed; named with the rest.
     let state = vault.trust.state();

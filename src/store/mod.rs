@@ -540,18 +540,45 @@ impl Store {
         }
     }
 
-    /// [`Store::get`] and the log from `seq` on, in one snapshot.
+    /// [`Store::get`] and the log from `seq` on (as [`Store::log_from`]),
+    /// in one statement: one snapshot, one round trip. The log's rows come
+    /// first (`part` 0), the secret's row, if any, last (`part` 1).
     pub async fn get_logged(
         &mut self,
         name: &str,
         member: &str,
         seq: u64,
     ) -> Result<(Vec<LogRow>, Option<GotRow>)> {
-        in_tx!(self.db, Tx::Snapshot, async {
-            let log = self.log_from(seq).await?;
-            let got = self.get(name, member).await?;
-            Ok((log, got))
-        })
+        let sql = self.sql(
+            "SELECT 0 AS part, l.seq, l.entry, NULL AS id, NULL AS name, NULL AS secret, NULL AS key_id, \
+             NULL AS nonce, NULL AS kid, NULL AS recipient, NULL AS sealed_key, NULL AS cur \
+             FROM {s}log l WHERE l.seq >= $3 OR l.seq = 0 \
+             UNION ALL \
+             SELECT 1, NULL, NULL, s.id, s.name, s.secret, s.key_id, s.nonce, k.id, k.recipient, g.sealed_key, \
+             (SELECT c.id FROM {s}keys c WHERE c.state = 'current') \
+             FROM {s}secrets s \
+             LEFT JOIN {s}keys k ON k.id = s.key_id AND k.state <> 'retired' \
+             LEFT JOIN {s}key_grants g ON g.key_id = k.id AND g.recipient = $2 \
+             WHERE s.name = $1 \
+             ORDER BY part, seq",
+        );
+        let args = [Arg::Text(name), Arg::Text(member), Arg::Int(seq as i64)];
+        let (mut log, mut got) = (Vec::new(), None);
+        for r in self.db.fetch_all(&sql, &args).await? {
+            if r.get::<i32>("part")? == 0 {
+                log.push(LogRow {
+                    seq: r.get("seq")?,
+                    entry: r.get("entry")?,
+                });
+            } else {
+                got = Some(GotRow {
+                    row: sealed_row(&r)?,
+                    key: key_record(&r, "kid")?,
+                    current: r.get("cur")?,
+                });
+            }
+        }
+        Ok((log, got))
     }
 
     /// Streams metadata, sorted bytewise by name, to `each` without
