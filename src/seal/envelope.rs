@@ -350,17 +350,22 @@ impl VaultKey {
     }
 
     fn mac_state(&self, at: Binding<'_>, nonce: &[u8], value: &[u8]) -> Hmac<Sha256> {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key[..]).expect("HMAC accepts any key length");
-        // Length-prefix every field so no two different tuples share an encoding.
-        for field in [
+        self.mac_over(&[
             VALUE_MAGIC.as_bytes(),
             at.id.as_bytes(),
             at.name.as_bytes(),
             self.id.as_bytes(),
             nonce,
             value,
-        ] {
+        ])
+    }
+
+    /// HMAC over `fields`, each preceded by its length as a big-endian u64
+    /// so that no two different tuples share an encoding.
+    fn mac_over(&self, fields: &[&[u8]]) -> Hmac<Sha256> {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key[..]).expect("HMAC accepts any key length");
+        for field in fields {
             mac.update(&(field.len() as u64).to_be_bytes());
             mac.update(field);
         }
@@ -380,9 +385,7 @@ impl VaultKey {
         nonce: &[u8],
         value: &[u8],
     ) -> Hmac<Sha256> {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key[..]).expect("HMAC accepts any key length");
-        for field in [
+        self.mac_over(&[
             VALUE_MAGIC_V2.as_bytes(),
             at.id.as_bytes(),
             at.name.as_bytes(),
@@ -391,11 +394,7 @@ impl VaultKey {
             &epoch.to_be_bytes(),
             nonce,
             value,
-        ] {
-            mac.update(&(field.len() as u64).to_be_bytes());
-            mac.update(field);
-        }
-        mac
+        ])
     }
 
     fn mac_v2(&self, at: Binding<'_>, scope: (Uuid, u64), nonce: &[u8], value: &[u8]) -> [u8; 32] {
@@ -636,6 +635,43 @@ mod tests {
         assert_eq!(&plain[at + 2..], b"x");
         assert_eq!(plain.len(), 512);
     }
+
+    /// Known answers for the v2 format's deterministic parts (fixed key of
+    /// `tests/data/envelope/keys.txt`, fixed row, vault, epoch and nonce):
+    /// the MAC and the exact header with its padding. A change to the v2
+    /// layout, its MAC fields or their order, or the buckets fails here.
+    /// (The MAC was also computed independently, with Python's hmac and
+    /// the mac-key of keys.txt, as the module doc describes.)
+    #[test]
+    fn v2_known_answers() {
+        let identity = age::x25519::Identity::from_str(
+            "AGE-SECRET-KEY-1ZCRWL0WDX0AQSMDQG2MW04UPXFLDEYLMFR4ZTU4E93EHWZAFM4EQ3JCGZ9",
+        )
+        .unwrap();
+        let key = VaultKey::from_identity(
+            Uuid::parse_str("6b1f9c6e-3f0a-4c59-9b8e-2d7a1c0e5f42").unwrap(),
+            identity,
+        );
+        let at = Binding {
+            id: Uuid::parse_str("0f6c1f8e-7a53-4c1d-9e2b-5b3a6d4c2e10").unwrap(),
+            name: "db/password",
+        };
+        let scope = (
+            Uuid::parse_str("3d4b2a19-8c7e-4f60-a1b2-c3d4e5f60718").unwrap(),
+            7,
+        );
+        let nonce = [0x5au8; 16];
+        let mac = key.mac_v2(at, scope, &nonce, b"hunter2");
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, V2_MAC);
+        let text = header_v2(at, key.id(), scope, &nonce, &mac, 7);
+        assert_eq!(text.len() + 7, 512);
+        let dots = 512 - 7 - V2_HEADER_BARE.len() - 2;
+        assert_eq!(text, format!("{V2_HEADER_BARE}{}\n\n", ".".repeat(dots)));
+    }
+
+    const V2_MAC: &str = "1151429d9fe386a3d76d403ce59ce62c339f77f524b093d7e6822e3fa9daaf6d";
+    const V2_HEADER_BARE: &str = "vault-secret v2\nid 0f6c1f8e-7a53-4c1d-9e2b-5b3a6d4c2e10\nname db/password\nkey 6b1f9c6e-3f0a-4c59-9b8e-2d7a1c0e5f42\nvault 3d4b2a19-8c7e-4f60-a1b2-c3d4e5f60718\nepoch 7\nnonce WlpaWlpaWlpaWlpaWlpaWg==\nmac EVFCnZ/jhqPXbUA85ZzmLDOfd/UksJPX5oIuP6nar20=\npad ";
 
     #[test]
     fn grants_open_only_for_their_member() {

@@ -53,6 +53,33 @@
 //! row whose id, name, key id or nonce differs from the header, or whose MAC
 //! does not verify.
 //!
+//! **Version 2** (every value written since the signed log, see
+//! [`crate::trust`]) binds the value to the vault and the key's epoch too,
+//! and pads it: the plaintext is
+//! ```text
+//! vault-secret v2
+//! id <row id>
+//! name <name>
+//! key <vault key id>
+//! vault <vault id, hyphenated lowercase uuid>
+//! epoch <the key's epoch in the log, decimal>
+//! nonce <16 random bytes, base64>
+//! mac <32 bytes, base64>
+//! pad <dots>
+//! <empty line>
+//! <value bytes, exactly>
+//! ```
+//! where the `pad` line holds as many `.` as bring the whole plaintext to a
+//! size bucket (512 bytes at least, then the next power of two up to 64 KiB,
+//! then whole 64 KiB steps), so the row's length tells only the bucket. The
+//! MAC (same key) covers eight fields: the magic `vault-secret v2`, row id,
+//! name, key id, vault id (16 raw bytes), epoch (8 bytes, big-endian),
+//! nonce and value; the padding is not covered but must be only dots. A v2
+//! **grant** has a second comment line, `# vault <vault id> epoch <n>`,
+//! which must name the vault and epoch the log gives the key. Both versions
+//! open; the value is always what follows the first empty line, so
+//! `sed '1,/^$/d'` recovers either by hand.
+//!
 //! Known-answer vectors under `tests/data/envelope/` pin all of this: fixed
 //! keys, a grant, sealed rows and tampered variants with the error each
 //! must meet (see `vectors.rs`, whose ignored `generate` test wrote them).
