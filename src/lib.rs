@@ -151,11 +151,10 @@ impl Context {
     /// Opens what needs no identity (names, metadata, removal, members),
     /// after verifying the signed log like every other command.
     pub async fn open_index(&self) -> Result<vault::Index> {
-        let (mut store, trust) = self.open_trusted().await?;
-        // Names need no key, but a key planted as current is still an
-        // alteration every command reports on first contact.
-        let current = store.current_key("").await?;
-        trust.check_current(current.map(|k| k.id))?;
+        let (mut store, mut trust) = self.open_trusted().await?;
+        // Names need no key, but the log is verified up to its head, and a
+        // key planted as current is an alteration every command reports.
+        trust.refresh_and_check_current(&mut store).await?;
         Ok(vault::Index::new(store, Some(trust)))
     }
 

@@ -103,6 +103,7 @@ pub async fn rotate(
     progress: &dyn Progress,
 ) -> Result<RotateSummary> {
     if opts.dry_run {
+        vault.refresh().await?;
         return plan(vault).await;
     }
     if !vault.store.lock_rotation().await? {

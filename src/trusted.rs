@@ -44,13 +44,20 @@ pub struct Trust {
 }
 
 impl Trust {
-    /// Verifies the vault's log: from the pinned head when this client has a
-    /// pin, else from genesis (first contact). Saves the pin.
+    /// The vault's trust: with a pin, the pinned state, and every operation
+    /// reads the entries after its head with its own query ([`Trust::advance`])
+    /// before relying on it, so `get` costs no extra round trip; without
+    /// one (first contact), the whole log, verified now. Saves the pin.
     pub async fn load(store: &mut Store, anchor: Anchor) -> Result<(Trust, Option<FirstContact>)> {
-        let pin = anchor.pins.load(&anchor.location)?;
-        let from = pin.as_ref().map(|p| p.head().seq).unwrap_or(0);
-        let rows = store.log_from(from).await?;
-        Trust::from_rows(pin, rows, anchor)
+        if let Some(pin) = anchor.pins.load(&anchor.location)? {
+            if let Some(expected) = &anchor.expected {
+                expected.expect(&pin.state)?;
+            }
+            let saved = Some(pin.head().seq);
+            return Ok((Trust { pin, anchor, saved }, None));
+        }
+        let rows = store.log_from(0).await?;
+        Trust::from_rows(None, rows, anchor)
     }
 
     /// [`Trust::load`] with the log's rows already read (from the pinned head's seq on).
@@ -136,6 +143,14 @@ impl Trust {
     pub async fn refresh(&mut self, store: &mut Store) -> Result<bool> {
         let rows = store.log_from(self.head_seq()).await?;
         self.advance(rows)
+    }
+
+    /// [`Trust::refresh`], and checks in the same statement that the key
+    /// table's current key is the log's.
+    pub async fn refresh_and_check_current(&mut self, store: &mut Store) -> Result<()> {
+        let (rows, current) = store.log_and_current(self.head_seq()).await?;
+        self.advance(rows)?;
+        self.check_current(current)
     }
 
     /// Signs the next entry as `me`: (seq, bytes) to append.

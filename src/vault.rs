@@ -488,9 +488,7 @@ impl Vault {
     /// least as new as they are) and that the key table's current key is
     /// the log's.
     async fn check_keys_after_fetch(&mut self) -> Result<()> {
-        self.refresh().await?;
-        let current = self.store.current_key(self.me.recipient()).await?;
-        self.trust.check_current(current.map(|k| k.id))
+        self.trust.refresh_and_check_current(&mut self.store).await
     }
 
     /// Opens fetched rows: each vault key once, values in parallel.

@@ -339,6 +339,29 @@ impl Store {
             .collect()
     }
 
+    /// [`Store::log_from`] and the id of the key the tables call current, in
+    /// one statement (one round trip).
+    pub async fn log_and_current(&mut self, seq: u64) -> Result<(Vec<LogRow>, Option<Uuid>)> {
+        let sql = self.sql(
+            "SELECT 0 AS part, l.seq, l.entry, NULL AS cur FROM {s}log l WHERE l.seq >= $1 OR l.seq = 0 \
+             UNION ALL \
+             SELECT 1, NULL, NULL, c.id FROM {s}keys c WHERE c.state = 'current' \
+             ORDER BY part, seq",
+        );
+        let (mut log, mut current) = (Vec::new(), None);
+        for r in self.db.fetch_all(&sql, &[Arg::Int(seq as i64)]).await? {
+            if r.get::<i32>("part")? == 0 {
+                log.push(LogRow {
+                    seq: r.get("seq")?,
+                    entry: r.get("entry")?,
+                });
+            } else {
+                current = r.get("cur")?;
+            }
+        }
+        Ok((log, current))
+    }
+
     /// Appends one entry at `seq` in the caller's transaction; false when
     /// an entry with that seq exists (another member appended first). Every
     /// transaction appends before it writes anything else, so a lost race

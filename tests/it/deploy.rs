@@ -343,3 +343,97 @@ fn passwords_the_libpq_ways() {
     let md5_wrong = format!("postgres://pw_md5:bad@127.0.0.1:{port}/{db}");
     with_url(&env, &md5_wrong, &["ls"]).fails(7, "check the user and password");
 }
+
+/// Revocation lists signed by the test CA in `dir`: `empty.crl`, and
+/// `revoked.crl` listing the server's certificate.
+fn make_crls(ca_dir: &std::path::Path, dir: &std::path::Path) {
+    std::fs::write(dir.join("index.txt"), "").unwrap();
+    std::fs::write(dir.join("crlnumber"), "01\n").unwrap();
+    std::fs::write(
+        dir.join("ca.cnf"),
+        "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\ncrlnumber = crlnumber\n\
+         default_md = sha256\ndefault_crl_days = 3650\n",
+    )
+    .unwrap();
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .args(["-config", "ca.cnf", "-keyfile"])
+            .arg(ca_dir.join("ca.key"))
+            .arg("-cert")
+            .arg(ca_dir.join("ca.pem"))
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    openssl(&["ca", "-gencrl", "-out", "empty.crl"]);
+    let server = ca_dir.join("server.crt");
+    openssl(&["ca", "-revoke", server.to_str().unwrap()]);
+    openssl(&["ca", "-gencrl", "-out", "revoked.crl"]);
+}
+
+#[test]
+fn revocation_lists_and_hostaddr_are_honoured() {
+    let env = Env::new(Backend::Postgres);
+    env.init();
+    env.put("k", b"v");
+    let (db, port) = db_and_port(&env);
+    let ca = crate::pg::cluster().ca_cert_path().unwrap().to_owned();
+    let crls = tempfile::tempdir().unwrap();
+    make_crls(ca.parent().unwrap(), crls.path());
+    let (empty, revoked) = (crls.path().join("empty.crl"), crls.path().join("revoked.crl"));
+    let base = format!(
+        "postgres://postgres@localhost:{port}/{db}?sslmode=verify-full&sslrootcert={}",
+        ca.display()
+    );
+    let get = |url: &str| with_url(&env, url, &["-q", "get", "k"]);
+    // A list that revokes nothing: connected as before.
+    assert_eq!(
+        get(&format!("{base}&sslcrl={}", empty.display())).ok().stdout,
+        b"v"
+    );
+    // The server's certificate revoked: refused, and said so.
+    let out = get(&format!("{base}&sslcrl={}", revoked.display())).fails(7, "was revoked");
+    assert!(out.stderr.contains("localhost:"), "{}", out.stderr);
+    get(&base).env("PGSSLCRL", &revoked).fails(7, "was revoked");
+    // ~/.postgresql/root.crl, libpq's default place, in the verify modes only.
+    let dot = env.home.path().join(".postgresql");
+    std::fs::create_dir_all(&dot).unwrap();
+    std::fs::copy(&revoked, dot.join("root.crl")).unwrap();
+    get(&base).fails(7, "was revoked");
+    get(&base.replace("verify-full", "verify-ca")).fails(7, "was revoked");
+    assert_eq!(get(&base.replace("verify-full", "require")).ok().stdout, b"v");
+    std::fs::remove_file(dot.join("root.crl")).unwrap();
+    // Every file of sslcrldir (DER as well as PEM).
+    let der = tempfile::tempdir().unwrap();
+    let converted = std::process::Command::new("openssl")
+        .args(["crl", "-outform", "DER", "-in"])
+        .arg(&revoked)
+        .arg("-out")
+        .arg(der.path().join("revoked.der"))
+        .status()
+        .unwrap();
+    assert!(converted.success());
+    get(&format!("{base}&sslcrldir={}", der.path().display())).fails(7, "was revoked");
+    // A list named but missing: the string is wrong, nothing is tried.
+    get(&format!("{base}&sslcrl=/nonexistent/root.crl")).fails(2, "cannot be read");
+
+    // hostaddr: connect to the address, verify the certificate for host.
+    let kv = |host: &str, addr: &str| {
+        format!(
+            "host={host} hostaddr={addr} port={port} dbname={db} user=postgres sslmode=verify-full sslrootcert={}",
+            ca.display()
+        )
+    };
+    assert_eq!(get(&kv("localhost", "127.0.0.1")).ok().stdout, b"v");
+    let out = get(&kv("db.example", "127.0.0.1")).fails(7, "is not valid for that host name");
+    assert!(out.stderr.contains("db.example (127.0.0.1:"), "{}", out.stderr);
+    // The certificate names 127.0.0.1 too: without host, the address is verified.
+    let bare = format!(
+        "hostaddr=127.0.0.1 port={port} dbname={db} user=postgres sslmode=verify-full sslrootcert={}",
+        ca.display()
+    );
+    assert_eq!(get(&bare).ok().stdout, b"v");
+    get(&kv("localhost", "localhost")).fails(2, "is not a numeric IP address");
+}

@@ -310,6 +310,20 @@ fn ssh_identities_end_to_end(alice: &Env) {
     dan.vault(&["get", "db/password"])
         .env("VAULT_IDENTITY", &key)
         .fails(8, "is protected by a passphrase");
+    // SSH members sign the log with their own keys (SSHSIG): Bob's ed25519
+    // key and Dan's passphrase-protected RSA key each rotate, and Alice
+    // verifies both signatures before she reads.
+    bob.vault(&["rotate"]).ok();
+    dan.vault(&["rotate"])
+        .env("VAULT_IDENTITY", &key)
+        .env("VAULT_PASSPHRASE_FILE", &pass)
+        .ok();
+    assert_eq!(alice.get("db/password"), b"hunter2");
+    assert_eq!(
+        alice.db().log().len(),
+        7,
+        "genesis, 2 added, 2 x (key-current, key-retired)"
+    );
     // An unsupported key type is refused as an identity.
     let ecdsa = dan.home.path().join("id_ecdsa");
     ssh_keygen("ecdsa", None, "", &ecdsa, "x");

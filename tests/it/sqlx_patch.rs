@@ -132,9 +132,19 @@ fn the_patch_file_matches_the_vendored_tree() {
         hunks += 1;
     }
     assert_eq!(
-        hunks, 3,
+        hunks, 8,
         "vendor/sqlx-core.patch changed: update this test and the README"
     );
-    let source = file.unwrap();
-    assert_eq!(source.matches("set_nodelay(true)?").count(), 3);
+    let socket = std::fs::read_to_string(root.join("vendor/sqlx-core/src/net/socket/mod.rs")).unwrap();
+    assert_eq!(socket.matches("set_nodelay(true)?").count(), 3);
+    let tls = std::fs::read_to_string(root.join("vendor/sqlx-core/src/net/tls/tls_rustls.rs")).unwrap();
+    assert_eq!(
+        tls.matches(".with_crls(crls)").count(),
+        2,
+        "both verifiers get the revocation lists"
+    );
+    assert!(
+        tls.contains("overrides\n        .server_name"),
+        "the name verified beside hostaddr"
+    );
 }

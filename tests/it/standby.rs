@@ -173,6 +173,19 @@ fn standby_reads_and_refuses_writes_and_multi_host_urls_pick_a_server() {
     .ok()
     .stdout_str();
     assert_eq!(ran, "primary-value");
+    // Shell completion reads the standby too (it only ever reads).
+    let offered = at(&env, &on_standby, &["--", "vault", "get", "app/"])
+        .env("COMPLETE", "fish")
+        .ok()
+        .stdout_str();
+    assert_eq!(
+        offered
+            .lines()
+            .map(|l| l.split('\t').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["app/db", "app/key"],
+        "{offered}"
+    );
     // Writes fail with exit 7, naming the server read-only and the way out.
     let out = at(&env, &on_standby, &["put", "app/new"])
         .stdin(b"x")

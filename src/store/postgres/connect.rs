@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{Connection, Row as _};
+use sqlx_core::net::tls::overrides::TlsOverrides;
 
 use super::first_line;
 use crate::config::DbUrl;
@@ -72,10 +73,13 @@ impl Attrs {
     }
 }
 
-/// One host to try: the driver's options and how messages name it.
+/// One host to try: the driver's options, how messages name it, and the
+/// TLS settings sqlx's options cannot carry (revocation lists, the name to
+/// verify when `hostaddr` is what is connected to).
 struct Host {
     opts: PgConnectOptions,
     target: String,
+    tls: Option<TlsOverrides>,
 }
 
 /// Everything a connection string says.
@@ -96,7 +100,11 @@ pub(super) async fn connect(url: &DbUrl, timeout: Duration) -> Result<(PgConnect
     // prefer-standby: a standby if any answers, else the first server that did.
     let mut fallback: Option<(PgConnection, String)> = None;
     for host in &plan.hosts {
-        let conn = match tokio::time::timeout(timeout, PgConnection::connect_with(&host.opts)).await {
+        // Read by the (vendored) TLS handshake of this attempt only.
+        sqlx_core::net::tls::overrides::set(host.tls.clone());
+        let attempt = tokio::time::timeout(timeout, PgConnection::connect_with(&host.opts)).await;
+        sqlx_core::net::tls::overrides::set(None);
+        let conn = match attempt {
             Err(_) => Err(Error::database(format!(
                 "cannot reach the database at {}: no answer within {:.0} s",
                 host.target,
@@ -217,10 +225,36 @@ fn plan(url: &DbUrl) -> Result<Plan> {
         },
         None => None,
     };
-    let hosts: Vec<String> = kw
+    let names: Vec<String> = kw
         .get("host")
         .map(|h| h.split(',').map(str::to_owned).collect())
-        .unwrap_or_else(|| vec![String::new()]);
+        .unwrap_or_default();
+    // libpq: hostaddr is where to connect (numeric, no name lookup); host,
+    // when given too, is the name the certificate is verified against.
+    let addrs: Vec<String> = kw
+        .get("hostaddr")
+        .map(|h| h.split(',').map(str::to_owned).collect())
+        .unwrap_or_default();
+    if !addrs.is_empty() && !names.is_empty() && addrs.len() != names.len() {
+        return Err(invalid(
+            url,
+            &format!("{} hosts but {} hostaddrs", names.len(), addrs.len()),
+        ));
+    }
+    for a in addrs.iter().filter(|a| !a.is_empty()) {
+        if a.parse::<std::net::IpAddr>().is_err() {
+            return Err(invalid(
+                url,
+                &format!("hostaddr {a:?} is not a numeric IP address"),
+            ));
+        }
+    }
+    let hosts: Vec<String> = match (addrs.is_empty(), names.is_empty()) {
+        (true, true) => vec![String::new()],
+        (true, false) => names.clone(),
+        (false, _) => addrs.clone(),
+    };
+    let crls = revocation_lists(&kw, url)?;
     let ports: Vec<String> = kw
         .get("port")
         .map(|p| p.split(',').map(str::to_owned).collect())
@@ -246,7 +280,15 @@ fn plan(url: &DbUrl) -> Result<Plan> {
         for (k, v) in &kw {
             if !matches!(
                 k.as_str(),
-                "host" | "port" | "service" | "connect_timeout" | "target_session_attrs" | "application_name"
+                "host"
+                    | "hostaddr"
+                    | "port"
+                    | "service"
+                    | "connect_timeout"
+                    | "target_session_attrs"
+                    | "application_name"
+                    | "sslcrl"
+                    | "sslcrldir"
             ) {
                 q.append_pair(k, v);
             }
@@ -284,6 +326,22 @@ fn plan(url: &DbUrl) -> Result<Plan> {
                 q.append_pair("sslkey", &key.to_string_lossy());
             }
         }
+        let verify = mode.starts_with("verify");
+        let crls = if verify && !socket {
+            crls.clone()
+        } else {
+            Vec::new()
+        };
+        // The name to verify, when what is connected to is a hostaddr.
+        let server_name = (!addrs.is_empty())
+            .then(|| {
+                names
+                    .get(i)
+                    .filter(|n| !n.is_empty() && !n.starts_with('/'))
+                    .cloned()
+            })
+            .flatten();
+        let tls = (!crls.is_empty() || server_name.is_some()).then(|| TlsOverrides { crls, server_name });
         let single = format!("postgres:///?{}", q.finish());
         let opts = PgConnectOptions::from_str(&single)
             .map_err(|e| invalid(url, first_line(&e.to_string())))?
@@ -291,16 +349,61 @@ fn plan(url: &DbUrl) -> Result<Plan> {
             // PgBouncer (without ignore_startup_parameters) refuses a
             // connection that sets extra_float_digits; vault stores no floats.
             .extra_float_digits(None);
-        list.push(Host {
-            target: target_of(&opts),
-            opts,
-        });
+        let mut target = target_of(&opts);
+        if let Some(name) = tls.as_ref().and_then(|t| t.server_name.as_deref()) {
+            target = format!("{name} ({target})");
+        }
+        list.push(Host { target, opts, tls });
     }
     Ok(Plan {
         hosts: list,
         attrs,
         timeout,
     })
+}
+
+/// The certificate revocation lists libpq would use: `sslcrl` (else
+/// `PGSSLCRL`, else `~/.postgresql/root.crl` if it exists) and every file of
+/// `sslcrldir` (else `PGSSLCRLDIR`). A list named explicitly that cannot be
+/// read is an error, as in libpq. Applied in the verify modes.
+fn revocation_lists(kw: &BTreeMap<String, String>, url: &DbUrl) -> Result<Vec<Vec<u8>>> {
+    let setting = |key: &str, env: &str| {
+        kw.get(key)
+            .cloned()
+            .or_else(|| std::env::var(env).ok())
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let unreadable = |what: &str, path: &std::path::Path, e: std::io::Error| {
+        Error::usage(format!(
+            "{url}: the {what} {} cannot be read: {e}",
+            path.display()
+        ))
+        .hint("fix or remove sslcrl/sslcrldir (or PGSSLCRL/PGSSLCRLDIR)")
+    };
+    let mut out = Vec::new();
+    match setting("sslcrl", "PGSSLCRL") {
+        Some(file) => out.push(std::fs::read(&file).map_err(|e| unreadable("sslcrl file", &file, e))?),
+        None => {
+            let default = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".postgresql/root.crl"));
+            if let Some(file) = default.filter(|p| p.is_file()) {
+                out.push(std::fs::read(&file).map_err(|e| unreadable("revocation list", &file, e))?);
+            }
+        }
+    }
+    if let Some(dir) = setting("sslcrldir", "PGSSLCRLDIR") {
+        let entries = std::fs::read_dir(&dir).map_err(|e| unreadable("sslcrldir", &dir, e))?;
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        for file in files {
+            out.push(std::fs::read(&file).map_err(|e| unreadable("revocation list", &file, e))?);
+        }
+    }
+    Ok(out)
 }
 
 /// `%XX` sequences decoded (invalid ones kept as they are).
@@ -416,7 +519,7 @@ fn parse_keywords(raw: &str) -> std::result::Result<BTreeMap<String, String>, St
         if key.is_empty() {
             return Err("a value has no key".into());
         }
-        kw.insert(if key == "hostaddr" { "host".into() } else { key }, value);
+        kw.insert(key, value);
     }
     if kw.is_empty() {
         return Err("it is empty".into());
@@ -537,6 +640,11 @@ fn tls_error(target: &str, text: &str) -> Error {
         .hint(
             "connect with a host name the certificate names, or use sslmode=verify-ca (and sslrootcert=PATH)",
         )
+    } else if text.contains("Revoked") || text.contains("revoked") {
+        Error::database(format!(
+            "the certificate of the database at {target} was revoked: {text}"
+        ))
+        .hint("the server's certificate is on the revocation list (sslcrl, sslcrldir or ~/.postgresql/root.crl); the server needs a new one")
     } else if text.contains("certificate") {
         Error::database(format!(
             "the certificate of the database at {target} was refused: {text}"

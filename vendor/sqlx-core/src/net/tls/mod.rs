@@ -14,6 +14,39 @@ mod tls_native_tls;
 
 mod util;
 
+/// vault: TLS settings libpq has and sqlx's connect options cannot carry,
+/// set for the process before each connection attempt (vault makes one
+/// connection at a time): certificate revocation lists (libpq's `sslcrl`,
+/// `sslcrldir`, `~/.postgresql/root.crl`) and the name to verify the
+/// server's certificate against when it is not the address connected to
+/// (libpq's `host` beside `hostaddr`). Used by the rustls backend only.
+pub mod overrides {
+    use std::sync::Mutex;
+
+    #[derive(Clone, Debug, Default)]
+    pub struct TlsOverrides {
+        /// CRLs, each PEM (one or more `X509 CRL` blocks) or DER.
+        pub crls: Vec<Vec<u8>>,
+        /// Verify the certificate for this name instead of the host connected to.
+        pub server_name: Option<String>,
+    }
+
+    static CURRENT: Mutex<Option<TlsOverrides>> = Mutex::new(None);
+
+    /// Sets (or, with `None`, clears) the overrides for the next handshakes.
+    pub fn set(overrides: Option<TlsOverrides>) {
+        *CURRENT.lock().unwrap_or_else(|e| e.into_inner()) = overrides;
+    }
+
+    pub(crate) fn current() -> TlsOverrides {
+        CURRENT
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .unwrap_or_default()
+    }
+}
+
 /// X.509 Certificate input, either a file path or a PEM encoded inline certificate(s).
 #[derive(Clone, Debug)]
 pub enum CertificateInput {

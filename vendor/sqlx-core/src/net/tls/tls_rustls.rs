@@ -11,7 +11,7 @@ use rustls::{
     crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider},
     pki_types::{
         pem::{self, PemObject},
-        CertificateDer, PrivateKeyDer, ServerName, UnixTime,
+        CertificateDer, CertificateRevocationListDer, PrivateKeyDer, ServerName, UnixTime,
     },
     CertificateError, ClientConfig, ClientConnection, Error as TlsError, RootCertStore,
 };
@@ -103,6 +103,18 @@ where
     ))]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
 
+    let overrides = super::overrides::current();
+    let mut crls = Vec::new();
+    for data in &overrides.crls {
+        if data.trim_ascii_start().starts_with(b"-----BEGIN") {
+            for crl in CertificateRevocationListDer::pem_slice_iter(data) {
+                crls.push(crl.map_err(|e| Error::Tls(format!("invalid certificate revocation list: {e}").into()))?);
+            }
+        } else {
+            crls.push(CertificateRevocationListDer::from(data.clone()));
+        }
+    }
+
     // Unwrapping is safe here because we use a default provider.
     let config = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -153,6 +165,7 @@ where
 
         if tls_config.accept_invalid_hostnames {
             let verifier = WebPkiServerVerifier::builder(Arc::new(cert_store))
+                .with_crls(crls)
                 .build()
                 .map_err(|err| Error::Tls(err.into()))?;
 
@@ -168,19 +181,26 @@ where
                     .with_custom_certificate_verifier(Arc::new(NoHostnameTlsVerifier { verifier }))
                     .with_no_client_auth()
             }
-        } else if let Some(user_auth) = user_auth {
-            config
-                .with_root_certificates(cert_store)
-                .with_client_auth_cert(user_auth.0, user_auth.1)
-                .map_err(Error::tls)?
         } else {
-            config
-                .with_root_certificates(cert_store)
-                .with_no_client_auth()
+            let verifier = WebPkiServerVerifier::builder(Arc::new(cert_store))
+                .with_crls(crls)
+                .build()
+                .map_err(|err| Error::Tls(err.into()))?;
+            let config = config.with_webpki_verifier(verifier);
+            if let Some(user_auth) = user_auth {
+                config
+                    .with_client_auth_cert(user_auth.0, user_auth.1)
+                    .map_err(Error::tls)?
+            } else {
+                config.with_no_client_auth()
+            }
         }
     };
 
-    let host = ServerName::try_from(tls_config.hostname.to_owned()).map_err(Error::tls)?;
+    let name = overrides
+        .server_name
+        .unwrap_or_else(|| tls_config.hostname.to_owned());
+    let host = ServerName::try_from(name).map_err(Error::tls)?;
 
     let mut socket = RustlsSocket {
         inner: StdSocket::new(socket),
