@@ -341,7 +341,7 @@ fn plan(url: &DbUrl) -> Result<Plan> {
                     .cloned()
             })
             .flatten();
-        let tls = (!crls.is_empty() || server_name.is_some()).then(|| TlsOverrides { crls, server_name });
+        let tls = (!crls.is_empty() || server_name.is_some()).then_some(TlsOverrides { crls, server_name });
         let single = format!("postgres:///?{}", q.finish());
         let opts = PgConnectOptions::from_str(&single)
             .map_err(|e| invalid(url, first_line(&e.to_string())))?
