@@ -3,6 +3,8 @@
 #
 #   bash benches/compare.sh                  # build release, measure, print the table
 #   bash benches/compare.sh --update-readme  # ... and put the table into README.md
+#   bash benches/compare.sh --scale          # only the 1,000,000-secret rows (both backends;
+#                                            # BENCH_SCALE_N to change the size), printed, README untouched
 #
 # It builds release, starts its own throwaway PostgreSQL (initdb/pg_ctl from
 # /usr/lib/postgresql/*/bin, run as the `postgres` user when we are root; it
@@ -25,7 +27,14 @@ RUNS=${BENCH_RUNS:-21}
 HEAVY=${BENCH_HEAVY_RUNS:-5}
 RSS_RUNS=3
 UPDATE_README=0
-[[ ${1:-} == --update-readme ]] && UPDATE_README=1
+SCALE=0
+for arg in "$@"; do
+	case $arg in
+	--update-readme) UPDATE_README=1 ;;
+	--scale) SCALE=1 ;;
+	*) printf 'compare.sh: unknown argument %s (--update-readme, --scale)\n' "$arg" >&2 && exit 2 ;;
+	esac
+done
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -124,6 +133,7 @@ SQLITE_URL=sqlite://$W/home/vault.db
 init_vault() { VAULT_DATABASE_URL=$1 "$VAULT" -q init >/dev/null; }
 fill() { VAULT_DATABASE_URL=$1 "$FILL" "$2" "$3" 2>/dev/null; }
 
+if [[ $SCALE == 0 ]]; then
 log "filling vaults (100 + 100 + 10,000 + 100,000 secrets)"
 init_vault "$(url vget)" && fill "$(url vget)" app/k 100
 init_vault "$SQLITE_URL" && fill "$SQLITE_URL" app/k 100
@@ -168,6 +178,7 @@ for db in vget vbig vimp vrot; do sql "$db" "vacuum analyze" >/dev/null; done
 # works on an identical copy (same table, indexes, trigger) so the vault that
 # `vault rotate` rotates stays valid between the interleaved runs.
 "$PSQL" -X -q "$ADMIN" -c "create database vrotfloor template vrot" >/dev/null
+fi
 
 GET_NAME=app/k00042
 GET_SQL="select secret from vault.secrets where name = '$GET_NAME'"
@@ -277,6 +288,63 @@ floor_only() {
 	row "| $label | n/a (command not available in this build) | | $(ms "$(printf '%s\n' "${t[@]}" | median)") ms | $(rss_of "$f" "$rf") MiB | n/a | |"
 }
 na_row() { row "| $1 | n/a (command not available in this build) | | | | n/a | |"; }
+
+# ---------------------------------------------------------------- --scale
+if [[ $SCALE == 1 ]]; then
+	need_pkg sqlite3 sqlite3 || die "sqlite3 is missing: apt-get install sqlite3"
+	N=${BENCH_SCALE_N:-1000000}
+	CHUNK=10000
+	((N % CHUNK == 0 && N >= 50 * CHUNK)) || die "BENCH_SCALE_N must be a multiple of $CHUNK, at least $((50 * CHUNK))"
+	"$PSQL" -X -q "$ADMIN" -c "create database vscale" >/dev/null
+	SCALE_DB=$W/home/scale.db
+	SCALE_LITE=sqlite://$SCALE_DB
+	init_vault "$(url vscale)" && init_vault "$SCALE_LITE"
+	log "filling two vaults with $N secrets each, $CHUNK per transaction (bulk/cNNN/NNNNN)"
+	for ((c = 0; c < N / CHUNK; c++)); do
+		p=$(printf 'bulk/c%03d/' "$c")
+		fill "$(url vscale)" "$p" "$CHUNK" || die "filling PostgreSQL failed at chunk $c"
+		fill "$SCALE_LITE" "$p" "$CHUNK" || die "filling SQLite failed at chunk $c"
+	done
+	sql vscale "vacuum analyze" >/dev/null
+	sqlite3 "$SCALE_DB" "analyze" >/dev/null
+	NARROW_P=bulk/c042/0001 # 10 names
+	RANGE_P=bulk/c042/      # 10,000 names
+	RANGE_SQL="where name >= 'bulk/c042/' and name < 'bulk/c0420'"
+	s_tab_pg() { VAULT_DATABASE_URL=$(url vscale) COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get "$NARROW_P" >/dev/null; }
+	s_tab_lite() { VAULT_DATABASE_URL=$SCALE_LITE COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get "$NARROW_P" >/dev/null; }
+	s_tab_wide_pg() { VAULT_DATABASE_URL=$(url vscale) COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get bulk/ >/dev/null; }
+	s_tab_wide_lite() { VAULT_DATABASE_URL=$SCALE_LITE COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get bulk/ >/dev/null; }
+	s_ls_range_pg() { VAULT_DATABASE_URL=$(url vscale) "${PFX[@]}" "$VAULT" ls "$RANGE_P" | cat >/dev/null; }
+	s_psql_range() { "${PFX[@]}" "$PSQL" -X -A -t -q "$(url vscale)" -c "select name from vault.secrets ${RANGE_SQL//name/name collate \"C\"} order by name collate \"C\"" | cat >/dev/null; }
+	s_ls_range_lite() { VAULT_DATABASE_URL=$SCALE_LITE "${PFX[@]}" "$VAULT" ls "$RANGE_P" | cat >/dev/null; }
+	s_sqlite3_range() { "${PFX[@]}" sqlite3 "$SCALE_DB" "select name from secrets $RANGE_SQL order by name" | cat >/dev/null; }
+	s_ls_all_pg() { VAULT_DATABASE_URL=$(url vscale) "${PFX[@]}" "$VAULT" ls | cat >/dev/null; }
+	s_psql_all() { "${PFX[@]}" "$PSQL" -X -A -t -q "$(url vscale)" -c 'select name from vault.secrets order by name collate "C"' | cat >/dev/null; }
+	s_ls_all_lite() { VAULT_DATABASE_URL=$SCALE_LITE "${PFX[@]}" "$VAULT" ls | cat >/dev/null; }
+	s_sqlite3_all() { "${PFX[@]}" sqlite3 "$SCALE_DB" "select name from secrets where name is not null order by name" | cat >/dev/null; }
+	[[ $(s_tab_pg; VAULT_DATABASE_URL=$(url vscale) COMPLETE=fish "$VAULT" -- vault get "$NARROW_P" | wc -l) == 10 ]] ||
+		die "completion of $NARROW_P does not offer its 10 names"
+	HEADER=("| what, $N secrets (medians; ratio = median of paired vault/floor) | vault | vault RSS | floor | floor RSS | ratio | target: met? |"
+		"|---|---|---|---|---|---|---|")
+	single "completion, one TAB, a prefix of 10 names, PostgreSQL" "$RUNS" s_tab_pg 10
+	single "completion, one TAB, a prefix of 10 names, SQLite" "$RUNS" s_tab_lite 10
+	single "completion, one TAB, \`bulk/\` (a screenful of levels), PostgreSQL (info)" "$RUNS" s_tab_wide_pg 1500
+	single "completion, one TAB, \`bulk/\` (a screenful of levels), SQLite (info)" "$RUNS" s_tab_wide_lite 1500
+	pair "\`vault ls PREFIX\` (10,000 names), PostgreSQL vs psql's index range query" "$RUNS" s_ls_range_pg s_psql_range 1.2
+	pair "\`vault ls PREFIX\` (10,000 names), SQLite vs sqlite3's range query" "$RUNS" s_ls_range_lite s_sqlite3_range 1.2
+	pair "\`vault ls\` of every name, PostgreSQL vs psql" "$HEAVY" s_ls_all_pg s_psql_all 1.0
+	pair "\`vault ls\` of every name, SQLite vs sqlite3" "$HEAVY" s_ls_all_lite s_sqlite3_all 1.5
+	{
+		echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, \`$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')\`, $N secrets per backend; $RUNS pairs per row ($HEAVY for every name)."
+		echo
+		printf '%s\n' "${HEADER[@]}" "${ROWS[@]}"
+	} >"$W/scale.md"
+	echo
+	cat "$W/scale.md"
+	mkdir -p "$ROOT/target/bench"
+	cp "$W/scale.md" "$ROOT/target/bench/scale.md"
+	exit 0
+fi
 
 # ---------------------------------------------------------------- the sides
 export VAULT_DATABASE_URL=

@@ -53,6 +53,18 @@ impl Index {
         self.store.list_names(prefix, each).await
     }
 
+    /// Up to `limit` names under `prefix`, from `from` on (`after`: strictly
+    /// after it), bytewise: one range of the name index (shell completion).
+    pub async fn names_from(
+        &mut self,
+        prefix: &str,
+        from: &str,
+        after: bool,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        self.store.names_from(prefix, from, after, limit).await
+    }
+
     /// Removes all the names, or none. Returns the names removed, sorted
     /// and each once.
     pub async fn remove(&mut self, names: &[String]) -> Result<Vec<String>> {

@@ -35,7 +35,7 @@ pub(crate) mod sql;
 pub(crate) mod sqlite;
 
 /// The schema version this binary writes and expects.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Seals values inside a store transaction, once the key and row ids are known.
 pub trait Sealer: Sync {
@@ -605,19 +605,26 @@ impl Store {
     }
 
     /// Streams metadata, sorted bytewise by name, to `each` without
-    /// collecting it. With `prefix`, only names starting with it.
+    /// collecting it. With `prefix`, only names starting with it (a range
+    /// of the name index).
     pub async fn list(
         &mut self,
         prefix: Option<&str>,
         each: &mut dyn FnMut(Meta) -> Result<()>,
     ) -> Result<()> {
+        let (range, params) = sql::name_range(self.db.dialect(), prefix, 1);
         let sql = self.sql(&format!(
             "SELECT id, name, description, key_id, created_at, updated_at FROM {{s}}secrets \
-             WHERE $1 IS NULL OR {} ORDER BY name{{C}}",
-            (self.db.dialect().starts_with)("$1")
+             WHERE {} ORDER BY name{{C}}",
+            if range.is_empty() {
+                "true".to_owned()
+            } else {
+                format!("name IS NOT NULL{range}")
+            }
         ));
+        let args: Vec<Arg<'_>> = params.iter().map(|p| Arg::Text(p)).collect();
         self.db
-            .for_each(&sql, &[Arg::OptText(prefix)], &mut |r| {
+            .for_each(&sql, &args, &mut |r| {
                 each(Meta {
                     id: r.get("id")?,
                     name: r.get("name")?,
@@ -631,21 +638,48 @@ impl Store {
     }
 
     /// Streams only the names, sorted like [`Store::list`], to `each`
-    /// without collecting them (piped `ls`, completion). Rows without a name
-    /// are skipped.
+    /// without collecting them (piped `ls`). Rows without a name are skipped.
     pub async fn list_names(
         &mut self,
         prefix: Option<&str>,
         each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
     ) -> Result<()> {
-        // `name IS NOT NULL` lets the planner use the partial unique index.
+        // `name IS NOT NULL` lets the planner use the partial name indexes.
+        let (range, params) = sql::name_range(self.db.dialect(), prefix, 1);
         let sql = self.sql(&format!(
-            "SELECT name FROM {{s}}secrets WHERE name IS NOT NULL AND ($1 IS NULL OR {}) ORDER BY name{{C}}",
-            (self.db.dialect().starts_with)("$1")
+            "SELECT name FROM {{s}}secrets WHERE name IS NOT NULL{range} ORDER BY name{{C}}"
         ));
+        let args: Vec<Arg<'_>> = params.iter().map(|p| Arg::Text(p)).collect();
+        self.db.for_each(&sql, &args, &mut |r| each(r.str0()?)).await
+    }
+
+    /// Up to `limit` names, in bytewise order, from `from` on (`after`:
+    /// strictly after it) and under `prefix`: one range of the name index,
+    /// however many names the vault holds (shell completion).
+    pub async fn names_from(
+        &mut self,
+        prefix: &str,
+        from: &str,
+        after: bool,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let (range, params) = sql::name_range(self.db.dialect(), Some(prefix), 2);
+        let n = self.db.dialect().name_bytewise;
+        let op = if after { ">" } else { ">=" };
+        let sql = self.sql(&format!(
+            "SELECT name FROM {{s}}secrets WHERE name IS NOT NULL AND {n} {op} $1{range} \
+             ORDER BY name{{C}} LIMIT {limit}"
+        ));
+        let mut args = vec![Arg::Text(from)];
+        args.extend(params.iter().map(|p| Arg::Text(p)));
+        let mut out = Vec::new();
         self.db
-            .for_each(&sql, &[Arg::OptText(prefix)], &mut |r| each(r.str0()?))
-            .await
+            .for_each(&sql, &args, &mut |r| {
+                out.push(r.str0()?.to_owned());
+                Ok(())
+            })
+            .await?;
+        Ok(out)
     }
 
     /// All sealed rows (or those whose name starts with `prefix`), sorted by

@@ -78,6 +78,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/postgres/0003_rotation_lease.sql"),
     ),
     (4, "log", include_str!("../../migrations/postgres/0004_log.sql")),
+    (
+        5,
+        "names in bytewise order",
+        include_str!("../../migrations/postgres/0005_name_c_index.sql"),
+    ),
 ];
 
 /// The bookkeeping table, as sqlx's migrator made it (vaults migrated by
@@ -470,24 +475,24 @@ impl Backend for PgStore {
         // fall between reading the keys and the rows) and one round trip
         // pair, where a transaction around two queries took six. Key rows
         // come first ('k' < 's'); their `secret` column carries the recipient.
-        let sql = self.sql(
+        let (range, params) = super::sql::name_range(&self.dialect, prefix, 2);
+        let sql = self.sql(&format!(
             "SELECT * FROM ( \
                SELECT 'k' AS kind, k.id, NULL::text AS name, k.recipient AS secret, NULL::uuid AS key_id, \
                       NULL::bytea AS nonce, g.sealed_key \
-               FROM {s}keys k JOIN {s}key_grants g ON g.key_id = k.id AND g.recipient = $1 \
+               FROM {{s}}keys k JOIN {{s}}key_grants g ON g.key_id = k.id AND g.recipient = $1 \
                WHERE k.state <> 'retired' \
                UNION ALL \
-               SELECT 's', id, name, secret, key_id, nonce, NULL FROM {s}secrets \
-               WHERE name IS NOT NULL AND ($2::text IS NULL OR starts_with(name, $2)) \
-             ) AS u ORDER BY kind, name COLLATE \"C\"",
-        );
+               SELECT 's', id, name, secret, key_id, nonce, NULL FROM {{s}}secrets \
+               WHERE name IS NOT NULL{range} \
+             ) AS u ORDER BY kind, name COLLATE \"C\""
+        ));
         let began = self.enter().await?;
-        let all = query(&sql)
-            .bind(member)
-            .bind(prefix)
-            .fetch_all(&mut self.conn)
-            .await
-            .map_err(|e| self.err(e));
+        let mut q = query(&sql).bind(member);
+        for p in &params {
+            q = q.bind(p);
+        }
+        let all = q.fetch_all(&mut self.conn).await.map_err(|e| self.err(e));
         let all = self.leave(began, all).await?;
         let (mut rows, mut keys) = (Vec::with_capacity(all.len()), Vec::new());
         for r in all {

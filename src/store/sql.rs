@@ -20,7 +20,6 @@ use crate::error::{Error, Result};
 pub(crate) enum Arg<'a> {
     Uuid(Uuid),
     Text(&'a str),
-    OptText(Option<&'a str>),
     Int(i64),
     Bytes(&'a [u8]),
 }
@@ -33,7 +32,6 @@ macro_rules! bind_all {
             q = match *a {
                 $crate::store::sql::Arg::Uuid(v) => q.bind(v),
                 $crate::store::sql::Arg::Text(v) => q.bind(v),
-                $crate::store::sql::Arg::OptText(v) => q.bind(v),
                 $crate::store::sql::Arg::Int(v) => q.bind(v),
                 $crate::store::sql::Arg::Bytes(v) => q.bind(v),
             };
@@ -108,8 +106,11 @@ pub(crate) struct Dialect {
     /// Appended to `ORDER BY name` so names sort bytewise whatever the
     /// database's collation (PostgreSQL's default collation follows the locale).
     pub bytewise: &'static str,
-    /// A predicate on `name`, "starts with" the parameter `{}` names.
-    pub starts_with: fn(&str) -> String,
+    /// `name` as compared bytewise, in a form the name index serves: on
+    /// PostgreSQL `name COLLATE "C"` (an index of its own, migration 5: the
+    /// unique index follows the database's collation), on SQLite `name`
+    /// (BINARY, bytewise already).
+    pub name_bytewise: &'static str,
 }
 
 impl Dialect {
@@ -131,7 +132,7 @@ impl Dialect {
             schema: format!("{}.", quote_ident(schema)),
             now: "now()",
             bytewise: " COLLATE \"C\"",
-            starts_with: |p| format!("starts_with(name, {p})"),
+            name_bytewise: "name COLLATE \"C\"",
         }
     }
 
@@ -140,8 +141,45 @@ impl Dialect {
             schema: String::new(),
             now: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
             bytewise: "",
-            starts_with: |p| format!("substr(name, 1, length({p})) = {p}"),
+            name_bytewise: "name",
         }
+    }
+}
+
+/// The smallest string greater than every string that starts with `prefix`
+/// in code-point order (which is UTF-8's bytewise order, and PostgreSQL's
+/// "C" collation): the exclusive upper end of the range of names under a
+/// prefix. `None` when there is none (the prefix is empty, or all U+10FFFF).
+pub(crate) fn successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(c) = chars.pop() {
+        // The next scalar value, skipping the surrogates.
+        let next = match c as u32 + 1 {
+            0xD800 => 0xE000,
+            n => n,
+        };
+        if let Some(next) = char::from_u32(next) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// "`name` starts with `prefix`" as a bytewise range the name index serves:
+/// the SQL (to append after a `WHERE …`, starting with ` AND`) and its
+/// parameters, numbered from `$first`. Nothing for no prefix.
+pub(crate) fn name_range(d: &Dialect, prefix: Option<&str>, first: usize) -> (String, Vec<String>) {
+    let Some(prefix) = prefix.filter(|p| !p.is_empty()) else {
+        return (String::new(), Vec::new());
+    };
+    let n = d.name_bytewise;
+    match successor(prefix) {
+        Some(hi) => (
+            format!(" AND {n} >= ${first} AND {n} < ${}", first + 1),
+            vec![prefix.to_owned(), hi],
+        ),
+        None => (format!(" AND {n} >= ${first}"), vec![prefix.to_owned()]),
     }
 }
 
@@ -153,6 +191,36 @@ pub(crate) fn quote_ident(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn successor_bounds_exactly_the_names_under_a_prefix() {
+        assert_eq!(successor(""), None);
+        assert_eq!(successor("db/"), Some("db0".into()));
+        assert_eq!(successor("a\u{10FFFF}"), Some("b".into()));
+        assert_eq!(successor("\u{10FFFF}"), None);
+        assert_eq!(successor("x\u{D7FF}"), Some("x\u{E000}".into()));
+        // Every name under the prefix sorts (bytewise) below the bound, and
+        // no name at or past the bound starts with the prefix.
+        let prefix = "caf\u{e9}/";
+        let hi = successor(prefix).unwrap();
+        for name in [
+            "caf\u{e9}/",
+            "caf\u{e9}/a",
+            "caf\u{e9}/\u{10FFFF}\u{10FFFF}",
+            "caf\u{e9}/\u{FFFF}",
+        ] {
+            assert!(
+                name.as_bytes() >= prefix.as_bytes() && name.as_bytes() < hi.as_bytes(),
+                "{name:?}"
+            );
+        }
+        for name in ["caf\u{e9}0", "caf\u{e9}", "cafe/", "caf\u{ea}"] {
+            assert!(
+                !(name.as_bytes() >= prefix.as_bytes() && name.as_bytes() < hi.as_bytes()),
+                "{name:?}"
+            );
+        }
+    }
 
     #[test]
     fn dialects_fill_their_markers() {
@@ -167,8 +235,8 @@ mod tests {
             sqlite.sql(t),
             "SELECT name FROM secrets WHERE updated_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ORDER BY name"
         );
-        assert_eq!((postgres.starts_with)("$1"), "starts_with(name, $1)");
-        assert_eq!((sqlite.starts_with)("$2"), "substr(name, 1, length($2)) = $2");
+        assert_eq!(postgres.name_bytewise, "name COLLATE \"C\"");
+        assert_eq!(sqlite.name_bytewise, "name");
         assert_eq!(Dialect::postgres("my \"s\"").schema, "\"my \"\"s\"\"\".");
     }
 }

@@ -59,6 +59,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_rotation_lease.sql"),
     ),
     (4, "log", include_str!("../../migrations/sqlite/0004_log.sql")),
+    (
+        5,
+        "names in bytewise order",
+        include_str!("../../migrations/sqlite/0005_name_c_index.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {
@@ -311,11 +316,15 @@ impl Backend for SqliteStore {
                     })
                 })
                 .collect::<Result<Vec<_>>>()?;
+            let (range, params) = super::sql::name_range(self.dialect(), prefix, 1);
+            let args: Vec<Arg<'_>> = params.iter().map(|p| Arg::Text(p)).collect();
             let rows = self
                 .sealed_rows(
-                    "SELECT id, name, secret, key_id, nonce FROM secrets \
-                     WHERE name IS NOT NULL AND ($1 IS NULL OR substr(name, 1, length($1)) = $1) ORDER BY name",
-                    &[Arg::OptText(prefix)],
+                    &format!(
+                        "SELECT id, name, secret, key_id, nonce FROM secrets \
+                         WHERE name IS NOT NULL{range} ORDER BY name"
+                    ),
+                    &args,
                 )
                 .await?;
             Result::<_>::Ok((rows, keys))

@@ -368,14 +368,21 @@ fn older_schema_is_upgraded_by_init(env: &Env) {
     // new history over it).
     let log = db.log();
     env.exec(&format!("DROP TABLE {}", env.table("log")));
+    if env.backend == Backend::Postgres {
+        env.exec(&format!("DROP INDEX {}", env.table("secrets_name_c_idx")));
+    }
+    db.delete_migration(5);
     db.delete_migration(4);
     db.delete_migration(3);
     db.delete_migration(2);
     env.vault(&["get", "k"]).fails(7, "older vault schema (version 1");
     // This client pinned the vault: an empty log is a rollback to it.
     env.vault(&["init"]).fails(6, "a rollback");
-    assert_eq!(db.migrations().last(), Some(&4));
+    assert_eq!(db.migrations().last(), Some(&5));
     assert!(db.has_index("secrets_key_id_idx"));
+    if env.backend == Backend::Postgres {
+        assert!(db.has_index("secrets_name_c_idx"));
+    }
     for (seq, entry) in &log {
         db.insert_log(*seq, entry);
     }
@@ -392,12 +399,16 @@ fn dropped_log_is_not_re_recorded(env: &Env) {
     env.put("k", b"kept");
     let db = env.db();
     env.exec(&format!("DROP TABLE {}", env.table("log")));
+    if env.backend == Backend::Postgres {
+        env.exec(&format!("DROP INDEX {}", env.table("secrets_name_c_idx")));
+    }
+    db.delete_migration(5);
     db.delete_migration(4);
     std::fs::remove_dir_all(env.data_dir().join("pins")).unwrap();
     env.vault(&["get", "k"]).fails(7, "older vault schema (version 3");
     env.vault(&["init"]).fails(6, "signed history (vault ");
     // The schema was upgraded; the history stays empty; reads are refused.
-    assert_eq!(db.migrations().last(), Some(&4));
+    assert_eq!(db.migrations().last(), Some(&5));
     assert!(db.log().is_empty());
     env.vault(&["get", "k"])
         .fails(6, "has no signed membership and key history");

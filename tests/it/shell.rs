@@ -507,17 +507,28 @@ fn bash_completes_live_names(env: &Env) {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stderr, "");
     assert_eq!(lines(&out), ["db/password", "db/user"]);
-    for words in [
-        &["vault", "rm", "api/k"][..],
-        &["vault", "put", "api/"][..],
-        &["vault", "env", "a"][..],
-        &["vault", "run", "--only", "ap"][..],
+    for (words, want) in [
+        (&["vault", "rm", "api/k"][..], "api/key"),
+        (&["vault", "put", "api/"][..], "api/key"),
+        // One level at a time, like directories in pass.
+        (&["vault", "env", "a"][..], "api/"),
+        (&["vault", "run", "--only", "ap"][..], "api/"),
     ] {
         let out = bash_complete(env, words, &[]);
-        assert_eq!(lines(&out), ["api/key"], "{words:?}: {}", out.stderr);
+        assert_eq!(lines(&out), [want], "{words:?}: {}", out.stderr);
     }
     let out = bash_complete(env, &["vault", "get", ""], &[]);
-    assert_eq!(lines(&out), ["api/key", "db/password", "db/user", "dbx"]);
+    assert_eq!(lines(&out), ["api/", "db/", "dbx"]);
+    // A wide prefix (more names under it than one read takes) is walked
+    // level by level: each "directory" once, never every name.
+    for i in 0..210 {
+        env.put(&format!("wide/{}/n{i:03}", ["a", "b", "c"][i % 3]), b"v");
+    }
+    env.put("wide/leaf", b"v");
+    let out = bash_complete(env, &["vault", "get", "wide/"], &[]);
+    assert_eq!(lines(&out), ["wide/a/", "wide/b/", "wide/c/", "wide/leaf"]);
+    let out = bash_complete(env, &["vault", "get", ""], &[]);
+    assert_eq!(lines(&out), ["api/", "db/", "dbx", "wide/"]);
     // Subcommands complete from the same definition.
     let out = bash_complete(env, &["vault", "imp"], &[]);
     assert_eq!(lines(&out), ["import"]);

@@ -595,6 +595,13 @@ fn target_of(opts: &PgConnectOptions) -> String {
 /// Connection failures name the host (or socket) and never the password.
 fn connect_error(target: &str, url: &DbUrl, e: sqlx::Error) -> Error {
     match &e {
+        // 53300 too_many_connections: the server (or its reserved slots) is
+        // full; the URL is fine.
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("53300") => Error::database(format!(
+            "the database at {target} has no free connection (max_connections reached): {}",
+            db.message()
+        ))
+        .hint("try again in a moment; for many clients at once, put a pooler such as PgBouncer in front (README: Deployments)"),
         sqlx::Error::Database(db) => {
             let code = db.code().unwrap_or_default();
             let hint = match code.as_ref() {
