@@ -437,3 +437,19 @@ fn revocation_lists_and_hostaddr_are_honoured() {
     assert_eq!(get(&bare).ok().stdout, b"v");
     get(&kv("localhost", "localhost")).fails(2, "is not a numeric IP address");
 }
+
+/// Out of connections (SQLSTATE 53300; here a role limited to none): the
+/// server is full, not the URL wrong, and a pooler is the way out.
+#[test]
+fn a_full_server_says_so() {
+    let env = Env::new(Backend::Postgres);
+    env.init();
+    let role = format!("full_{}", uuid::Uuid::new_v4().simple());
+    env.exec(&format!("CREATE ROLE {role} LOGIN CONNECTION LIMIT 0"));
+    let (db, port) = db_and_port(&env);
+    let url = format!("postgres://{role}@127.0.0.1:{port}/{db}?sslmode=disable");
+    let out = with_url(&env, &url, &["ls"]).fails(7, "has no free connection");
+    assert!(out.stderr.contains("pooler"), "{}", out.stderr);
+    assert!(!out.stderr.contains("check --database-url"), "{}", out.stderr);
+    env.exec(&format!("DROP ROLE {role}"));
+}
