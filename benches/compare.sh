@@ -133,6 +133,7 @@ SQLITE_URL=sqlite://$W/home/vault.db
 init_vault() { VAULT_DATABASE_URL=$1 "$VAULT" -q init >/dev/null; }
 fill() { VAULT_DATABASE_URL=$1 "$FILL" "$2" "$3" 2>/dev/null; }
 
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/value.txt"
 if [[ $SCALE == 0 ]]; then
 log "filling vaults (100 + 100 + 10,000 + 100,000 secrets)"
 init_vault "$(url vget)" && fill "$(url vget)" app/k 100
@@ -172,7 +173,6 @@ commit;
 EOF
 # A dotenv file of 10,000 entries, 32 hex characters each.
 awk 'BEGIN { srand(7); for (i = 0; i < 10000; i++) { v = ""; for (j = 0; j < 4; j++) v = v sprintf("%08x", int(rand() * 4294967296)); printf "BENCH_K%05d=%s\n", i, v } }' >"$W/import.env"
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/value.txt"
 for db in vget vbig vimp vrot; do sql "$db" "vacuum analyze" >/dev/null; done
 # The rotate floor rewrites rows with ciphertexts from before any rotation; it
 # works on an identical copy (same table, indexes, trigger) so the vault that
