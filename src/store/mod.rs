@@ -103,6 +103,20 @@ pub(crate) trait Backend {
     async fn insert(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<u64>>;
     async fn fetch_all(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>>;
     async fn fetch_optional(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<Row>>;
+    /// Streams the names (`name IS NOT NULL`, then `range` with its
+    /// parameters, from [`sql::name_range`]) to `each` in bytewise order.
+    async fn names(
+        &mut self,
+        range: &str,
+        params: &[String],
+        each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
+    ) -> Result<()> {
+        let sql = self.dialect().sql(&format!(
+            "SELECT name FROM {{s}}secrets WHERE name IS NOT NULL{range} ORDER BY name{{C}}"
+        ));
+        let args: Vec<Arg<'_>> = params.iter().map(|p| Arg::Text(p)).collect();
+        self.for_each(&sql, &args, &mut |r| each(r.str0()?)).await
+    }
     /// Streams rows to `each` without collecting them.
     async fn for_each(
         &mut self,
@@ -646,11 +660,7 @@ impl Store {
     ) -> Result<()> {
         // `name IS NOT NULL` lets the planner use the partial name indexes.
         let (range, params) = sql::name_range(self.db.dialect(), prefix, 1);
-        let sql = self.sql(&format!(
-            "SELECT name FROM {{s}}secrets WHERE name IS NOT NULL{range} ORDER BY name{{C}}"
-        ));
-        let args: Vec<Arg<'_>> = params.iter().map(|p| Arg::Text(p)).collect();
-        self.db.for_each(&sql, &args, &mut |r| each(r.str0()?)).await
+        self.db.names(&range, &params, each).await
     }
 
     /// Up to `limit` names, in bytewise order, from `from` on (`after`:

@@ -10,8 +10,35 @@ both!(
     edge_names,
     edge_values,
     prefix_is_not_a_pattern,
-    control_characters_from_sql_are_escaped
+    control_characters_from_sql_are_escaped,
+    many_names_list_whole_and_in_order
 );
+
+/// More names than one read of them holds (SQLite hands them over 10,000 to
+/// a row): `ls` and `ls PREFIX` list every one, once, in bytewise order.
+fn many_names_list_whole_and_in_order(env: &Env) {
+    env.init();
+    let file = env.home.path().join("many.env");
+    let mut text = String::new();
+    for i in (0..25_003).rev() {
+        text.push_str(&format!("K{i:05}=v\n"));
+    }
+    std::fs::write(&file, text).unwrap();
+    env.vault(&["import", file.to_str().unwrap()]).ok();
+    env.put("K1:odd/\u{e9}", b"v");
+    let all = env.vault(&["ls"]).ok().stdout_str();
+    let names: Vec<&str> = all.lines().collect();
+    assert_eq!(names.len(), 25_004);
+    let mut sorted = names.clone();
+    sorted.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    sorted.dedup();
+    assert_eq!(names, sorted, "not bytewise, or repeated");
+    assert_eq!(names[0], "K00000");
+    assert!(names.contains(&"K1:odd/\u{e9}"));
+    let under = env.vault(&["ls", "K1"]).ok().stdout_str();
+    assert_eq!(under.lines().count(), 10_001, "K10000..K19999 and the odd one");
+    assert!(under.lines().all(|n| n.starts_with("K1")));
+}
 
 fn count(env: &Env) -> usize {
     env.db().count()
