@@ -264,7 +264,7 @@ impl Backend for SqliteStore {
                 None => String::new(),
             };
             let sql = format!(
-                "SELECT group_concat(length(CAST(name AS BLOB)) || ':' || name, '' ORDER BY name) AS chunk, \
+                "SELECT group_concat(length(CAST(name AS BLOB)) || ':' || name, '') AS chunk, \
                  count(*) AS n, max(name) AS last \
                  FROM (SELECT name FROM secrets WHERE name IS NOT NULL{range}{after} \
                        ORDER BY name LIMIT {NAMES_PER_ROW})"
@@ -281,7 +281,16 @@ impl Backend for SqliteStore {
                 return Ok(());
             }
             let chunk: String = row.get("chunk")?;
-            split_names(&chunk, &mut *each)?;
+            // SQLite concatenates in the order the index range yields (an
+            // ORDER BY inside group_concat would sort every chunk again);
+            // should it ever not, the chunk is sorted here.
+            let mut names = split_names(&chunk, n as usize)?;
+            if !names.is_sorted_by(|a, b| a.as_bytes() <= b.as_bytes()) {
+                names.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+            }
+            for name in names {
+                each(name)?;
+            }
             if (n as usize) < NAMES_PER_ROW {
                 return Ok(());
             }
@@ -606,32 +615,34 @@ fn disk_is_full(path: &Path) -> bool {
 }
 
 /// Splits `<bytes>:<name><bytes>:<name>…` (see [`SqliteStore::names`]).
-fn split_names(mut chunk: &str, each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>) -> Result<()> {
+fn split_names(mut chunk: &str, expected: usize) -> Result<Vec<&str>> {
     let bad = || Error::database("the database returned a malformed list of names");
+    let mut names = Vec::with_capacity(expected);
     while !chunk.is_empty() {
         let (len, rest) = chunk.split_once(':').ok_or_else(bad)?;
         let len: usize = len.parse().map_err(|_| bad())?;
-        let name = rest.get(..len).ok_or_else(bad)?;
-        each(name)?;
+        names.push(rest.get(..len).ok_or_else(bad)?);
         chunk = &rest[len..];
     }
-    Ok(())
+    if names.len() != expected {
+        return Err(bad());
+    }
+    Ok(names)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn names_split_back_exactly() {
-        let mut got = Vec::new();
         let chunk = "3:a:b0:2:\u{e9}10:0123456789";
-        super::split_names(chunk, &mut |n: &str| {
-            got.push(n.to_owned());
-            Ok(())
-        })
-        .unwrap();
+        let got = super::split_names(chunk, 4).unwrap();
         assert_eq!(got, ["a:b", "", "\u{e9}", "0123456789"]);
+        assert!(
+            super::split_names(chunk, 3).is_err(),
+            "a count that does not match"
+        );
         for bad in ["3:ab", "x:a", "1", "1:\u{e9}"] {
-            assert!(super::split_names(bad, &mut |_: &str| Ok(())).is_err(), "{bad}");
+            assert!(super::split_names(bad, 1).is_err(), "{bad}");
         }
     }
 
