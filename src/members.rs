@@ -318,8 +318,7 @@ pub fn find_member(state: &TrustState, who: &str) -> Result<MemberRecord> {
 
 /// Other members kept changing the log while this command tried to append.
 fn log_busy() -> Error {
-    Error::conflict("other members kept changing the vault's membership or keys meanwhile")
-        .hint("run the command again; nothing was changed")
+    crate::trusted::log_busy("run the command again; nothing was changed")
 }
 
 /// When no `--name` is given: an SSH key's comment if it makes a valid

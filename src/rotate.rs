@@ -204,8 +204,7 @@ async fn reconcile(vault: &mut Vault) -> Result<Vec<String>> {
 }
 
 fn busy() -> Error {
-    Error::conflict("other members kept changing the vault's membership or keys meanwhile")
-        .hint("run `vault rotate` again; what was done so far is kept")
+    crate::trusted::log_busy("run `vault rotate` again; what was done so far is kept")
 }
 
 async fn run(vault: &mut Vault, opts: &RotateOptions, progress: &dyn Progress) -> Result<RotateSummary> {

@@ -21,6 +21,7 @@ use crate::trust::{
 };
 
 /// Where a vault is, for pinning: the database location and the pin store.
+#[derive(Clone)]
 pub struct Anchor {
     /// The database URL without its password (and the schema, on PostgreSQL).
     pub location: String,
@@ -189,18 +190,13 @@ impl Trust {
         }
     }
 
-    /// Checks what the key table says about a key the log has in use: its
-    /// public half, and (`db_current`) which key the table calls current.
-    pub fn check_key_row(&self, key_id: Uuid, recipient: &str, db_current: Option<Uuid>) -> Result<()> {
-        let state = self.state();
-        if let Some(k) = state.usable_key(key_id)
-            && k.recipient != recipient
-        {
-            return Err(altered(format!(
-                "the key table gives key {key_id} another public half than the verified history"
-            )));
+    /// The key table's public half for a key of the log must be the log's.
+    pub fn check_public_half(logged: &LogKey, recipient: &str) -> Result<()> {
+        if logged.recipient == recipient {
+            Ok(())
+        } else {
+            Err(other_public_half(logged.id))
         }
-        self.check_current(db_current)
     }
 
     /// The key table must call the log's current key current.
@@ -396,6 +392,19 @@ pub fn altered(detail: String) -> Error {
         "do not trust this database's key tables; a member runs `vault rotate`, which re-keys for the \
          verified members and repairs the tables, and tells the others",
     )
+}
+
+/// Other members kept appending to the log while a command tried to
+/// (every retry found it moved on); `hint` says what the caller's state is.
+pub fn log_busy(hint: &str) -> Error {
+    Error::conflict("other members kept changing the vault's membership or keys meanwhile").hint(hint)
+}
+
+/// The key table's public half for `key_id` is not the log's.
+fn other_public_half(key_id: Uuid) -> Error {
+    altered(format!(
+        "the key table gives key {key_id} another public half than the verified history"
+    ))
 }
 
 /// Several disagreements, named in one line.

@@ -218,8 +218,7 @@ impl Setup {
             return Ok(None);
         }
         let state = crate::trust::verify_chain(std::slice::from_ref(&genesis), None)?;
-        let anchor = std::mem::replace(&mut self.anchor, placeholder_anchor());
-        let trust = Trust::founded(state, anchor)?;
+        let trust = Trust::founded(state, self.anchor.clone())?;
         Ok(Some(Joining {
             joined: Joined::Founded(new.key.id()),
             fingerprint: trust.fingerprint(),
@@ -347,15 +346,6 @@ fn genesis_entry(
     me.with_signing_key(|k| entry.sign(k))
 }
 
-/// Stands in for an anchor moved out of a [`Setup`] that is done with it.
-fn placeholder_anchor() -> Anchor {
-    Anchor {
-        location: String::new(),
-        pins: crate::trust::PinStore::new(std::path::Path::new("")),
-        expected: None,
-    }
-}
-
 /// An open store plus the personal identity that opens its keys. The
 /// fields are the core's own: commands use the methods.
 pub struct Vault {
@@ -392,11 +382,7 @@ impl Vault {
                 "key {key_id}, which secret {shown} is sealed to and the history has in use, is missing from the key table"
             )));
         };
-        if key.recipient != logged.recipient {
-            return Err(crate::trusted::altered(format!(
-                "the key table gives key {key_id} another public half than the verified history"
-            )));
-        }
+        Trust::check_public_half(logged, &key.recipient)?;
         VaultKey::open_own_in(key, self.trust.scope(logged), &self.me, Need::Read)
     }
 
@@ -485,9 +471,32 @@ impl Vault {
     /// key opened once, values opened in parallel. All or nothing: one bad
     /// row fails the whole call, naming it.
     pub async fn open_all(&mut self, prefix: Option<&str>) -> Result<Vec<(String, Value)>> {
+        self.open_matching(prefix, None).await
+    }
+
+    /// Fetches the rows under `prefix` (and, with `sel`, keeps those it
+    /// selects, every named one required), then opens them; tried again
+    /// when a rotation by another member moved the log under the read.
+    async fn open_matching(
+        &mut self,
+        prefix: Option<&str>,
+        sel: Option<&Selection>,
+    ) -> Result<Vec<(String, Value)>> {
         for attempt in 0..RETRIES {
             let start = self.trust.head_seq();
-            let (rows, keys) = self.store.fetch_all(prefix, self.me.recipient()).await?;
+            let (mut rows, keys) = self.store.fetch_all(prefix, self.me.recipient()).await?;
+            if let Some(sel) = sel {
+                rows.retain(|r| r.name.as_deref().is_some_and(|n| sel.matches(n)));
+                let missing: Vec<&str> = sel
+                    .names
+                    .iter()
+                    .filter(|n| !rows.iter().any(|r| r.name.as_deref() == Some(n.as_str())))
+                    .map(String::as_str)
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(crate::store::not_found(&missing));
+                }
+            }
             match self.open_rows(&rows, &keys).await {
                 Err(e) if moved_under(&e, attempt, start, &self.trust) => {}
                 other => return other,
@@ -563,28 +572,7 @@ impl Vault {
         }
         let common = sel.common_prefix();
         let prefix = Some(common.as_str()).filter(|p| !p.is_empty());
-        for attempt in 0..RETRIES {
-            let start = self.trust.head_seq();
-            let (rows, keys) = self.store.fetch_all(prefix, self.me.recipient()).await?;
-            let rows: Vec<SealedRow> = rows
-                .into_iter()
-                .filter(|r| r.name.as_deref().is_some_and(|n| sel.matches(n)))
-                .collect();
-            let missing: Vec<&str> = sel
-                .names
-                .iter()
-                .filter(|n| !rows.iter().any(|r| r.name.as_deref() == Some(n.as_str())))
-                .map(String::as_str)
-                .collect();
-            if !missing.is_empty() {
-                return Err(crate::store::not_found(&missing));
-            }
-            match self.open_rows(&rows, &keys).await {
-                Err(e) if moved_under(&e, attempt, start, &self.trust) => {}
-                other => return other,
-            }
-        }
-        unreachable!("the last attempt returns")
+        self.open_matching(prefix, Some(sel)).await
     }
 }
 
@@ -695,12 +683,7 @@ pub(crate) fn open_retiring(
                 key.id
             ))
         })?;
-    if logged.recipient != key.recipient {
-        return Err(crate::trusted::altered(format!(
-            "the key table gives key {} another public half than the verified history",
-            key.id
-        )));
-    }
+    Trust::check_public_half(logged, &key.recipient)?;
     VaultKey::open_own_in(key, trust.scope(logged), me, need)
 }
 
@@ -712,8 +695,10 @@ pub(crate) fn open_current(
     key: &KeyRecord,
     need: Need<'_>,
 ) -> Result<VaultKey> {
-    trust.check_key_row(key.id, &key.recipient, Some(key.id))?;
-    VaultKey::open_own_in(key, trust.scope(&trust.state().current), me, need)
+    let current = &trust.state().current;
+    trust.check_current(Some(key.id))?;
+    Trust::check_public_half(current, &key.recipient)?;
+    VaultKey::open_own_in(key, trust.scope(current), me, need)
 }
 
 impl Sealer for ValueSealer<'_> {

@@ -453,18 +453,24 @@ impl Store {
         keys: &[Uuid],
         limit: usize,
     ) -> Result<Vec<(Uuid, Option<String>)>> {
-        let sql = self.sql("SELECT id, name, key_id FROM {s}secrets ORDER BY name{C}, id");
-        let mut out = Vec::new();
+        // Filtered and limited by the database: only the stray rows (few,
+        // normally none) travel, not every row of the vault.
+        let list: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+        let not_in = if list.is_empty() {
+            String::new()
+        } else {
+            format!(" OR key_id NOT IN ({})", list.join(", "))
+        };
+        let sql = self.sql(&format!(
+            "SELECT id, name FROM {{s}}secrets WHERE key_id IS NULL{not_in} ORDER BY name{{C}}, id LIMIT {limit}"
+        ));
+        let args: Vec<Arg<'_>> = keys.iter().map(|k| Arg::Uuid(*k)).collect();
         self.db
-            .for_each(&sql, &[], &mut |r| {
-                let key: Option<Uuid> = r.get("key_id")?;
-                if out.len() < limit && !key.is_some_and(|k| keys.contains(&k)) {
-                    out.push((r.get("id")?, r.get("name")?));
-                }
-                Ok(())
-            })
-            .await?;
-        Ok(out)
+            .fetch_all(&sql, &args)
+            .await?
+            .iter()
+            .map(|r| Ok((r.get("id")?, r.get("name")?)))
+            .collect()
     }
 
     /// Makes the tables agree with the verified log whose head is `head`:
@@ -504,11 +510,8 @@ impl Store {
         for recipient in &r.delete_members {
             self.db.execute(&member, &[Arg::Text(recipient)]).await?;
         }
-        let grants = self.sql("DELETE FROM {s}key_grants WHERE key_id = $1");
-        let retire = self.sql("UPDATE {s}keys SET state = 'retired', retired_at = {now} WHERE id = $1");
         for key in &r.retire_keys {
-            self.db.execute(&grants, &[Arg::Uuid(*key)]).await?;
-            self.db.execute(&retire, &[Arg::Uuid(*key)]).await?;
+            self.retire_rows(*key).await?;
         }
         // Demote before promoting: at most one key may be 'current'.
         let demote = self.sql("UPDATE {s}keys SET state = 'retiring', retired_at = NULL WHERE id = $1");
@@ -931,12 +934,19 @@ impl Store {
             if !self.append(seq, entry).await? {
                 return Ok(Logged::Stale);
             }
-            let grants = self.sql("DELETE FROM {s}key_grants WHERE key_id = $1");
-            self.db.execute(&grants, &[Arg::Uuid(key)]).await?;
-            let retire = self.sql("UPDATE {s}keys SET state = 'retired', retired_at = {now} WHERE id = $1");
-            self.db.execute(&retire, &[Arg::Uuid(key)]).await?;
+            self.retire_rows(key).await?;
             Ok(Logged::Done(true))
         })
+    }
+
+    /// In the caller's transaction: deletes every grant of `key` and marks
+    /// it 'retired'.
+    async fn retire_rows(&mut self, key: Uuid) -> Result<()> {
+        let grants = self.sql("DELETE FROM {s}key_grants WHERE key_id = $1");
+        self.db.execute(&grants, &[Arg::Uuid(key)]).await?;
+        let retire = self.sql("UPDATE {s}keys SET state = 'retired', retired_at = {now} WHERE id = $1");
+        self.db.execute(&retire, &[Arg::Uuid(key)]).await?;
+        Ok(())
     }
 
     // ---- members ----

@@ -182,6 +182,7 @@ impl Pin {
 }
 
 /// The directory of pin files: pure functions over the path given.
+#[derive(Clone)]
 pub struct PinStore {
     dir: PathBuf,
 }
