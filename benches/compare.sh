@@ -122,7 +122,7 @@ done
 [[ -n $PORT ]] || die "PostgreSQL did not start: $(tail -5 "$PGD/server.log")"
 ADMIN=postgres://postgres@127.0.0.1:$PORT/postgres
 url() { echo "postgres://postgres@127.0.0.1:$PORT/$1"; }
-for db in vget vbig vimp vrot vlog vbase; do "$PSQL" -X -q "$ADMIN" -c "create database $db" >/dev/null; done
+for db in vget vbig vimp vrot vlog vbase vhist; do "$PSQL" -X -q "$ADMIN" -c "create database $db" >/dev/null; done
 sql() { "$PSQL" -X -q -At -v ON_ERROR_STOP=1 "$(url "$1")" -c "$2"; }
 
 # ---------------------------------------------------------------- vaults
@@ -159,10 +159,17 @@ if [[ -n $BASE_VAULT ]]; then
 		printf 'v%s' "$i" | VAULT_DATABASE_URL=$(url vbase) "$BASE_VAULT" -q put "$(printf 'app/k%05d' "$i")"
 	done
 fi
+# A secret with 100 versions (history keeps them all here).
+log "writing a secret with 100 versions"
+init_vault "$(url vhist)"
+for ((i = 0; i < 100; i++)); do
+	printf 'v%s' "$i" | VAULT_KEEP_VERSIONS=100 VAULT_DATABASE_URL=$(url vhist) "$VAULT" -q put h/secret
+done
+[[ $(sql vhist "select count(*) from vault.versions") == 100 ]] || die "h/secret does not have 100 versions"
 # Precomputed rows for the \copy floors: real sealed rows, exported, then removed.
 fill "$(url vimp)" BENCH_K 10000
 sql vimp "\\copy (select id, name, description, secret, key_id, nonce from vault.secrets) to '$W/import_rows.csv' csv"
-sql vimp "delete from vault.secrets"
+sql vimp "delete from vault.secrets; delete from vault.versions"
 sql vrot "\\copy (select id, secret, nonce from vault.secrets) to '$W/rotate_rows.csv' csv"
 cat >"$W/rotate_floor.sql" <<EOF
 begin;
@@ -359,7 +366,7 @@ pass_show() { "${PFX[@]}" pass show "$GET_NAME" >/dev/null; }
 age_show() { "${PFX[@]}" age -d -i "$W/age-id.txt" "$W/value.age" >/dev/null; }
 v_ls_big() { VAULT_DATABASE_URL=$(url vbig) "${PFX[@]}" "$VAULT" ls | cat >/dev/null; }
 psql_ls_big() { "${PFX[@]}" "$PSQL" -X -A -t -q "$(url vbig)" -c 'select name from vault.secrets order by name collate "C"' | cat >/dev/null; }
-reset_imp() { sql vimp "delete from vault.secrets" >/dev/null; }
+reset_imp() { sql vimp "delete from vault.secrets; delete from vault.versions" >/dev/null; }
 import_floor() {
 	"${PFX[@]}" "$AGE_FLOOR" seal 10000 2>/dev/null
 	"${PFX[@]}" "$PSQL" -X -q -1 -v ON_ERROR_STOP=1 "$(url vimp)" \
@@ -387,6 +394,9 @@ v_run() { VAULT_DATABASE_URL=$(url vget) "${PFX[@]}" "$VAULT" -q "${RUN_ARGS[@]}
 v_ls_log_pinned() { VAULT_DATABASE_URL=$(url vlog) "${PFX[@]}" "$VAULT" -q ls >/dev/null; }
 v_ls_log_fresh() { XDG_DATA_HOME=$W/fresh VAULT_DATABASE_URL=$(url vlog) "${PFX[@]}" "$VAULT" -q ls >/dev/null; }
 reset_fresh() { rm -rf "$W/fresh"; }
+v_hist() { VAULT_KEEP_VERSIONS=100 VAULT_DATABASE_URL=$(url vhist) "${PFX[@]}" "$VAULT" history h/secret >/dev/null; }
+v_get_hist() { VAULT_DATABASE_URL=$(url vhist) "${PFX[@]}" "$VAULT" get h/secret >/dev/null; }
+base_put_pg() { VAULT_DATABASE_URL=$(url vbase) "${PFX[@]}" "$BASE_VAULT" -q put "$GET_NAME" <"$W/value.txt" >/dev/null; }
 base_get_pg() { VAULT_DATABASE_URL=$(url vbase) "${PFX[@]}" "$BASE_VAULT" get "$GET_NAME" >/dev/null; }
 v_complete() { VAULT_DATABASE_URL=$SQLITE_URL COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get app/k000 >/dev/null; }
 
@@ -409,7 +419,13 @@ if [[ $HAVE_AGE_CLI == 1 ]]; then
 fi
 pair "\`vault put\` (stdin), PostgreSQL vs \`vault get\`" "$RUNS" v_put_pg v_get_pg 1.3
 if [[ -n $BASE_VAULT ]]; then
-	pair "\`vault get\`, PostgreSQL, pinned head vs the same get of $BASE_REV (before the signed log)" "$RUNS" v_get_pg base_get_pg 1.1
+	pair "\`vault get\`, PostgreSQL, vs the same get of $BASE_REV" "$RUNS" v_get_pg base_get_pg 1.1
+	pair "\`vault put\`, PostgreSQL, vs the same put of $BASE_REV" "$RUNS" v_put_pg base_put_pg 1.1
+fi
+if has_cmd history; then
+	pair "\`vault history\` of a secret with 100 versions vs \`vault get\` of it" "$RUNS" v_hist v_get_hist 1.5
+else
+	na_row "\`vault history\` of a secret with 100 versions vs \`vault get\` of it"
 fi
 pair "\`vault ls\`, 1,000-entry log: first contact (verifies all of it) vs pinned (info)" "$RUNS" v_ls_log_fresh v_ls_log_pinned - "" reset_fresh
 VERIFY_MS=$(awk -v a="$PAIR_AM" -v b="$PAIR_BM" 'BEGIN { printf "%.1f", (a - b) / 1000 }')

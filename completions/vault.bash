@@ -20,6 +20,9 @@ _vault() {
             vault,completions)
                 cmd="vault__subcmd__completions"
                 ;;
+            vault,cp)
+                cmd="vault__subcmd__cp"
+                ;;
             vault,env)
                 cmd="vault__subcmd__env"
                 ;;
@@ -32,11 +35,17 @@ _vault() {
             vault,help)
                 cmd="vault__subcmd__help"
                 ;;
+            vault,history)
+                cmd="vault__subcmd__history"
+                ;;
             vault,import)
                 cmd="vault__subcmd__import"
                 ;;
             vault,init)
                 cmd="vault__subcmd__init"
+                ;;
+            vault,log)
+                cmd="vault__subcmd__log"
                 ;;
             vault,ls)
                 cmd="vault__subcmd__ls"
@@ -47,8 +56,14 @@ _vault() {
             vault,member)
                 cmd="vault__subcmd__member"
                 ;;
+            vault,mv)
+                cmd="vault__subcmd__mv"
+                ;;
             vault,put)
                 cmd="vault__subcmd__put"
+                ;;
+            vault,restore)
+                cmd="vault__subcmd__restore"
                 ;;
             vault,rm)
                 cmd="vault__subcmd__rm"
@@ -65,6 +80,9 @@ _vault() {
             vault__subcmd__help,completions)
                 cmd="vault__subcmd__help__subcmd__completions"
                 ;;
+            vault__subcmd__help,cp)
+                cmd="vault__subcmd__help__subcmd__cp"
+                ;;
             vault__subcmd__help,env)
                 cmd="vault__subcmd__help__subcmd__env"
                 ;;
@@ -77,11 +95,17 @@ _vault() {
             vault__subcmd__help,help)
                 cmd="vault__subcmd__help__subcmd__help"
                 ;;
+            vault__subcmd__help,history)
+                cmd="vault__subcmd__help__subcmd__history"
+                ;;
             vault__subcmd__help,import)
                 cmd="vault__subcmd__help__subcmd__import"
                 ;;
             vault__subcmd__help,init)
                 cmd="vault__subcmd__help__subcmd__init"
+                ;;
+            vault__subcmd__help,log)
+                cmd="vault__subcmd__help__subcmd__log"
                 ;;
             vault__subcmd__help,ls)
                 cmd="vault__subcmd__help__subcmd__ls"
@@ -92,8 +116,14 @@ _vault() {
             vault__subcmd__help,member)
                 cmd="vault__subcmd__help__subcmd__member"
                 ;;
+            vault__subcmd__help,mv)
+                cmd="vault__subcmd__help__subcmd__mv"
+                ;;
             vault__subcmd__help,put)
                 cmd="vault__subcmd__help__subcmd__put"
+                ;;
+            vault__subcmd__help,restore)
+                cmd="vault__subcmd__help__subcmd__restore"
                 ;;
             vault__subcmd__help,rm)
                 cmd="vault__subcmd__help__subcmd__rm"
@@ -147,7 +177,7 @@ _vault() {
 
     case "${cmd}" in
         vault)
-            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version init put get ls rm rotate completions env run import export man member whoami help"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -177,6 +207,35 @@ _vault() {
             ;;
         vault__subcmd__completions)
             opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
+        vault__subcmd__cp)
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -271,12 +330,17 @@ _vault() {
             return 0
             ;;
         vault__subcmd__get)
-            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h --version --json --database-url --schema --identity --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
+                --version)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -300,7 +364,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help)
-            opts="init put get ls rm rotate completions env run import export man member whoami help"
+            opts="init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -314,6 +378,20 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__cp)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
@@ -383,6 +461,20 @@ _vault() {
             mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
+        vault__subcmd__help__subcmd__history)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
         vault__subcmd__help__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -398,6 +490,20 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__log)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
@@ -495,7 +601,35 @@ _vault() {
             mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
+        vault__subcmd__help__subcmd__mv)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
         vault__subcmd__help__subcmd__put)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
@@ -565,6 +699,35 @@ _vault() {
             mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
+        vault__subcmd__history)
+            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
         vault__subcmd__import)
             opts="-q -v -h -V --from-supabase-vault --format --prefix --no-overwrite --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -611,6 +774,45 @@ _vault() {
             fi
             case "${prev}" in
                 --name)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
+        vault__subcmd__log)
+            opts="-n -q -v -h -V --limit --json --database-url --schema --identity --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                -n)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -886,8 +1088,37 @@ _vault() {
             mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
+        vault__subcmd__mv)
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
         vault__subcmd__put)
-            opts="-d -f -q -v -h -V --description --file --no-overwrite --generate --length --charset --print --json --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-d -f -q -v -h -V --description --file --no-overwrite --if-version --generate --length --charset --print --json --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -909,6 +1140,11 @@ _vault() {
                     return 0
                     ;;
                 -f)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --if-version)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -944,8 +1180,42 @@ _vault() {
             mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
+        vault__subcmd__restore)
+            opts="-q -v -h --version --json --database-url --schema --identity --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                --version)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
         vault__subcmd__rm)
-            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --purge --database-url --schema --identity --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0

@@ -33,7 +33,12 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand put 'Store a secret: from --file, from stdin when piped, else prompted without echo'
             cand get 'Print a secret''s exact bytes to stdout'
             cand ls 'List secret names (a table on a terminal, one name per line when piped)'
-            cand rm 'Remove secrets (all of them, or none if one is missing)'
+            cand rm 'Remove secrets (all of them, or none if one is missing); their history is kept for `vault restore` unless --purge'
+            cand history 'Every kept version of a secret, newest first: when, by whom (verified against the membership log), with which key, and what the write was'
+            cand restore 'Write an earlier value as the newest version, or bring a removed secret back'
+            cand mv 'Rename a secret: every version is re-sealed under the new name'
+            cand cp 'Copy a secret and its history under a new name'
+            cand log 'The vault''s verified membership and key changes, merged with every write (who wrote which secret when), newest first'
             cand rotate 'Make a new vault key, re-seal every secret to it, retire the old key (resumes an interrupted rotation)'
             cand completions 'Print a static completion script (commands and options; for live secret names use `source <(COMPLETE=bash vault)`, see the README)'
             cand env 'Print secrets as environment variables (db/password becomes DB_PASSWORD)'
@@ -65,6 +70,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --description 'A short description, shown by `ls` (kept on replace unless given)'
             cand -f 'Read the value from this file (''-'' for stdin), byte for byte'
             cand --file 'Read the value from this file (''-'' for stdin), byte for byte'
+            cand --if-version 'Check-and-set: write only if the current version is N (0: only if the secret does not exist), else exit 4 naming the current version'
             cand --length 'Length of the generated value, in characters (1-65536)'
             cand --charset 'Characters of the generated value'
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
@@ -73,7 +79,7 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --no-overwrite 'Only create: fail with exit code 4 if the name exists'
             cand --generate 'Store a random value from the OS random generator instead of reading one'
             cand --print 'Also print the generated value to stdout'
-            cand --json 'Print what happened as JSON: {name, id, action, key_id} (and value with --print)'
+            cand --json 'Print what happened as JSON: {name, id, action, key_id, version} (and value with --print)'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
             cand -v 'Explain what is happening on stderr (never values)'
@@ -84,18 +90,17 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --version 'Print version'
         }
         &'vault;get'= {
+            cand --version 'An earlier version (see `vault history`), verified like the current one'
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
             cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
-            cand --json 'Print {"name", "value", "encoding"}: encoding "utf-8", or "base64" for other bytes'
+            cand --json 'Print {"name", "value", "encoding", "version", "author", "verified"}: encoding "utf-8", or "base64" for other bytes'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
             cand -v 'Explain what is happening on stderr (never values)'
             cand --verbose 'Explain what is happening on stderr (never values)'
             cand -h 'Print help'
             cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'vault;ls'= {
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
@@ -115,6 +120,76 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
             cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
             cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --purge 'Destroy every version now (no restore), including earlier removed secrets of the same names'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;history'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --json 'Print a JSON array of {version,time,op,author,recipient,verified,status,key_id,current,from,written_as,problem}'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;restore'= {
+            cand --version 'The version to bring back [default for a removed secret: its last one]'
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --json 'Print what happened as JSON: {name, version, restored_from, revived}'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'vault;mv'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;cp'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;log'= {
+            cand -n 'At most this many lines (the newest)'
+            cand --limit 'At most this many lines (the newest)'
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand --json 'Print a JSON array of events {time,kind,...}'
             cand -q 'Print nothing but requested output and errors'
             cand --quiet 'Print nothing but requested output and errors'
             cand -v 'Explain what is happening on stderr (never values)'
@@ -319,7 +394,12 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand put 'Store a secret: from --file, from stdin when piped, else prompted without echo'
             cand get 'Print a secret''s exact bytes to stdout'
             cand ls 'List secret names (a table on a terminal, one name per line when piped)'
-            cand rm 'Remove secrets (all of them, or none if one is missing)'
+            cand rm 'Remove secrets (all of them, or none if one is missing); their history is kept for `vault restore` unless --purge'
+            cand history 'Every kept version of a secret, newest first: when, by whom (verified against the membership log), with which key, and what the write was'
+            cand restore 'Write an earlier value as the newest version, or bring a removed secret back'
+            cand mv 'Rename a secret: every version is re-sealed under the new name'
+            cand cp 'Copy a secret and its history under a new name'
+            cand log 'The vault''s verified membership and key changes, merged with every write (who wrote which secret when), newest first'
             cand rotate 'Make a new vault key, re-seal every secret to it, retire the old key (resumes an interrupted rotation)'
             cand completions 'Print a static completion script (commands and options; for live secret names use `source <(COMPLETE=bash vault)`, see the README)'
             cand env 'Print secrets as environment variables (db/password becomes DB_PASSWORD)'
@@ -340,6 +420,16 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;ls'= {
         }
         &'vault;help;rm'= {
+        }
+        &'vault;help;history'= {
+        }
+        &'vault;help;restore'= {
+        }
+        &'vault;help;mv'= {
+        }
+        &'vault;help;cp'= {
+        }
+        &'vault;help;log'= {
         }
         &'vault;help;rotate'= {
         }

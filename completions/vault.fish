@@ -35,7 +35,12 @@ complete -c vault -n "__fish_vault_needs_command" -f -a "init" -d 'Create your i
 complete -c vault -n "__fish_vault_needs_command" -f -a "put" -d 'Store a secret: from --file, from stdin when piped, else prompted without echo'
 complete -c vault -n "__fish_vault_needs_command" -f -a "get" -d 'Print a secret\'s exact bytes to stdout'
 complete -c vault -n "__fish_vault_needs_command" -f -a "ls" -d 'List secret names (a table on a terminal, one name per line when piped)'
-complete -c vault -n "__fish_vault_needs_command" -f -a "rm" -d 'Remove secrets (all of them, or none if one is missing)'
+complete -c vault -n "__fish_vault_needs_command" -f -a "rm" -d 'Remove secrets (all of them, or none if one is missing); their history is kept for `vault restore` unless --purge'
+complete -c vault -n "__fish_vault_needs_command" -f -a "history" -d 'Every kept version of a secret, newest first: when, by whom (verified against the membership log), with which key, and what the write was'
+complete -c vault -n "__fish_vault_needs_command" -f -a "restore" -d 'Write an earlier value as the newest version, or bring a removed secret back'
+complete -c vault -n "__fish_vault_needs_command" -f -a "mv" -d 'Rename a secret: every version is re-sealed under the new name'
+complete -c vault -n "__fish_vault_needs_command" -f -a "cp" -d 'Copy a secret and its history under a new name'
+complete -c vault -n "__fish_vault_needs_command" -f -a "log" -d 'The vault\'s verified membership and key changes, merged with every write (who wrote which secret when), newest first'
 complete -c vault -n "__fish_vault_needs_command" -f -a "rotate" -d 'Make a new vault key, re-seal every secret to it, retire the old key (resumes an interrupted rotation)'
 complete -c vault -n "__fish_vault_needs_command" -f -a "completions" -d 'Print a static completion script (commands and options; for live secret names use `source <(COMPLETE=bash vault)`, see the README)'
 complete -c vault -n "__fish_vault_needs_command" -f -a "env" -d 'Print secrets as environment variables (db/password becomes DB_PASSWORD)'
@@ -57,6 +62,7 @@ complete -c vault -n "__fish_vault_using_subcommand init" -s h -l help -d 'Print
 complete -c vault -n "__fish_vault_using_subcommand init" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand put" -s d -l description -d 'A short description, shown by `ls` (kept on replace unless given)' -r
 complete -c vault -n "__fish_vault_using_subcommand put" -s f -l file -d 'Read the value from this file (\'-\' for stdin), byte for byte' -r -F
+complete -c vault -n "__fish_vault_using_subcommand put" -l if-version -d 'Check-and-set: write only if the current version is N (0: only if the secret does not exist), else exit 4 naming the current version' -r
 complete -c vault -n "__fish_vault_using_subcommand put" -l length -d 'Length of the generated value, in characters (1-65536)' -r
 complete -c vault -n "__fish_vault_using_subcommand put" -l charset -d 'Characters of the generated value' -r -f -a "alnum\t'A-Z a-z 0-9 (62 characters)'
 ascii\t'Printable ASCII without space: \'!\' to \'~\' (94 characters)'
@@ -68,19 +74,19 @@ complete -c vault -n "__fish_vault_using_subcommand put" -l identity -d 'Your pe
 complete -c vault -n "__fish_vault_using_subcommand put" -l no-overwrite -d 'Only create: fail with exit code 4 if the name exists'
 complete -c vault -n "__fish_vault_using_subcommand put" -l generate -d 'Store a random value from the OS random generator instead of reading one'
 complete -c vault -n "__fish_vault_using_subcommand put" -l print -d 'Also print the generated value to stdout'
-complete -c vault -n "__fish_vault_using_subcommand put" -l json -d 'Print what happened as JSON: {name, id, action, key_id} (and value with --print)'
+complete -c vault -n "__fish_vault_using_subcommand put" -l json -d 'Print what happened as JSON: {name, id, action, key_id, version} (and value with --print)'
 complete -c vault -n "__fish_vault_using_subcommand put" -s q -l quiet -d 'Print nothing but requested output and errors'
 complete -c vault -n "__fish_vault_using_subcommand put" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
 complete -c vault -n "__fish_vault_using_subcommand put" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vault -n "__fish_vault_using_subcommand put" -s V -l version -d 'Print version'
+complete -c vault -n "__fish_vault_using_subcommand get" -l version -d 'An earlier version (see `vault history`), verified like the current one' -r
 complete -c vault -n "__fish_vault_using_subcommand get" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
 complete -c vault -n "__fish_vault_using_subcommand get" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand get" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
-complete -c vault -n "__fish_vault_using_subcommand get" -l json -d 'Print {"name", "value", "encoding"}: encoding "utf-8", or "base64" for other bytes'
+complete -c vault -n "__fish_vault_using_subcommand get" -l json -d 'Print {"name", "value", "encoding", "version", "author", "verified"}: encoding "utf-8", or "base64" for other bytes'
 complete -c vault -n "__fish_vault_using_subcommand get" -s q -l quiet -d 'Print nothing but requested output and errors'
 complete -c vault -n "__fish_vault_using_subcommand get" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
 complete -c vault -n "__fish_vault_using_subcommand get" -s h -l help -d 'Print help'
-complete -c vault -n "__fish_vault_using_subcommand get" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand ls" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
 complete -c vault -n "__fish_vault_using_subcommand ls" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand ls" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
@@ -92,10 +98,50 @@ complete -c vault -n "__fish_vault_using_subcommand ls" -s V -l version -d 'Prin
 complete -c vault -n "__fish_vault_using_subcommand rm" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
 complete -c vault -n "__fish_vault_using_subcommand rm" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand rm" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand rm" -l purge -d 'Destroy every version now (no restore), including earlier removed secrets of the same names'
 complete -c vault -n "__fish_vault_using_subcommand rm" -s q -l quiet -d 'Print nothing but requested output and errors'
 complete -c vault -n "__fish_vault_using_subcommand rm" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
 complete -c vault -n "__fish_vault_using_subcommand rm" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand rm" -s V -l version -d 'Print version'
+complete -c vault -n "__fish_vault_using_subcommand history" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand history" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
+complete -c vault -n "__fish_vault_using_subcommand history" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand history" -l json -d 'Print a JSON array of {version,time,op,author,recipient,verified,status,key_id,current,from,written_as,problem}'
+complete -c vault -n "__fish_vault_using_subcommand history" -s q -l quiet -d 'Print nothing but requested output and errors'
+complete -c vault -n "__fish_vault_using_subcommand history" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
+complete -c vault -n "__fish_vault_using_subcommand history" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand history" -s V -l version -d 'Print version'
+complete -c vault -n "__fish_vault_using_subcommand restore" -l version -d 'The version to bring back [default for a removed secret: its last one]' -r
+complete -c vault -n "__fish_vault_using_subcommand restore" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand restore" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
+complete -c vault -n "__fish_vault_using_subcommand restore" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand restore" -l json -d 'Print what happened as JSON: {name, version, restored_from, revived}'
+complete -c vault -n "__fish_vault_using_subcommand restore" -s q -l quiet -d 'Print nothing but requested output and errors'
+complete -c vault -n "__fish_vault_using_subcommand restore" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
+complete -c vault -n "__fish_vault_using_subcommand restore" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand mv" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand mv" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
+complete -c vault -n "__fish_vault_using_subcommand mv" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand mv" -s q -l quiet -d 'Print nothing but requested output and errors'
+complete -c vault -n "__fish_vault_using_subcommand mv" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
+complete -c vault -n "__fish_vault_using_subcommand mv" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand mv" -s V -l version -d 'Print version'
+complete -c vault -n "__fish_vault_using_subcommand cp" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand cp" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
+complete -c vault -n "__fish_vault_using_subcommand cp" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand cp" -s q -l quiet -d 'Print nothing but requested output and errors'
+complete -c vault -n "__fish_vault_using_subcommand cp" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
+complete -c vault -n "__fish_vault_using_subcommand cp" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand cp" -s V -l version -d 'Print version'
+complete -c vault -n "__fish_vault_using_subcommand log" -s n -l limit -d 'At most this many lines (the newest)' -r
+complete -c vault -n "__fish_vault_using_subcommand log" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
+complete -c vault -n "__fish_vault_using_subcommand log" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
+complete -c vault -n "__fish_vault_using_subcommand log" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
+complete -c vault -n "__fish_vault_using_subcommand log" -l json -d 'Print a JSON array of events {time,kind,...}'
+complete -c vault -n "__fish_vault_using_subcommand log" -s q -l quiet -d 'Print nothing but requested output and errors'
+complete -c vault -n "__fish_vault_using_subcommand log" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
+complete -c vault -n "__fish_vault_using_subcommand log" -s h -l help -d 'Print help'
+complete -c vault -n "__fish_vault_using_subcommand log" -s V -l version -d 'Print version'
 complete -c vault -n "__fish_vault_using_subcommand rotate" -l database-url -d 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]' -r
 complete -c vault -n "__fish_vault_using_subcommand rotate" -l schema -d 'PostgreSQL schema holding vault\'s tables [default: config.toml, else vault]' -r
 complete -c vault -n "__fish_vault_using_subcommand rotate" -l identity -d 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]' -r -F
@@ -209,21 +255,26 @@ complete -c vault -n "__fish_vault_using_subcommand whoami" -s q -l quiet -d 'Pr
 complete -c vault -n "__fish_vault_using_subcommand whoami" -s v -l verbose -d 'Explain what is happening on stderr (never values)'
 complete -c vault -n "__fish_vault_using_subcommand whoami" -s h -l help -d 'Print help'
 complete -c vault -n "__fish_vault_using_subcommand whoami" -s V -l version -d 'Print version'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "init" -d 'Create your identity and the vault (safe to run again)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "put" -d 'Store a secret: from --file, from stdin when piped, else prompted without echo'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "get" -d 'Print a secret\'s exact bytes to stdout'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "ls" -d 'List secret names (a table on a terminal, one name per line when piped)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "rm" -d 'Remove secrets (all of them, or none if one is missing)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "rotate" -d 'Make a new vault key, re-seal every secret to it, retire the old key (resumes an interrupted rotation)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "completions" -d 'Print a static completion script (commands and options; for live secret names use `source <(COMPLETE=bash vault)`, see the README)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "env" -d 'Print secrets as environment variables (db/password becomes DB_PASSWORD)'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "run" -d 'Run a command with secrets added to its environment'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "import" -d 'Store every entry of a dotenv or JSON file, in one transaction'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "export" -d 'Print secrets (names and values) as dotenv or JSON, the inverse of import'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "man" -d 'Print the man page (roff) to stdout: vault(1), or a subcommand\'s page'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "member" -d 'Manage who may open the vault: add, list and remove members'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "whoami" -d 'Show your recipient, your identity and whether you are a member'
-complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm rotate completions env run import export man member whoami help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "init" -d 'Create your identity and the vault (safe to run again)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "put" -d 'Store a secret: from --file, from stdin when piped, else prompted without echo'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "get" -d 'Print a secret\'s exact bytes to stdout'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "ls" -d 'List secret names (a table on a terminal, one name per line when piped)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "rm" -d 'Remove secrets (all of them, or none if one is missing); their history is kept for `vault restore` unless --purge'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "history" -d 'Every kept version of a secret, newest first: when, by whom (verified against the membership log), with which key, and what the write was'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "restore" -d 'Write an earlier value as the newest version, or bring a removed secret back'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "mv" -d 'Rename a secret: every version is re-sealed under the new name'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "cp" -d 'Copy a secret and its history under a new name'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "log" -d 'The vault\'s verified membership and key changes, merged with every write (who wrote which secret when), newest first'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "rotate" -d 'Make a new vault key, re-seal every secret to it, retire the old key (resumes an interrupted rotation)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "completions" -d 'Print a static completion script (commands and options; for live secret names use `source <(COMPLETE=bash vault)`, see the README)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "env" -d 'Print secrets as environment variables (db/password becomes DB_PASSWORD)'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "run" -d 'Run a command with secrets added to its environment'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "import" -d 'Store every entry of a dotenv or JSON file, in one transaction'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "export" -d 'Print secrets (names and values) as dotenv or JSON, the inverse of import'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "man" -d 'Print the man page (roff) to stdout: vault(1), or a subcommand\'s page'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "member" -d 'Manage who may open the vault: add, list and remove members'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "whoami" -d 'Show your recipient, your identity and whether you are a member'
+complete -c vault -n "__fish_vault_using_subcommand help; and not __fish_seen_subcommand_from init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "add" -d 'Grant the vault key to a new member (no secret is re-sealed)'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "ls" -d 'List members: name, recipient, when and by whom they were added'
 complete -c vault -n "__fish_vault_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "rm" -d 'Remove a member and rotate the vault key so they cannot read new or existing values'

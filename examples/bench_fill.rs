@@ -38,7 +38,9 @@ fn main() -> ExitCode {
             };
             entries.push((item, Value::new(hex.into_bytes())));
         }
-        vault.put(entries, PutMode::Upsert).await
+        vault
+            .put(entries, PutMode::Upsert, vault::history::Op::Import)
+            .await
     });
     match done {
         Ok(done) => {

@@ -55,7 +55,7 @@ fn populate(url: &str, identity: &str, n: usize) {
                     )
                 })
                 .collect();
-            if let Err(e) = v.put(entries, PutMode::Upsert).await {
+            if let Err(e) = v.put(entries, PutMode::Upsert, vault::history::Op::Import).await {
                 eprintln!("put failed: {e}");
                 std::process::exit(1);
             }

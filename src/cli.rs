@@ -66,11 +66,27 @@ pub enum Command {
     /// Store a secret: from --file, from stdin when piped, else prompted without echo
     Put(PutArgs),
     /// Print a secret's exact bytes to stdout
+    #[command(disable_version_flag = true)]
     Get(GetArgs),
     /// List secret names (a table on a terminal, one name per line when piped)
     Ls(LsArgs),
-    /// Remove secrets (all of them, or none if one is missing)
+    /// Remove secrets (all of them, or none if one is missing); their history
+    /// is kept for `vault restore` unless --purge
     Rm(RmArgs),
+    // ---- history ----
+    /// Every kept version of a secret, newest first: when, by whom (verified
+    /// against the membership log), with which key, and what the write was
+    History(HistoryArgs),
+    /// Write an earlier value as the newest version, or bring a removed secret back
+    #[command(disable_version_flag = true)]
+    Restore(RestoreArgs),
+    /// Rename a secret: every version is re-sealed under the new name
+    Mv(MvArgs),
+    /// Copy a secret and its history under a new name
+    Cp(CpArgs),
+    /// The vault's verified membership and key changes, merged with every
+    /// write (who wrote which secret when), newest first
+    Log(LogArgs),
     /// Make a new vault key, re-seal every secret to it, retire the old key
     /// (resumes an interrupted rotation)
     Rotate(RotateArgs),
@@ -124,6 +140,11 @@ pub struct PutArgs {
     #[arg(long)]
     pub no_overwrite: bool,
 
+    /// Check-and-set: write only if the current version is N (0: only if the
+    /// secret does not exist), else exit 4 naming the current version
+    #[arg(long, value_name = "N", conflicts_with = "no_overwrite")]
+    pub if_version: Option<u64>,
+
     /// Store a random value from the OS random generator instead of reading one
     #[arg(long, conflicts_with = "file")]
     pub generate: bool,
@@ -141,7 +162,7 @@ pub struct PutArgs {
     #[arg(long, requires = "generate")]
     pub print: bool,
 
-    /// Print what happened as JSON: {name, id, action, key_id} (and value with --print)
+    /// Print what happened as JSON: {name, id, action, key_id, version} (and value with --print)
     #[arg(long)]
     pub json: bool,
 }
@@ -164,7 +185,12 @@ pub struct GetArgs {
     /// Secret name
     pub name: String,
 
-    /// Print {"name", "value", "encoding"}: encoding "utf-8", or "base64" for other bytes
+    /// An earlier version (see `vault history`), verified like the current one
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub version: Option<u64>,
+
+    /// Print {"name", "value", "encoding", "version", "author", "verified"}:
+    /// encoding "utf-8", or "base64" for other bytes
     #[arg(long)]
     pub json: bool,
 }
@@ -184,6 +210,67 @@ pub struct RmArgs {
     /// Secret names
     #[arg(required = true)]
     pub names: Vec<String>,
+
+    /// Destroy every version now (no restore), including earlier removed
+    /// secrets of the same names
+    #[arg(long)]
+    pub purge: bool,
+}
+
+// ---- history ----
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Secret name (a removed secret's history is shown while it is kept)
+    pub name: String,
+
+    /// Print a JSON array of {version,time,op,author,recipient,verified,status,key_id,current,from,written_as,problem}
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Secret name (existing, or removed and kept)
+    pub name: String,
+
+    /// The version to bring back [default for a removed secret: its last one]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub version: Option<u64>,
+
+    /// Print what happened as JSON: {name, version, restored_from, revived}
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MvArgs {
+    /// The secret's current name
+    pub from: String,
+    /// Its new name (must not exist)
+    pub to: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    /// The secret to copy
+    pub from: String,
+    /// The new secret's name (must not exist)
+    pub to: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only the writes of this secret
+    pub name: Option<String>,
+
+    /// At most this many lines (the newest)
+    #[arg(short = 'n', long, value_name = "N")]
+    pub limit: Option<usize>,
+
+    /// Print a JSON array of events {time,kind,...}
+    #[arg(long)]
+    pub json: bool,
 }
 
 // ---- shell integration ----

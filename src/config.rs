@@ -95,6 +95,51 @@ pub struct ConfigFile {
     /// PostgreSQL: the schema holding vault's tables (default `vault`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
+    /// Versions kept per secret, the current one included (default 10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_versions: Option<u64>,
+    /// Days a removed secret is kept for `vault restore` (default 30).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_removed_days: Option<u64>,
+}
+
+/// How much history writes keep: `VAULT_KEEP_VERSIONS` and
+/// `VAULT_KEEP_REMOVED_DAYS`, else the config file, else the defaults. A
+/// value that is not a number in range is an error, not a default: a typo
+/// must not shorten anyone's history.
+pub fn resolve_retention(config: &ConfigFile) -> Result<crate::model::Retention> {
+    let pick =
+        |env: &str, from_file: Option<u64>, range: std::ops::RangeInclusive<u64>| -> Result<Option<u64>> {
+            match std::env::var(env) {
+                Ok(text) if !text.is_empty() => match text.trim().parse::<u64>() {
+                    Ok(n) if range.contains(&n) => Ok(Some(n)),
+                    _ => Err(Error::usage(format!(
+                        "{env} must be a whole number from {} to {}, not {:?}",
+                        range.start(),
+                        range.end(),
+                        text
+                    ))
+                    .hint(format!("fix or unset {env}"))),
+                },
+                _ => match from_file {
+                    Some(n) if !range.contains(&n) => Err(Error::usage(format!(
+                        "the config file's {} must be from {} to {}, not {n}",
+                        env.trim_start_matches("VAULT_").to_lowercase(),
+                        range.start(),
+                        range.end()
+                    ))
+                    .hint("fix config.toml")),
+                    other => Ok(other),
+                },
+            }
+        };
+    let d = crate::store::DEFAULT_RETENTION;
+    let versions = pick("VAULT_KEEP_VERSIONS", config.keep_versions, 1..=1_000_000)?.unwrap_or(d.versions);
+    let days = pick("VAULT_KEEP_REMOVED_DAYS", config.keep_removed_days, 0..=36_500)?;
+    Ok(crate::model::Retention {
+        versions,
+        removed_secs: days.map(|d| d as i64 * 24 * 3600).unwrap_or(d.removed_secs),
+    })
 }
 
 impl ConfigFile {

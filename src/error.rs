@@ -79,7 +79,8 @@ const NOT_FOUND: ExitStatus = ExitStatus {
     code: 3,
     meaning: "not found",
     situations: &[
-        "no secret by that name (`get`, `env`, `run --only`; `rm` then removes none)",
+        "no secret by that name (`get`, `env`, `run --only`, `history`, `restore`, `mv`, `cp`; `rm` then removes none)",
+        "no such version kept (`get --version`, `restore --version`)",
         "no member by that name or recipient (`member rm`)",
     ],
 };
@@ -88,7 +89,8 @@ const CONFLICT: ExitStatus = ExitStatus {
     code: 4,
     meaning: "conflict",
     situations: &[
-        "the name exists (`put --no-overwrite`, `import --no-overwrite`)",
+        "the name exists (`put --no-overwrite`, `import --no-overwrite`, `mv`, `cp`, `restore` of a removed secret)",
+        "the secret is not at the version given (`put --if-version N`; the message names the current one)",
         "the recipient or name is already a member (`member add`)",
         "removing the last member (`member rm`)",
         "a secret's variable is already set in the environment (`run` without `--override` or `--pristine`)",
@@ -113,6 +115,7 @@ const INTEGRITY: ExitStatus = ExitStatus {
     meaning: "integrity",
     situations: &[
         "a sealed value was tampered with, moved, renamed or forged, or names a key that does not exist (`get`, `env`, `run`, `export` alike)",
+        "a version was moved to another secret, renumbered, re-attributed, rolled back or forged (`get`, `get --version`, `history`, `log`, which list the others first)",
         "a stored copy of a vault key is damaged or is not the key it claims to be",
         "`rotate` (or `member rm`) moved every other row but left rows that failed verification",
         "the vault's membership or key history was altered: a log entry is damaged, unsigned or out of order, the log was rolled back or forked since this client verified it, or the tables disagree with it (`rotate` and `member rm` finish first, then name every such row)",

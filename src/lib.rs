@@ -21,6 +21,7 @@ mod dotenv;
 mod envvars;
 pub mod error;
 mod generate;
+pub mod history;
 mod members;
 pub mod model;
 mod name;
@@ -33,6 +34,7 @@ pub mod store;
 mod trust;
 mod trusted;
 pub mod vault;
+mod versions;
 
 use config::{ConfigFile, Paths};
 use error::{Error, Result};
@@ -224,6 +226,7 @@ impl Context {
         self.report.verbose(format!("database {url} (from {from})"));
         let mut store = store::open(&url, self.store_options()?).await?;
         store.check_schema().await?;
+        store.set_retention(config::resolve_retention(&self.config)?);
         Ok(store)
     }
 

@@ -44,12 +44,16 @@ pub struct PutItem {
     pub description: Option<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum PutMode {
     /// Create or replace.
     Upsert,
     /// Create only: an existing name is a conflict and nothing is written.
     CreateOnly,
+    /// Check-and-set: replace only if the current version is this one (0:
+    /// only if the secret does not exist); otherwise a conflict naming the
+    /// current version, and nothing is written.
+    IfVersion(u64),
 }
 
 /// The row a value is about to be sealed for.
@@ -59,6 +63,9 @@ pub struct Slot<'a> {
     pub created: bool,
     /// The index of the item (in the caller's list) whose value goes here.
     pub item: usize,
+    /// The version this write makes (the current one plus one; 1 for a new
+    /// secret).
+    pub version: u64,
 }
 
 /// What happened to each item of a put.
@@ -68,6 +75,8 @@ pub struct PutOutcome {
     pub name: String,
     pub created: bool,
     pub key_id: Uuid,
+    /// The version written.
+    pub version: u64,
 }
 
 /// A key that is not retired, as `vault rotate` sees it.
@@ -79,6 +88,8 @@ pub struct KeyStatus {
     pub retiring: bool,
     /// How many secrets are sealed to it.
     pub secrets: u64,
+    /// How many earlier versions are sealed to it.
+    pub versions: u64,
 }
 
 /// What a rotation needs to know before it starts.
@@ -87,6 +98,8 @@ pub struct RotationState {
     pub keys: Vec<KeyStatus>,
     /// Every secret in the vault, whatever its key.
     pub secrets: u64,
+    /// Every earlier version kept (with a ciphertext), whatever its key.
+    pub versions: u64,
 }
 
 /// What one re-seal batch did.
@@ -112,6 +125,94 @@ pub struct MemberInfo {
 pub struct Sealed {
     pub secret: String,
     pub nonce: Vec<u8>,
+}
+
+/// The metadata row of a version, as written beside its sealed value.
+#[derive(Clone, Debug)]
+pub struct VersionMeta {
+    pub version: u64,
+    /// Unix seconds (as signed, for signed versions).
+    pub written_at: i64,
+    /// The author's recipient ('' for versions written before signing).
+    pub author: String,
+    /// The author's signed statement and its signature (see `history`).
+    pub statement: Option<Vec<u8>>,
+    pub sig: Option<Vec<u8>>,
+}
+
+/// A value sealed for a new version: the sealed value and its metadata.
+pub struct SealedVersion {
+    pub sealed: Sealed,
+    pub meta: VersionMeta,
+}
+
+/// One version of a secret as stored (no ciphertext).
+#[derive(Clone, Debug)]
+pub struct VersionRow {
+    pub secret_id: Uuid,
+    pub meta: VersionMeta,
+    /// The name its sealed value is bound to (the secret's name).
+    pub name: String,
+    /// The key its sealed value refers to (the secrets row's for the
+    /// current version).
+    pub key_id: Option<Uuid>,
+    /// True for the current version of a live secret.
+    pub current: bool,
+    /// Unix seconds: when the secret was removed (kept for restore).
+    pub removed_at: Option<i64>,
+}
+
+/// A secret's versions, newest first.
+pub struct Versions {
+    pub secret_id: Uuid,
+    /// False: the secret was removed and is kept for `vault restore`.
+    pub live: bool,
+    /// The secret's description (live secrets; '' for a removed one).
+    pub description: String,
+    pub rows: Vec<VersionRow>,
+}
+
+/// A secret written as a whole, in one transaction (`restore`, `mv`,
+/// `cp`): every row was read and sealed by the caller under `key`; the
+/// store checks nothing moved since (else `Ok(false)`, nothing written).
+pub struct Rewrite {
+    /// The current key everything is sealed to.
+    pub key: Uuid,
+    /// The secret read, and its newest version then (0: no version row,
+    /// a secret written before versions).
+    pub source: Uuid,
+    pub source_version: u64,
+    /// The secret written: its id and name.
+    pub target: Uuid,
+    pub name: String,
+    pub description: String,
+    pub kind: RewriteKind,
+    /// The new current version of the target.
+    pub current: SealedVersion,
+    /// Earlier versions of the target, sealed for (target, name): mv
+    /// replaces the stored ones; cp inserts them.
+    pub history: Vec<SealedVersion>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RewriteKind {
+    /// A live secret gets a new version (its old value back).
+    Restore,
+    /// A removed secret comes back under its id, with a new version.
+    Revive,
+    /// A live secret is renamed (same id).
+    Move,
+    /// A new secret is made from a live one.
+    Copy,
+}
+
+/// How long history is kept, applied on every write.
+#[derive(Clone, Copy, Debug)]
+pub struct Retention {
+    /// Versions kept per secret, the current one included (at least 1).
+    pub versions: u64,
+    /// Seconds a removed secret is kept for `vault restore`.
+    pub removed_secs: i64,
 }
 
 /// A row as read from the database, to be opened.
@@ -189,4 +290,14 @@ pub struct GotRow {
     pub row: SealedRow,
     pub key: Option<KeyRecord>,
     pub current: Option<Uuid>,
+    /// The row's current version record, if it has one; several (planted)
+    /// make the read refused.
+    pub versions: Vec<CurrentVersion>,
+}
+
+/// A secret's current version record, as `get` reads it beside the value.
+pub struct CurrentVersion {
+    pub version: u64,
+    pub statement: Option<Vec<u8>>,
+    pub sig: Option<Vec<u8>>,
 }

@@ -74,6 +74,8 @@ pub struct RotateSummary {
     pub new_key: Option<Uuid>,
     /// Secrets re-sealed (with `dry_run`: that would be).
     pub moved: u64,
+    /// Earlier versions re-sealed.
+    pub versions_moved: u64,
     /// Names of secrets that failed verification and were left exactly as
     /// they were, under a key that stays 'retiring' ("(no name, id …)" for a
     /// row without a name).
@@ -126,6 +128,7 @@ struct Keys {
     /// Retiring keys and, for those that still seal secrets, the opened key.
     retiring: Vec<(KeyStatus, Option<VaultKey>)>,
     secrets: u64,
+    versions: u64,
 }
 
 async fn load_keys(vault: &mut Vault) -> Result<Keys> {
@@ -143,7 +146,7 @@ async fn load_keys(vault: &mut Vault) -> Result<Keys> {
         .into_iter()
         .map(|k| {
             // A retiring key that seals nothing is only retired: no need to open it.
-            let opened = if k.secrets > 0 {
+            let opened = if k.secrets + k.versions > 0 {
                 Some(vault.open_retiring(&k.key, Need::Rotate { retiring: true })?)
             } else {
                 None
@@ -156,6 +159,7 @@ async fn load_keys(vault: &mut Vault) -> Result<Keys> {
         current_open,
         retiring,
         secrets: state.secrets,
+        versions: state.versions,
     })
 }
 
@@ -171,11 +175,13 @@ async fn plan(vault: &mut Vault) -> Result<RotateSummary> {
         s.old_key = Some(keys.retiring[0].0.key.id);
         s.new_key = Some(keys.current.key.id);
         s.moved = keys.retiring.iter().map(|(k, _)| k.secrets).sum();
-    } else if keys.secrets == 0 {
+        s.versions_moved = keys.retiring.iter().map(|(k, _)| k.versions).sum();
+    } else if keys.secrets + keys.versions == 0 {
         s.nothing_to_do = true;
     } else {
         s.old_key = Some(keys.current.key.id);
         s.moved = keys.current.secrets;
+        s.versions_moved = keys.current.versions;
         s.members = vault
             .trust
             .members_sorted()
@@ -231,7 +237,9 @@ async fn run(vault: &mut Vault, opts: &RotateOptions, progress: &dyn Progress) -
         .chain(state.retiring.iter().map(|k| k.id))
         .collect();
     let stray = vault.store.secrets_not_under(&usable, 20).await?;
+    let dropped = std::mem::take(&mut s.altered);
     s.altered = altered;
+    s.altered.extend(dropped);
     for (id, name) in stray {
         let shown = name
             .as_deref()
@@ -251,14 +259,21 @@ async fn run_keys(vault: &mut Vault, opts: &RotateOptions, progress: &dyn Progre
         ..Default::default()
     };
     let pending = !keys.retiring.is_empty();
-    let fresh = opts.force_new_key || (!pending && keys.secrets > 0);
+    let fresh = opts.force_new_key || (!pending && keys.secrets + keys.versions > 0);
     if !pending && !fresh {
         s.nothing_to_do = true;
         return Ok(s);
     }
     progress.start(
-        keys.retiring.iter().map(|(k, _)| k.secrets).sum::<u64>()
-            + if fresh { keys.current.secrets } else { 0 },
+        keys.retiring
+            .iter()
+            .map(|(k, _)| k.secrets + k.versions)
+            .sum::<u64>()
+            + if fresh {
+                keys.current.secrets + keys.current.versions
+            } else {
+                0
+            },
     );
 
     // Finish what an earlier rotation left.
@@ -402,6 +417,28 @@ async fn move_and_retire(
                     }
                 }
             }
+            // Then the earlier versions: no ciphertext of any version may
+            // stay under a key that is retired.
+            let mut after = None;
+            loop {
+                let started = std::time::Instant::now();
+                let (done, last) = vault
+                    .store
+                    .reseal_versions_batch(old, new.id(), after, batch, &resealer)
+                    .await?;
+                progress.batch(done.seen, done.moved, started.elapsed());
+                if done.seen == 0 {
+                    break;
+                }
+                after = last;
+                s.versions_moved += done.moved;
+                for (_, what) in done.failed {
+                    s.altered.push(format!(
+                        "{} failed verification under key {old}; its value was dropped (no member wrote it)",
+                        what.unwrap_or_default()
+                    ));
+                }
+            }
             if !bad.is_empty() {
                 break;
             }
@@ -428,9 +465,10 @@ struct Reseal<'a> {
 impl Resealer for Reseal<'_> {
     fn reseal(&self, rows: &[SealedRow]) -> Vec<Result<Sealed>> {
         let one = |row: &SealedRow| -> Result<Sealed> {
-            let value = self.old.open(row)?;
+            // The version header (author's statement, salt) travels as it is.
+            let opened = self.old.open_sealed(row)?;
             let name = row.name.as_deref().unwrap_or_default();
-            self.new.seal(Binding { id: row.id, name }, &value)
+            self.new.reseal(Binding { id: row.id, name }, &opened)
         };
         if rows.len() < PARALLEL_FROM {
             rows.iter().map(one).collect()

@@ -51,6 +51,10 @@ impl Trust {
     /// one (first contact), the whole log, verified now. Saves the pin.
     pub async fn load(store: &mut Store, anchor: Anchor) -> Result<(Trust, Option<FirstContact>)> {
         if let Some(pin) = anchor.pins.load(&anchor.location)? {
+            if pin.is_outdated() {
+                let rows = store.log_from(0).await?;
+                return Trust::from_rows(Some(pin), rows, anchor);
+            }
             if let Some(expected) = &anchor.expected {
                 expected.expect(&pin.state)?;
             }
@@ -67,8 +71,16 @@ impl Trust {
         rows: Vec<LogRow>,
         anchor: Anchor,
     ) -> Result<(Trust, Option<FirstContact>)> {
-        let saved = pin.as_ref().map(|p| p.head().seq);
+        let saved = pin.as_ref().filter(|p| !p.is_outdated()).map(|p| p.head().seq);
         let (pin, first) = match pin {
+            Some(pin) if pin.is_outdated() => {
+                // Verified again from genesis, and the pinned head must be in it.
+                let all = entries(&rows, 0)?;
+                let state = verify_chain(&all, Some(&pin))?;
+                let mut fresh = Pin::new(&anchor.location, state);
+                fresh.path = pin.path.clone();
+                (fresh, None)
+            }
             Some(mut pin) => {
                 pin.state = extend(&pin, rows)?;
                 (pin, None)
@@ -152,6 +164,17 @@ impl Trust {
         let (rows, current) = store.log_and_current(self.head_seq()).await?;
         self.advance(rows)?;
         self.check_current(current)
+    }
+
+    /// The whole log, verified from genesis and checked against the pin
+    /// (same vault, the pinned head in it); moves the head (`vault log`).
+    pub async fn full_log(&mut self, store: &mut Store) -> Result<Vec<SignedEntry>> {
+        let rows = store.log_from(0).await?;
+        let all = entries(&rows, 0)?;
+        let state = verify_chain(&all, Some(&self.pin))?;
+        self.pin.state = state;
+        self.save()?;
+        Ok(all)
     }
 
     /// Signs the next entry as `me`: (seq, bytes) to append.

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::name;
-use crate::seal::{Binding, Need, Personal, Sealed, SealedRow, VaultKey};
+use crate::seal::{Binding, Need, Personal, SealedRow, VaultKey};
 use crate::store::{
     KeyRecord, MemberInfo, MemberRecord, Meta, PutItem, PutMode, PutOutcome, Sealer, Slot, Store,
 };
@@ -33,6 +33,15 @@ pub struct Index {
 impl Index {
     pub(crate) fn new(store: Store, trust: Option<Trust>) -> Index {
         Index { store, trust }
+    }
+
+    /// The store and the verified log (commands that show history).
+    pub(crate) fn parts(&mut self) -> Result<(&mut Store, &mut Trust)> {
+        let trust = self
+            .trust
+            .as_mut()
+            .ok_or_else(|| Error::internal("this operation needs the verified log"))?;
+        Ok((&mut self.store, trust))
     }
 
     /// Streams metadata sorted bytewise by name (all, or under `prefix`).
@@ -67,11 +76,13 @@ impl Index {
 
     /// Removes all the names, or none. Returns the names removed, sorted
     /// and each once.
-    pub async fn remove(&mut self, names: &[String]) -> Result<Vec<String>> {
+    /// With `purge`, every version is destroyed now; without, the history
+    /// is kept for `vault restore` until retention drops it.
+    pub async fn remove(&mut self, names: &[String], purge: bool) -> Result<Vec<String>> {
         let mut unique: Vec<String> = names.to_vec();
         unique.sort();
         unique.dedup();
-        self.store.remove(&unique).await?;
+        self.store.remove(&unique, purge).await?;
         Ok(unique)
     }
 
@@ -159,7 +170,7 @@ impl Setup {
     /// verifies the log and says where `me` stands.
     pub async fn join(mut self, me: &Personal, name: String) -> Result<Joining> {
         let pin = self.anchor.pins.load(&self.anchor.location)?;
-        let from = pin.as_ref().map(|p| p.head().seq).unwrap_or(0);
+        let from = pin.as_ref().map(|p| p.resume_seq()).unwrap_or(0);
         let log = self.store.log_from(from).await?;
         if log.is_empty() && pin.is_none() {
             if let Some(j) = self.found(me, name).await? {
@@ -418,6 +429,11 @@ impl Vault {
     /// The value of one secret, verified in full before it is returned:
     /// the log entries since the pinned head come in the same snapshot.
     pub async fn get(&mut self, name: &str) -> Result<Value> {
+        Ok(self.get_current(name).await?.value)
+    }
+
+    /// [`Vault::get`] with the version it is, and who wrote it.
+    pub async fn get_current(&mut self, name: &str) -> Result<crate::versions::Got> {
         let (log, got) = self
             .store
             .get_logged(name, self.me.recipient(), self.trust.head_seq())
@@ -426,11 +442,18 @@ impl Vault {
         let got = got.ok_or_else(|| crate::store::not_found(&[name]))?;
         let vault_key = self.open_key(name, got.row.key_id, got.key.as_ref())?;
         self.trust.check_current(got.current)?;
-        vault_key.open(&got.row)
+        let opened = vault_key.open_sealed(&got.row)?;
+        crate::versions::check_current(self.trust.state(), &got, opened, name)
     }
 
-    /// Writes values (create or replace) in one transaction.
-    pub async fn put(&mut self, entries: Vec<(PutItem, Value)>, mode: PutMode) -> Result<Vec<PutOutcome>> {
+    /// Writes values (create or replace) in one transaction, each as a new
+    /// version signed by this member; `op` says what the write was.
+    pub async fn put(
+        &mut self,
+        entries: Vec<(PutItem, Value)>,
+        mode: PutMode,
+        op: crate::history::Op,
+    ) -> Result<Vec<PutOutcome>> {
         let mut seen = HashMap::new();
         for (item, value) in &entries {
             name::check_value(value.len())?;
@@ -455,6 +478,7 @@ impl Vault {
                 me: &self.me,
                 trust: &self.trust,
                 values: &values,
+                op,
             };
             match self.store.put(&items, mode, &recipient, &sealer).await {
                 Err(e)
@@ -658,11 +682,13 @@ pub fn prefix(raw: &str) -> String {
     raw.nfc().collect()
 }
 
-/// Seals the values of a put once the store has chosen the key and row ids.
+/// Seals the values of a put once the store has chosen the key, row ids
+/// and versions: each value is a new version signed by its author.
 struct ValueSealer<'a> {
     me: &'a Personal,
     trust: &'a Trust,
     values: &'a [Value],
+    op: crate::history::Op,
 }
 
 /// Opens `me`'s copy of a key the log has retiring.
@@ -702,30 +728,70 @@ pub(crate) fn open_current(
 }
 
 impl Sealer for ValueSealer<'_> {
-    fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> Result<Vec<(Uuid, Sealed)>> {
+    fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> Result<Vec<(Uuid, crate::store::SealedVersion)>> {
+        use crate::history::{Statement, digest, new_salt, sign_all};
         // The table's current key must be the log's: a key planted as
         // current is refused before anything is sealed to it.
         let vault_key = open_current(self.trust, self.me, key, Need::Write)?;
+        let state = self.trust.state();
+        let time = chrono::Utc::now().timestamp();
+        let value_of = |slot: &Slot<'_>| {
+            self.values
+                .get(slot.item)
+                .ok_or_else(|| Error::internal(format!("no value was given for {}", name::escape(slot.name))))
+        };
+        // Each value's statement, signed in one go (one unlocking of the
+        // signing key), then sealed on all cores.
+        let statements = slots
+            .iter()
+            .map(|slot| {
+                let salt = new_salt()?;
+                let statement = Statement {
+                    vault: state.vault_id,
+                    secret: slot.id,
+                    name: slot.name.to_owned(),
+                    version: slot.version,
+                    op: self.op,
+                    from: None,
+                    author: self.me.recipient().to_owned(),
+                    seq: state.head.seq,
+                    time,
+                    digest: digest(&salt, value_of(slot)?),
+                };
+                Ok((statement, salt))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let headers = sign_all(self.me, &statements)?;
         // Each slot names the item whose value it receives, and each sealed
         // value carries the id of the row it is bound to: nothing is paired
         // by position, so a reordering anywhere cannot put A's value under B.
-        let seal_one = |slot: &Slot<'_>| -> Result<(Uuid, Sealed)> {
-            let value = self.values.get(slot.item).ok_or_else(|| {
-                Error::internal(format!("no value was given for {}", name::escape(slot.name)))
-            })?;
-            let sealed = vault_key.seal(
+        let seal_one = |(slot, header): (&Slot<'_>, &crate::seal::VersionHeader)| -> Result<(Uuid, crate::store::SealedVersion)> {
+            let sealed = vault_key.seal_version(
                 Binding {
                     id: slot.id,
                     name: slot.name,
                 },
-                value,
+                header,
+                value_of(slot)?,
             )?;
-            Ok((slot.id, sealed))
+            Ok((
+                slot.id,
+                crate::store::SealedVersion {
+                    sealed,
+                    meta: crate::store::VersionMeta {
+                        version: slot.version,
+                        written_at: time,
+                        author: self.me.recipient().to_owned(),
+                        statement: Some(header.statement.clone()),
+                        sig: Some(header.sig.clone()),
+                    },
+                },
+            ))
         };
         if slots.len() < PARALLEL_FROM {
-            slots.iter().map(seal_one).collect()
+            slots.iter().zip(&headers).map(seal_one).collect()
         } else {
-            slots.par_iter().map(seal_one).collect()
+            slots.par_iter().zip(&headers).map(seal_one).collect()
         }
     }
 }
@@ -781,12 +847,14 @@ mod tests {
                 name: names[item],
                 created: true,
                 item,
+                version: 1,
             })
             .collect();
         let sealer = ValueSealer {
             me: &me,
             trust: &trust,
             values: &values,
+            op: crate::history::Op::Put,
         };
         let sealed = sealer.seal(&key, &slots).unwrap();
         assert_eq!(sealed.len(), 3);
@@ -795,9 +863,9 @@ mod tests {
             let row = SealedRow {
                 id,
                 name: Some(slot.name.to_owned()),
-                secret: s.secret,
+                secret: s.sealed.secret,
                 key_id: Some(key.id),
-                nonce: Some(s.nonce),
+                nonce: Some(s.sealed.nonce),
             };
             assert_eq!(&new.key.open(&row).unwrap()[..], &values[slot.item][..]);
         }

@@ -1,5 +1,6 @@
 //! `vault get NAME`: the exact stored bytes on stdout, nothing else; with
-//! `--json`, `{"name", "value", "encoding"}` (base64 for non-UTF-8 values).
+//! `--json`, `{"name", "value", "encoding", "version", "author", …}`
+//! (base64 for non-UTF-8 values). `--version N` reads an earlier version.
 
 use base64::Engine;
 use zeroize::Zeroizing;
@@ -13,7 +14,11 @@ use crate::{name, output};
 pub async fn run(args: GetArgs, ctx: &Context) -> Result<()> {
     let name = name::canonical(&args.name)?;
     let mut vault = ctx.open_vault().await?;
-    let value = vault.get(&name).await?;
+    let got = match args.version {
+        Some(v) => vault.get_version(&name, v).await?,
+        None => vault.get_current(&name).await?,
+    };
+    let value = got.value;
     if !args.json {
         return output::print_value(&value);
     }
@@ -25,11 +30,21 @@ pub async fn run(args: GetArgs, ctx: &Context) -> Result<()> {
         }
     };
     let name_json = serde_json::to_string(&name).unwrap_or_default();
-    let mut out = Zeroizing::new(Vec::with_capacity(text.len() + name_json.len() + 64));
+    let author = serde_json::to_string(&got.author.name()).unwrap_or_default();
+    let recipient = serde_json::to_string(&got.author.recipient()).unwrap_or_default();
+    let tail = format!(
+        ",\"encoding\":\"{encoding}\",\"version\":{},\"author\":{},\"recipient\":{},\"verified\":{}}}\n",
+        got.version,
+        String::from_utf8_lossy(&name::json(author.into_bytes())),
+        String::from_utf8_lossy(&name::json(recipient.into_bytes())),
+        got.author.verified()
+    );
+    // Sized up front: growing would free an unwiped copy of the value.
+    let mut out = Zeroizing::new(Vec::with_capacity(text.len() + name_json.len() + tail.len() + 32));
     out.extend_from_slice(b"{\"name\":");
     out.extend_from_slice(name_json.as_bytes());
     out.extend_from_slice(b",\"value\":");
     out.extend_from_slice(&text);
-    out.extend_from_slice(format!(",\"encoding\":\"{encoding}\"}}\n").as_bytes());
+    out.extend_from_slice(tail.as_bytes());
     output::print_value(&out)
 }

@@ -78,7 +78,7 @@ pub async fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
         PutMode::Upsert
     };
     let mut vault = ctx.open_vault().await?;
-    let done = vault.put(items, mode).await?;
+    let done = vault.put(items, mode, crate::history::Op::Import).await?;
     let created = done.iter().filter(|o| o.created).count();
     ctx.report.info(format!(
         "imported {} secret(s): {created} created, {} updated",

@@ -78,7 +78,7 @@ pub async fn run(args: ImportArgs, ctx: &Context) -> Result<()> {
     } else {
         PutMode::Upsert
     };
-    let done = vault.put(items, mode).await?;
+    let done = vault.put(items, mode, crate::history::Op::Import).await?;
     let created = done.iter().filter(|o| o.created).count();
     for (id, stored) in &unnamed {
         ctx.report.info(format!(

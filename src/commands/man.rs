@@ -200,6 +200,14 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "Rows `vault rotate` re-seals per transaction, 1 to 100000 (default 1000).",
     ),
     (
+        "VAULT_KEEP_VERSIONS",
+        "Versions kept per secret, the current one included, 1 to 1000000 (default 10, or          keep_versions in config.toml); older ones are dropped on the next write.",
+    ),
+    (
+        "VAULT_KEEP_REMOVED_DAYS",
+        "Days a removed secret's history is kept for `vault restore`, 0 to 36500 (default 30, or          keep_removed_days in config.toml); dropped on the next write after that.",
+    ),
+    (
         "VAULT_PASSPHRASE_FILE",
         "A private file (yours, mode 0600) whose first line is the passphrase of a \
          passphrase-protected identity.",

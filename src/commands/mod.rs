@@ -7,6 +7,7 @@ use crate::cli::Command;
 use crate::error::Result;
 
 mod get;
+mod history;
 mod init;
 mod ls;
 mod put;
@@ -31,6 +32,11 @@ pub async fn run(command: Command, ctx: &Context) -> Result<()> {
         Command::Get(args) => get::run(args, ctx).await,
         Command::Ls(args) => ls::run(args, ctx).await,
         Command::Rm(args) => rm::run(args, ctx).await,
+        Command::History(args) => history::run(args, ctx).await,
+        Command::Restore(args) => history::restore(args, ctx).await,
+        Command::Mv(args) => history::mv(args.from, args.to, false, ctx).await,
+        Command::Cp(args) => history::mv(args.from, args.to, true, ctx).await,
+        Command::Log(args) => history::log(args, ctx).await,
         Command::Rotate(args) => rotate::run(args, ctx).await,
         // ---- shell integration ----
         Command::Completions(args) => completions::run(args),

@@ -13,6 +13,7 @@ use crate::cli::PutArgs;
 use crate::envvars::json_string;
 use crate::error::{Error, Result};
 use crate::generate;
+use crate::history::Op;
 use crate::model::{PutItem, PutMode};
 use crate::name::{self, MAX_VALUE_BYTES};
 use crate::output::Stdout;
@@ -34,18 +35,19 @@ pub async fn run(args: PutArgs, ctx: &Context) -> Result<()> {
     };
     name::check_value(value.len())?;
     let mut vault = ctx.open_vault_as(me).await?;
-    let mode = if args.no_overwrite {
-        PutMode::CreateOnly
-    } else {
-        PutMode::Upsert
+    let mode = match (args.no_overwrite, args.if_version) {
+        (_, Some(v)) => PutMode::IfVersion(v),
+        (true, None) => PutMode::CreateOnly,
+        (false, None) => PutMode::Upsert,
     };
+    let op = if args.generate { Op::Generate } else { Op::Put };
     let item = PutItem {
         name: name.clone(),
         description: args.description,
     };
     // Kept for --print; the stored copy is consumed by the put.
     let printed = args.print.then(|| value.clone());
-    let done = vault.put(vec![(item, value)], mode).await?;
+    let done = vault.put(vec![(item, value)], mode, op).await?;
     let mut out = Stdout::new();
     for o in &done {
         let verb = if o.created { "created" } else { "updated" };
@@ -58,8 +60,8 @@ pub async fn run(args: PutArgs, ctx: &Context) -> Result<()> {
             obj.extend_from_slice(serde_json::to_string(&o.name).unwrap_or_default().as_bytes());
             obj.extend_from_slice(
                 format!(
-                    ",\"id\":\"{}\",\"action\":\"{verb}\",\"key_id\":\"{}\"",
-                    o.id, o.key_id
+                    ",\"id\":\"{}\",\"action\":\"{verb}\",\"key_id\":\"{}\",\"version\":{}",
+                    o.id, o.key_id, o.version
                 )
                 .as_bytes(),
             );
@@ -71,7 +73,11 @@ pub async fn run(args: PutArgs, ctx: &Context) -> Result<()> {
             obj.extend_from_slice(b"}\n");
             out.write_value(&obj)?;
         } else {
-            ctx.report.info(format!("{verb} {}", name::display(&o.name)));
+            ctx.report.info(format!(
+                "{verb} {} (version {})",
+                name::display(&o.name),
+                o.version
+            ));
             if let Some(v) = &printed {
                 out.write_value(v)?;
                 out.write(b"\n")?;

@@ -11,9 +11,10 @@ pub async fn run(args: RmArgs, ctx: &Context) -> Result<()> {
         .iter()
         .map(|n| name::canonical(n))
         .collect::<Result<Vec<_>>>()?;
-    let removed = ctx.open_index().await?.remove(&names).await?;
+    let removed = ctx.open_index().await?.remove(&names, args.purge).await?;
+    let verb = if args.purge { "purged" } else { "removed" };
     for n in &removed {
-        ctx.report.info(format!("removed {}", name::display(n)));
+        ctx.report.info(format!("{verb} {}", name::display(n)));
     }
     Ok(())
 }

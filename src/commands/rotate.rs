@@ -19,6 +19,8 @@ struct JsonSummary<'a> {
     old_key: Option<String>,
     new_key: Option<String>,
     moved: u64,
+    /// Earlier versions re-sealed too.
+    versions_moved: u64,
     failed: &'a [String],
     resumed: bool,
     retired: Vec<String>,
@@ -83,6 +85,7 @@ pub async fn run(args: RotateArgs, ctx: &Context) -> Result<()> {
             old_key: s.old_key.map(|k| k.to_string()),
             new_key: s.new_key.map(|k| k.to_string()),
             moved: s.moved,
+            versions_moved: s.versions_moved,
             failed: &s.skipped_bad,
             resumed: s.resumed,
             retired: s.retired.iter().map(|k| k.to_string()).collect(),
@@ -119,6 +122,15 @@ fn secrets(n: u64) -> String {
     }
 }
 
+/// "N secrets", and the earlier versions beside them when there are any.
+fn values(s: &RotateSummary) -> String {
+    match s.versions_moved {
+        0 => secrets(s.moved),
+        1 => format!("{} (and 1 earlier version)", secrets(s.moved)),
+        n => format!("{} (and {n} earlier versions)", secrets(s.moved)),
+    }
+}
+
 fn dry_run_text(s: &RotateSummary) -> String {
     let current = key(s.current_before);
     if s.nothing_to_do {
@@ -127,13 +139,13 @@ fn dry_run_text(s: &RotateSummary) -> String {
     if s.resumed {
         return format!(
             "an interrupted rotation would be resumed: {} under key {} would be re-sealed to the current key {current}, then the old key retired\n",
-            secrets(s.moved),
+            values(s),
             key(s.old_key)
         );
     }
     format!(
         "current key: {current}\nwould re-seal {} to a new key and retire key {current}\nthe new key would be granted to: {}\n",
-        secrets(s.moved),
+        values(s),
         s.members.join(", ")
     )
 }
@@ -153,7 +165,7 @@ fn summary_lines(s: &RotateSummary) -> Vec<String> {
     };
     lines.push(format!(
         "{resumed}rotated {} from key {} to key {}",
-        secrets(s.moved),
+        values(s),
         key(s.old_key),
         key(s.new_key)
     ));

@@ -76,9 +76,23 @@
 //! name, key id, vault id (16 raw bytes), epoch (8 bytes, big-endian),
 //! nonce and value; the padding is not covered but must be only dots. A v2
 //! **grant** has a second comment line, `# vault <vault id> epoch <n>`,
-//! which must name the vault and epoch the log gives the key. Both versions
+//! which must name the vault and epoch the log gives the key. All versions
 //! open; the value is always what follows the first empty line, so
-//! `sed '1,/^$/d'` recovers either by hand.
+//! `sed '1,/^$/d'` recovers any of them by hand.
+//!
+//! **Version 3** (every value written since versions, see
+//! [`crate::history`]) adds, after `epoch`, four lines:
+//! ```text
+//! version <the version number, decimal>
+//! salt <32 secret random bytes, base64: the salt of the value's digest>
+//! statement <the author's signed statement, base64>
+//! sig <the author's signature over it, base64>
+//! ```
+//! then `nonce`, `mac`, `pad` and the empty line as in v2. The MAC covers
+//! twelve fields: the magic `vault-secret v3`, row id, name, key id, vault
+//! id, epoch, version (8 bytes, big-endian), salt, statement, signature,
+//! nonce and value. Re-sealing (rotation, `mv`) keeps version, salt,
+//! statement and signature as they are.
 //!
 //! Known-answer vectors under `tests/data/envelope/` pin all of this: fixed
 //! keys, a grant, sealed rows and tampered variants with the error each
@@ -101,7 +115,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 
 pub use crate::model::{Sealed, SealedRow};
-pub use envelope::{Binding, KeyScope, Need, NewKey, VaultKey};
+pub use envelope::{Binding, KeyScope, Need, NewKey, Opened, SALT_LEN, VaultKey, VersionHeader};
 pub use identity::{
     AskPassphrase, IdentityKind, MemberRecipient, Personal, parse_member_recipient, parse_recipient,
 };

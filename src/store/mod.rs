@@ -26,7 +26,8 @@ use crate::config::{Backend as Kind, DbUrl};
 use crate::error::{Error, Result};
 pub use crate::model::{
     BatchOutcome, GotRow, KeyRecord, KeyStatus, LogRow, Logged, MemberInfo, MemberRecord, Meta, PutItem,
-    PutMode, PutOutcome, Repair, RotationState, Sealed, SealedRow, Slot, Tables,
+    PutMode, PutOutcome, Repair, Retention, Rewrite, RewriteKind, RotationState, Sealed, SealedRow,
+    SealedVersion, Slot, Tables, VersionMeta, VersionRow, Versions,
 };
 use sql::{Arg, Row, Tx};
 
@@ -35,15 +36,33 @@ pub(crate) mod sql;
 pub(crate) mod sqlite;
 
 /// The schema version this binary writes and expects.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
+
+/// How much history a store keeps unless told otherwise.
+pub const DEFAULT_RETENTION: Retention = Retention {
+    versions: 10,
+    removed_secs: 30 * 24 * 3600,
+};
+
+/// Archives the current value of secrets written before versions: their
+/// version 1 row, with the ciphertext. `{ids}` is `= ANY($1)` (PostgreSQL)
+/// or `= $1` (SQLite, once per id).
+pub(crate) const ARCHIVE_LEGACY: &str = "INSERT INTO {s}versions (secret_id, version, name, written_at, secret, key_id, nonce) \
+     SELECT s.id, 1, s.name, {updated_epoch}, s.secret, s.key_id, s.nonce FROM {s}secrets s \
+     WHERE s.id {ids} AND s.name IS NOT NULL \
+       AND NOT EXISTS (SELECT 1 FROM {s}versions v WHERE v.secret_id = s.id)";
+/// Archives the current value of secrets: their current version row (the
+/// one without a ciphertext) gets the secrets row's.
+pub(crate) const ARCHIVE_CURRENT: &str = "UPDATE {s}versions AS v SET secret = s.secret, key_id = s.key_id, nonce = s.nonce \
+     FROM {s}secrets s WHERE s.id {ids} AND v.secret_id = s.id AND v.secret IS NULL";
 
 /// Seals values inside a store transaction, once the key and row ids are known.
 pub trait Sealer: Sync {
     /// Seals the value of each slot's item (`slot.item` indexes the caller's
-    /// items) for that slot's row. Returns `(row id, sealed value)` pairs;
-    /// the store writes each sealed value to the row its id names, never by
-    /// position.
-    fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> Result<Vec<(Uuid, Sealed)>>;
+    /// items) for that slot's row, as the slot's version. Returns `(row id,
+    /// sealed version)` pairs; the store writes each sealed value to the row
+    /// its id names, never by position.
+    fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> Result<Vec<(Uuid, SealedVersion)>>;
 }
 
 /// Re-seals locked rows inside a store transaction.
@@ -81,7 +100,10 @@ pub async fn open(url: &DbUrl, opts: OpenOptions) -> Result<Store> {
         Kind::Postgres => Box::new(postgres::PgStore::connect(url, &opts).await?),
         Kind::Sqlite => Box::new(sqlite::SqliteStore::open(url, opts).await?),
     };
-    Ok(Store { db: backend })
+    Ok(Store {
+        db: backend,
+        retention: DEFAULT_RETENTION,
+    })
 }
 
 /// What each backend implements: neutral SQL execution for the shared
@@ -139,14 +161,29 @@ pub(crate) trait Backend {
         member: &str,
     ) -> Result<(Vec<SealedRow>, Vec<KeyRecord>)>;
     /// In the caller's `KeysShared` transaction, with `key` current: the ids
-    /// of those `names` that exist, with their rows locked against rotation.
-    async fn lock_existing(&mut self, names: &[&str]) -> Result<HashMap<String, Uuid>>;
-    /// In the same transaction: writes the sealed rows (created rows first
-    /// inserted, others updated). `Ok(false)` when an insert lost a race to
-    /// another writer creating the same name (the caller retries).
-    async fn write_rows(&mut self, key: Uuid, rows: &[WriteRow<'_>]) -> Result<bool>;
-    /// Removes every named secret, or none: a missing name is `NotFound`.
-    async fn remove(&mut self, names: &[String]) -> Result<()>;
+    /// and current versions of those `names` that exist (1 for a secret
+    /// written before versions), with their rows locked against rotation.
+    async fn lock_existing(&mut self, names: &[&str]) -> Result<HashMap<String, (Uuid, u64)>>;
+    /// In the same transaction: archives the current value of the updated
+    /// rows into their version rows, writes the sealed rows (created rows
+    /// first inserted, others updated) and their version rows, and drops
+    /// versions beyond the newest `keep`. `Ok(false)` when an insert lost a
+    /// race to another writer creating the same name (the caller retries).
+    async fn write_rows(&mut self, key: Uuid, rows: &[WriteRow<'_>], keep: u64) -> Result<bool>;
+    /// In the caller's transaction: moves the current value of these
+    /// secrets into their version rows ([`ARCHIVE_LEGACY`], [`ARCHIVE_CURRENT`]).
+    async fn archive(&mut self, ids: &[Uuid]) -> Result<()>;
+    /// After a purge: makes sure no freed page of the database still holds
+    /// a removed ciphertext (SQLite rewrites its file; PostgreSQL's dead
+    /// rows are the server's VACUUM's).
+    async fn scrub(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// In the caller's transaction: renews this process's rotation lease,
+    /// if the backend has one (a lost lease is a conflict).
+    async fn renew_lease(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Takes the rotation mutex without waiting: false when another process
     /// holds it. Held until [`Backend::unlock_rotation`] or the process ends.
     async fn lock_rotation(&mut self) -> Result<bool>;
@@ -190,11 +227,14 @@ pub(crate) struct WriteRow<'a> {
     /// `None` keeps the existing description ('' for a new row).
     pub description: Option<&'a str>,
     pub sealed: Sealed,
+    /// The version row written beside it.
+    pub meta: VersionMeta,
 }
 
 /// An open vault database.
 pub struct Store {
     db: Box<dyn Backend>,
+    retention: Retention,
 }
 
 /// Runs `$body` (an async block using `$db`) in a transaction of kind `$tx`:
@@ -256,6 +296,11 @@ const CURRENT_KEY: &str = "SELECT k.id, k.recipient, g.sealed_key FROM {s}keys k
 impl Store {
     fn sql(&self, template: &str) -> String {
         self.db.dialect().sql(template)
+    }
+
+    /// How much history writes keep from now on.
+    pub fn set_retention(&mut self, retention: Retention) {
+        self.retention = retention;
     }
 
     /// Creates or upgrades the schema (`vault init`).
@@ -555,34 +600,18 @@ impl Store {
     }
 
     /// One sealed row by name, with the key it refers to (and `member`'s
-    /// grant for it) and the id of the key the tables call current. The
-    /// key is `None` when the row's key id names no key that is still in use.
+    /// grant for it), the id of the key the tables call current, and its
+    /// current version record. The key is `None` when the row's key id
+    /// names no key that is still in use.
     pub async fn get(&mut self, name: &str, member: &str) -> Result<Option<GotRow>> {
-        let sql = self.sql(
-            "SELECT s.id, s.name, s.secret, s.key_id, s.nonce, k.id AS kid, k.recipient, g.sealed_key, \
-             (SELECT c.id FROM {s}keys c WHERE c.state = 'current') AS cur \
-             FROM {s}secrets s \
-             LEFT JOIN {s}keys k ON k.id = s.key_id AND k.state <> 'retired' \
-             LEFT JOIN {s}key_grants g ON g.key_id = k.id AND g.recipient = $2 \
-             WHERE s.name = $1",
-        );
-        match self
-            .db
-            .fetch_optional(&sql, &[Arg::Text(name), Arg::Text(member)])
-            .await?
-        {
-            Some(r) => Ok(Some(GotRow {
-                row: sealed_row(&r)?,
-                key: key_record(&r, "kid")?,
-                current: r.get("cur")?,
-            })),
-            None => Ok(None),
-        }
+        // The log part reads nothing: seq past any entry.
+        Ok(self.get_logged(name, member, i64::MAX as u64).await?.1)
     }
 
     /// [`Store::get`] and the log from `seq` on (as [`Store::log_from`]),
     /// in one statement: one snapshot, one round trip. The log's rows come
-    /// first (`part` 0), the secret's row, if any, last (`part` 1).
+    /// first (`part` 0), the secret's row, if any, last (`part` 1; one per
+    /// current version record, normally one).
     pub async fn get_logged(
         &mut self,
         name: &str,
@@ -591,31 +620,48 @@ impl Store {
     ) -> Result<(Vec<LogRow>, Option<GotRow>)> {
         let sql = self.sql(
             "SELECT 0 AS part, l.seq, l.entry, NULL AS id, NULL AS name, NULL AS secret, NULL AS key_id, \
-             NULL AS nonce, NULL AS kid, NULL AS recipient, NULL AS sealed_key, NULL AS cur \
-             FROM {s}log l WHERE l.seq >= $3 OR l.seq = 0 \
+             NULL AS nonce, NULL AS kid, NULL AS recipient, NULL AS sealed_key, NULL AS cur, \
+             NULL AS version, NULL AS statement, NULL AS sig \
+             FROM {s}log l WHERE (l.seq >= $3 OR l.seq = 0) AND $3 <> 9223372036854775807 \
              UNION ALL \
              SELECT 1, NULL, NULL, s.id, s.name, s.secret, s.key_id, s.nonce, k.id, k.recipient, g.sealed_key, \
-             (SELECT c.id FROM {s}keys c WHERE c.state = 'current') \
+             (SELECT c.id FROM {s}keys c WHERE c.state = 'current'), v.version, v.statement, v.sig \
              FROM {s}secrets s \
              LEFT JOIN {s}keys k ON k.id = s.key_id AND k.state <> 'retired' \
              LEFT JOIN {s}key_grants g ON g.key_id = k.id AND g.recipient = $2 \
+             LEFT JOIN {s}versions v ON v.secret_id = s.id AND v.secret IS NULL \
              WHERE s.name = $1 \
              ORDER BY part, seq",
         );
         let args = [Arg::Text(name), Arg::Text(member), Arg::Int(seq as i64)];
-        let (mut log, mut got) = (Vec::new(), None);
+        let (mut log, mut got): (Vec<LogRow>, Option<GotRow>) = (Vec::new(), None);
         for r in self.db.fetch_all(&sql, &args).await? {
             if r.get::<i32>("part")? == 0 {
                 log.push(LogRow {
                     seq: r.get("seq")?,
                     entry: r.get("entry")?,
                 });
-            } else {
-                got = Some(GotRow {
-                    row: sealed_row(&r)?,
-                    key: key_record(&r, "kid")?,
-                    current: r.get("cur")?,
-                });
+                continue;
+            }
+            let version: Option<i64> = r.get("version")?;
+            let record = version.map(|v| {
+                Ok::<_, Error>(crate::model::CurrentVersion {
+                    version: v.max(0) as u64,
+                    statement: r.get("statement")?,
+                    sig: r.get("sig")?,
+                })
+            });
+            let record = record.transpose()?;
+            match &mut got {
+                Some(g) => g.versions.extend(record),
+                None => {
+                    got = Some(GotRow {
+                        row: sealed_row(&r)?,
+                        key: key_record(&r, "kid")?,
+                        current: r.get("cur")?,
+                        versions: record.into_iter().collect(),
+                    })
+                }
             }
         }
         Ok((log, got))
@@ -722,7 +768,7 @@ impl Store {
             })?;
             match attempt {
                 Some(done) => return Ok(done),
-                None if mode == PutMode::CreateOnly => {
+                None if matches!(mode, PutMode::CreateOnly | PutMode::IfVersion(0)) => {
                     return Err(exists_error(items.iter().map(|i| &i.name)));
                 }
                 None => {}
@@ -743,28 +789,42 @@ impl Store {
         let key = self.current_key(member).await?.ok_or_else(no_key)?;
         let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
         let existing = self.db.lock_existing(&names).await?;
-        if mode == PutMode::CreateOnly && !existing.is_empty() {
-            return Err(exists_error(existing.keys()));
+        match mode {
+            PutMode::CreateOnly | PutMode::IfVersion(0) if !existing.is_empty() => {
+                return Err(exists_error(existing.keys()));
+            }
+            PutMode::IfVersion(want) if want > 0 => {
+                for i in items {
+                    match existing.get(&i.name) {
+                        None => return Err(version_conflict(&i.name, None, want)),
+                        Some((_, v)) if *v != want => return Err(version_conflict(&i.name, Some(*v), want)),
+                        Some(_) => {}
+                    }
+                }
+            }
+            _ => {}
         }
         let slots: Vec<Slot<'_>> = items
             .iter()
             .enumerate()
             .map(|(item, i)| match existing.get(&i.name) {
-                Some(id) => Slot {
+                Some((id, version)) => Slot {
                     id: *id,
                     name: &i.name,
                     created: false,
                     item,
+                    version: version + 1,
                 },
                 None => Slot {
                     id: Uuid::new_v4(),
                     name: &i.name,
                     created: true,
                     item,
+                    version: 1,
                 },
             })
             .collect();
-        let mut sealed: HashMap<Uuid, Sealed> = sealer.seal(&key, &slots)?.into_iter().collect();
+        let mut sealed: HashMap<Uuid, SealedVersion> = sealer.seal(&key, &slots)?.into_iter().collect();
         let mut rows = Vec::with_capacity(slots.len());
         for slot in &slots {
             // Each value goes to the row it was sealed for: the sealer names it.
@@ -774,17 +834,27 @@ impl Store {
                     crate::name::escape(slot.name)
                 ))
             })?;
+            if s.meta.version != slot.version {
+                return Err(Error::internal(format!(
+                    "{} was sealed as version {}, not {}",
+                    crate::name::escape(slot.name),
+                    s.meta.version,
+                    slot.version
+                )));
+            }
             rows.push(WriteRow {
                 id: slot.id,
                 name: slot.name,
                 created: slot.created,
                 description: items[slot.item].description.as_deref(),
-                sealed: s,
+                sealed: s.sealed,
+                meta: s.meta,
             });
         }
-        if !self.db.write_rows(key.id, &rows).await? {
+        if !self.db.write_rows(key.id, &rows, self.retention.versions).await? {
             return Ok(None);
         }
+        self.prune_removed().await?;
         Ok(Some(
             slots
                 .into_iter()
@@ -793,14 +863,478 @@ impl Store {
                     name: s.name.to_owned(),
                     created: s.created,
                     key_id: key.id,
+                    version: s.version,
                 })
                 .collect(),
         ))
     }
 
     /// Removes every named secret, or none: a missing name is `NotFound`.
-    pub async fn remove(&mut self, names: &[String]) -> Result<()> {
-        self.db.remove(names).await
+    /// The history of each is kept (its current value archived, the secret
+    /// marked removed) for `vault restore`, until retention drops it; with
+    /// `purge`, every version of the secret (and of any removed secret of
+    /// that name) is destroyed now, and so is any freed copy in the file.
+    pub async fn remove(&mut self, names: &[String], purge: bool) -> Result<()> {
+        let now = chrono::Utc::now().timestamp();
+        in_tx!(self.db, Tx::KeysShared, async {
+            let find = self.sql("SELECT id FROM {s}secrets WHERE name = $1{lock}");
+            let removed = self
+                .sql("SELECT secret_id FROM {s}versions WHERE name = $1 AND removed_at IS NOT NULL LIMIT 1");
+            let (mut ids, mut missing) = (Vec::new(), Vec::new());
+            for name in names {
+                match self.db.fetch_optional(&find, &[Arg::Text(name)]).await? {
+                    Some(r) => ids.push(r.get::<Uuid>("id")?),
+                    None if purge
+                        && self
+                            .db
+                            .fetch_optional(&removed, &[Arg::Text(name)])
+                            .await?
+                            .is_some() => {}
+                    None => missing.push(name.as_str()),
+                }
+            }
+            if !missing.is_empty() {
+                return Err(not_found(&missing));
+            }
+            let delete = self.sql("DELETE FROM {s}secrets WHERE id = $1");
+            if purge {
+                let versions = self.sql("DELETE FROM {s}versions WHERE secret_id = $1");
+                for id in &ids {
+                    self.db.execute(&versions, &[Arg::Uuid(*id)]).await?;
+                    self.db.execute(&delete, &[Arg::Uuid(*id)]).await?;
+                }
+                let old = self.sql("DELETE FROM {s}versions WHERE name = $1 AND removed_at IS NOT NULL");
+                for name in names {
+                    self.db.execute(&old, &[Arg::Text(name)]).await?;
+                }
+            } else {
+                self.db.archive(&ids).await?;
+                let mark = self.sql("UPDATE {s}versions SET removed_at = $2 WHERE secret_id = $1");
+                for id in &ids {
+                    self.db.execute(&mark, &[Arg::Uuid(*id), Arg::Int(now)]).await?;
+                    self.db.execute(&delete, &[Arg::Uuid(*id)]).await?;
+                }
+                self.prune_removed().await?;
+            }
+            Ok(())
+        })?;
+        if purge {
+            self.db.scrub().await?;
+        }
+        Ok(())
+    }
+
+    /// In the caller's transaction: drops removed secrets kept longer than
+    /// the retention allows.
+    async fn prune_removed(&mut self) -> Result<()> {
+        let cutoff = chrono::Utc::now().timestamp() - self.retention.removed_secs;
+        let sql = self.sql("DELETE FROM {s}versions WHERE removed_at IS NOT NULL AND removed_at < $1");
+        self.db.execute(&sql, &[Arg::Int(cutoff)]).await?;
+        Ok(())
+    }
+
+    // ---- history ----
+
+    /// The versions of the live secret `name`, or else of the secret of
+    /// that name removed last (kept for restore), newest first. A secret
+    /// written before versions has one unsigned version, made up here.
+    pub async fn versions(&mut self, name: &str) -> Result<Option<Versions>> {
+        in_tx!(self.db, Tx::Snapshot, async { self.versions_in_tx(name).await })
+    }
+
+    async fn versions_in_tx(&mut self, name: &str) -> Result<Option<Versions>> {
+        let live = self.sql(
+            "SELECT s.id, s.description, s.key_id, {updated_epoch} AS upd FROM {s}secrets s WHERE s.name = $1",
+        );
+        let removed = self.sql(
+            "SELECT secret_id FROM {s}versions WHERE name = $1 AND removed_at IS NOT NULL \
+             ORDER BY removed_at DESC, version DESC LIMIT 1",
+        );
+        let (id, live, description, current) = match self.db.fetch_optional(&live, &[Arg::Text(name)]).await?
+        {
+            Some(r) => {
+                let key: Option<Uuid> = r.get("key_id")?;
+                let upd: i64 = r.get("upd")?;
+                (
+                    r.get::<Uuid>("id")?,
+                    true,
+                    r.get::<String>("description")?,
+                    Some((key, upd)),
+                )
+            }
+            None => match self.db.fetch_optional(&removed, &[Arg::Text(name)]).await? {
+                Some(r) => (r.get::<Uuid>("secret_id")?, false, String::new(), None),
+                None => return Ok(None),
+            },
+        };
+        let rows = self.sql(
+            "SELECT version, name, written_at, author, statement, sig, key_id, (secret IS NULL) AS cur, removed_at \
+             FROM {s}versions WHERE secret_id = $1 ORDER BY version DESC",
+        );
+        let mut out = Vec::new();
+        for r in self.db.fetch_all(&rows, &[Arg::Uuid(id)]).await? {
+            let cur: bool = r.get("cur")?;
+            let key_id: Option<Uuid> = r.get("key_id")?;
+            out.push(VersionRow {
+                secret_id: id,
+                meta: VersionMeta {
+                    version: r.get::<i64>("version")?.max(0) as u64,
+                    written_at: r.get("written_at")?,
+                    author: r.get("author")?,
+                    statement: r.get("statement")?,
+                    sig: r.get("sig")?,
+                },
+                name: r.get("name")?,
+                key_id: if cur { current.and_then(|c| c.0) } else { key_id },
+                current: cur && live,
+                removed_at: r.get("removed_at")?,
+            });
+        }
+        if out.is_empty() {
+            // A secret written before versions: its one version is the row.
+            let Some((key_id, upd)) = current else {
+                return Ok(None);
+            };
+            out.push(VersionRow {
+                secret_id: id,
+                meta: VersionMeta {
+                    version: 1,
+                    written_at: upd,
+                    author: String::new(),
+                    statement: None,
+                    sig: None,
+                },
+                name: name.to_owned(),
+                key_id,
+                current: true,
+                removed_at: None,
+            });
+        }
+        Ok(Some(Versions {
+            secret_id: id,
+            live,
+            description,
+            rows: out,
+        }))
+    }
+
+    /// The sealed values of a secret's versions (one, or all when
+    /// `version` is `None`), oldest first, each with the key it refers to
+    /// and `member`'s grant for it. The current version's value is the
+    /// secrets row's. Versions without a row (a secret written before
+    /// versions) are not listed.
+    pub async fn versions_sealed(
+        &mut self,
+        secret: Uuid,
+        version: Option<u64>,
+        member: &str,
+    ) -> Result<Vec<(u64, SealedRow, Option<KeyRecord>)>> {
+        let filter = if version.is_some() {
+            " AND v.version = $3"
+        } else {
+            ""
+        };
+        let sql = self.sql(&format!(
+            "SELECT v.version, v.secret_id AS id, v.name, COALESCE(v.secret, s.secret, '') AS secret, \
+             COALESCE(v.key_id, s.key_id) AS key_id, COALESCE(v.nonce, s.nonce) AS nonce, \
+             k.id AS kid, k.recipient, g.sealed_key \
+             FROM {{s}}versions v \
+             LEFT JOIN {{s}}secrets s ON s.id = v.secret_id AND v.secret IS NULL \
+             LEFT JOIN {{s}}keys k ON k.id = COALESCE(v.key_id, s.key_id) AND k.state <> 'retired' \
+             LEFT JOIN {{s}}key_grants g ON g.key_id = k.id AND g.recipient = $2 \
+             WHERE v.secret_id = $1{filter} ORDER BY v.version"
+        ));
+        let mut args = vec![Arg::Uuid(secret), Arg::Text(member)];
+        if let Some(v) = version {
+            args.push(Arg::Int(v as i64));
+        }
+        self.db
+            .fetch_all(&sql, &args)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.get::<i64>("version")?.max(0) as u64,
+                    sealed_row(r)?,
+                    key_record(r, "kid")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Every version row of the vault (or of the secrets named `name`, live
+    /// or removed), newest first, streamed (`vault log`).
+    pub async fn all_versions(
+        &mut self,
+        name: Option<&str>,
+        each: &mut dyn FnMut(VersionRow) -> Result<()>,
+    ) -> Result<()> {
+        let filter = if name.is_some() { " WHERE v.name = $1" } else { "" };
+        let sql = self.sql(&format!(
+            "SELECT v.secret_id, v.version, v.name, v.written_at, v.author, v.statement, v.sig, \
+             COALESCE(v.key_id, s.key_id) AS key_id, (v.secret IS NULL) AS cur, v.removed_at \
+             FROM {{s}}versions v LEFT JOIN {{s}}secrets s ON s.id = v.secret_id AND v.secret IS NULL{filter} \
+             ORDER BY v.written_at DESC, v.secret_id, v.version DESC"
+        ));
+        let args: Vec<Arg<'_>> = name.map(Arg::Text).into_iter().collect();
+        self.db
+            .for_each(&sql, &args, &mut |r| {
+                each(VersionRow {
+                    secret_id: r.get("secret_id")?,
+                    meta: VersionMeta {
+                        version: r.get::<i64>("version")?.max(0) as u64,
+                        written_at: r.get("written_at")?,
+                        author: r.get("author")?,
+                        statement: r.get("statement")?,
+                        sig: r.get("sig")?,
+                    },
+                    name: r.get("name")?,
+                    key_id: r.get("key_id")?,
+                    current: r.get("cur")?,
+                    removed_at: r.get("removed_at")?,
+                })
+            })
+            .await
+    }
+
+    /// Writes a secret as a whole (`restore`, `mv`, `cp`), in one
+    /// transaction. `Ok(false)` (nothing written) when something moved
+    /// since the caller read it: the key is no longer current, the source
+    /// has another newest version, or it was removed or revived.
+    pub async fn rewrite(&mut self, r: &Rewrite) -> Result<bool> {
+        let keep = self.retention.versions;
+        in_tx!(self.db, Tx::KeysShared, async {
+            let cur = self.sql("SELECT id FROM {s}keys WHERE state = 'current'");
+            let cur: Option<Uuid> = match self.db.fetch_optional(&cur, &[]).await? {
+                Some(row) => row.get("id")?,
+                None => None,
+            };
+            if cur != Some(r.key) {
+                return Ok(false);
+            }
+            let live = self.sql("SELECT name FROM {s}secrets WHERE id = $1{lock}");
+            let is_live = self
+                .db
+                .fetch_optional(&live, &[Arg::Uuid(r.source)])
+                .await?
+                .is_some();
+            if is_live != (r.kind != RewriteKind::Revive) {
+                return Ok(false);
+            }
+            let newest = self.sql("SELECT max(version) AS v FROM {s}versions WHERE secret_id = $1");
+            let newest: Option<i64> =
+                self.db.fetch_all(&newest, &[Arg::Uuid(r.source)]).await?[0].get("v")?;
+            if newest.unwrap_or(0).max(0) as u64 != r.source_version {
+                return Ok(false);
+            }
+            let taken = || {
+                Error::conflict(format!(
+                    "{} already exists; nothing was changed",
+                    crate::name::escape(&r.name)
+                ))
+                .hint("choose another name, or remove that secret first")
+            };
+            let insert = self.sql(
+                "INSERT INTO {s}secrets (id, name, description, secret, key_id, nonce) VALUES ($1, $2, $3, $4, $5, $6)",
+            );
+            let new_row = [
+                Arg::Uuid(r.target),
+                Arg::Text(&r.name),
+                Arg::Text(&r.description),
+                Arg::Text(&r.current.sealed.secret),
+                Arg::Uuid(r.key),
+                Arg::Bytes(&r.current.sealed.nonce),
+            ];
+            match r.kind {
+                RewriteKind::Restore => {
+                    self.db.archive(&[r.target]).await?;
+                    let update =
+                        self.sql("UPDATE {s}secrets SET secret = $2, key_id = $3, nonce = $4 WHERE id = $1");
+                    let args = [
+                        Arg::Uuid(r.target),
+                        Arg::Text(&r.current.sealed.secret),
+                        Arg::Uuid(r.key),
+                        Arg::Bytes(&r.current.sealed.nonce),
+                    ];
+                    self.db.execute(&update, &args).await?;
+                }
+                RewriteKind::Revive => {
+                    if self.db.insert(&insert, &new_row).await?.is_none() {
+                        return Err(taken());
+                    }
+                    let back = self.sql("UPDATE {s}versions SET removed_at = NULL WHERE secret_id = $1");
+                    self.db.execute(&back, &[Arg::Uuid(r.target)]).await?;
+                }
+                RewriteKind::Move => {
+                    let clear = self.sql("DELETE FROM {s}versions WHERE secret_id = $1");
+                    self.db.execute(&clear, &[Arg::Uuid(r.target)]).await?;
+                    let update = self.sql(
+                        "UPDATE {s}secrets SET name = $2, secret = $3, key_id = $4, nonce = $5 WHERE id = $1",
+                    );
+                    let args = [
+                        Arg::Uuid(r.target),
+                        Arg::Text(&r.name),
+                        Arg::Text(&r.current.sealed.secret),
+                        Arg::Uuid(r.key),
+                        Arg::Bytes(&r.current.sealed.nonce),
+                    ];
+                    match self.db.insert(&update, &args).await? {
+                        None => return Err(taken()),
+                        Some(0) => return Ok(false),
+                        Some(_) => {}
+                    }
+                }
+                RewriteKind::Copy => {
+                    if self.db.insert(&insert, &new_row).await?.is_none() {
+                        return Err(taken());
+                    }
+                }
+            }
+            for h in &r.history {
+                self.insert_version(r.target, &r.name, &h.meta, Some((&h.sealed, r.key)))
+                    .await?;
+            }
+            self.insert_version(r.target, &r.name, &r.current.meta, None)
+                .await?;
+            let prune = self.sql("DELETE FROM {s}versions WHERE secret_id = $1 AND version <= $2");
+            let below = r.current.meta.version as i64 - keep as i64;
+            if below >= 1 {
+                self.db
+                    .execute(&prune, &[Arg::Uuid(r.target), Arg::Int(below)])
+                    .await?;
+            }
+            self.prune_removed().await?;
+            Ok(true)
+        })
+    }
+
+    /// In the caller's transaction: one version row (with its sealed value
+    /// and key when it is not the current version).
+    async fn insert_version(
+        &mut self,
+        secret: Uuid,
+        name: &str,
+        m: &VersionMeta,
+        sealed: Option<(&Sealed, Uuid)>,
+    ) -> Result<()> {
+        let statement = m.statement.as_deref();
+        let sig = m.sig.as_deref();
+        // Arg has no optional variants: the columns listed are those
+        // present, the others take their NULL default.
+        let (secret_text, key, nonce) = match sealed {
+            Some((s, k)) => (Some(s.secret.as_str()), Some(k), Some(s.nonce.as_slice())),
+            None => (None, None, None),
+        };
+        let mut cols = vec!["secret_id", "version", "name", "written_at", "author"];
+        let mut args = vec![
+            Arg::Uuid(secret),
+            Arg::Int(m.version as i64),
+            Arg::Text(name),
+            Arg::Int(m.written_at),
+            Arg::Text(&m.author),
+        ];
+        if let (Some(st), Some(sg)) = (statement, sig) {
+            cols.extend(["statement", "sig"]);
+            args.extend([Arg::Bytes(st), Arg::Bytes(sg)]);
+        }
+        if let (Some(t), Some(k), Some(n)) = (secret_text, key, nonce) {
+            cols.extend(["secret", "key_id", "nonce"]);
+            args.extend([Arg::Text(t), Arg::Uuid(k), Arg::Bytes(n)]);
+        }
+        let params: Vec<String> = (1..=args.len()).map(|i| format!("${i}")).collect();
+        let sql = self.sql(&format!(
+            "INSERT INTO {{s}}versions ({}) VALUES ({})",
+            cols.join(", "),
+            params.join(", ")
+        ));
+        self.db.execute(&sql, &args).await?;
+        Ok(())
+    }
+
+    /// In one transaction: locks up to `limit` version rows sealed to `from`
+    /// after `after` (in (secret, version) order), re-seals them with
+    /// `resealer` and writes those that opened back as sealed to `to`; the
+    /// value of one that does not open is dropped (`failed` names it as
+    /// "version N of NAME"). The last row looked at is returned beside.
+    pub async fn reseal_versions_batch(
+        &mut self,
+        from: Uuid,
+        to: Uuid,
+        after: Option<(Uuid, u64)>,
+        limit: usize,
+        resealer: &dyn Resealer,
+    ) -> Result<(BatchOutcome, Option<(Uuid, u64)>)> {
+        in_tx!(self.db, Tx::Write, async {
+            self.db.renew_lease().await?;
+            let (range, mut args) = match &after {
+                Some((id, v)) => (
+                    " AND (secret_id > $2 OR (secret_id = $2 AND version > $3))",
+                    vec![Arg::Uuid(from), Arg::Uuid(*id), Arg::Int(*v as i64)],
+                ),
+                None => ("", vec![Arg::Uuid(from)]),
+            };
+            let select = self.sql(&format!(
+                "SELECT secret_id AS id, version, name, secret, key_id, nonce FROM {{s}}versions \
+                 WHERE key_id = $1{range} ORDER BY secret_id, version LIMIT {limit}{{lock}}"
+            ));
+            let found = self.db.fetch_all(&select, &args).await?;
+            args.clear();
+            let mut rows = Vec::with_capacity(found.len());
+            let mut versions = Vec::with_capacity(found.len());
+            for r in &found {
+                versions.push(r.get::<i64>("version")?.max(0) as u64);
+                rows.push(sealed_row(r)?);
+            }
+            let sealed = resealer.reseal(&rows);
+            let update = self.sql(
+                "UPDATE {s}versions SET secret = $3, nonce = $4, key_id = $5 \
+                 WHERE secret_id = $1 AND version = $2 AND key_id = $6",
+            );
+            let (mut moved, mut failed) = (0, Vec::new());
+            for ((row, version), s) in rows.iter().zip(&versions).zip(sealed) {
+                match s {
+                    Ok(s) => {
+                        let args = [
+                            Arg::Uuid(row.id),
+                            Arg::Int(*version as i64),
+                            Arg::Text(&s.secret),
+                            Arg::Bytes(&s.nonce),
+                            Arg::Uuid(to),
+                            Arg::Uuid(from),
+                        ];
+                        moved += self.db.execute(&update, &args).await?;
+                    }
+                    Err(_) => {
+                        // An earlier version that does not open under its own
+                        // key was not written by any member: its value is
+                        // dropped (the row and its statement stay, refused
+                        // on every read), so it cannot keep a key in use.
+                        let drop = self.sql(
+                            "UPDATE {s}versions SET secret = '', key_id = NULL, nonce = NULL \
+                             WHERE secret_id = $1 AND version = $2 AND key_id = $3",
+                        );
+                        self.db
+                            .execute(
+                                &drop,
+                                &[Arg::Uuid(row.id), Arg::Int(*version as i64), Arg::Uuid(from)],
+                            )
+                            .await?;
+                        let shown = row.name.as_deref().map(crate::name::escape).unwrap_or_default();
+                        failed.push((row.id, Some(format!("version {version} of {shown}"))));
+                    }
+                }
+            }
+            let last = rows.last().map(|r| r.id).zip(versions.last().copied());
+            Ok((
+                BatchOutcome {
+                    seen: rows.len(),
+                    last: last.map(|(id, _)| id),
+                    moved,
+                    failed,
+                },
+                last,
+            ))
+        })
     }
 
     // ---- rotation ----
@@ -822,14 +1356,23 @@ impl Store {
     pub async fn rotation_state(&mut self, member: &str) -> Result<RotationState> {
         // One snapshot, so the counts agree with the key states.
         in_tx!(self.db, Tx::Snapshot, async {
-            let counts = self.sql("SELECT key_id, count(*) AS n FROM {s}secrets GROUP BY key_id");
-            let counts: HashMap<Option<Uuid>, i64> = self
-                .db
-                .fetch_all(&counts, &[])
-                .await?
-                .iter()
-                .map(|r| Ok((r.get("key_id")?, r.get("n")?)))
-                .collect::<Result<_>>()?;
+            let count = |table: &str| {
+                format!(
+                    "SELECT key_id, count(*) AS n FROM {{s}}{table} WHERE key_id IS NOT NULL GROUP BY key_id"
+                )
+            };
+            let mut counts: HashMap<Option<Uuid>, i64> = HashMap::new();
+            let all = self.sql("SELECT key_id, count(*) AS n FROM {s}secrets GROUP BY key_id");
+            for r in self.db.fetch_all(&all, &[]).await? {
+                counts.insert(r.get("key_id")?, r.get("n")?);
+            }
+            // Earlier versions carry ciphertexts too: a key is in use while
+            // one of them is sealed to it.
+            let mut versions: HashMap<Uuid, i64> = HashMap::new();
+            let by_version = self.sql(&count("versions"));
+            for r in self.db.fetch_all(&by_version, &[]).await? {
+                versions.insert(r.get("key_id")?, r.get("n")?);
+            }
             let keys = self.sql(
                 "SELECT k.id, k.recipient, k.state, g.sealed_key FROM {s}keys k \
                  LEFT JOIN {s}key_grants g ON g.key_id = k.id AND g.recipient = $1 \
@@ -841,6 +1384,7 @@ impl Store {
                 if let Some(key) = key_record(&r, "id")? {
                     keys_out.push(KeyStatus {
                         secrets: counts.get(&Some(key.id)).copied().unwrap_or(0) as u64,
+                        versions: versions.get(&key.id).copied().unwrap_or(0) as u64,
                         key,
                         retiring,
                     });
@@ -849,6 +1393,7 @@ impl Store {
             Ok(RotationState {
                 keys: keys_out,
                 secrets: counts.values().sum::<i64>() as u64,
+                versions: versions.values().sum::<i64>() as u64,
             })
         })
     }
@@ -927,7 +1472,10 @@ impl Store {
     /// 'retired' (`Done(true)`). Otherwise changes nothing (`Done(false)`).
     pub async fn retire_key(&mut self, key: Uuid, (seq, entry): (u64, &[u8])) -> Result<Logged<bool>> {
         in_tx!(self.db, Tx::KeysExclusive, async {
-            let used = self.sql("SELECT id FROM {s}secrets WHERE key_id = $1 LIMIT 1");
+            let used = self.sql(
+                "SELECT 1 AS x FROM {s}secrets WHERE key_id = $1 \
+                 UNION ALL SELECT 1 FROM {s}versions WHERE key_id = $1 LIMIT 1",
+            );
             if self.db.fetch_optional(&used, &[Arg::Uuid(key)]).await?.is_some() {
                 return Ok(Logged::Done(false));
             }
@@ -1065,6 +1613,19 @@ impl Store {
 pub(crate) fn key_changed(old: Uuid) -> Error {
     Error::conflict(format!("vault key {old} stopped being current while rotating"))
         .hint("another process changed the keys; run `vault rotate` again")
+}
+
+/// A check-and-set put found another version than the one expected.
+pub(crate) fn version_conflict(name: &str, found: Option<u64>, want: u64) -> Error {
+    let shown = crate::name::escape(name);
+    match found {
+        Some(v) => Error::conflict(format!(
+            "{shown} is at version {v}, not {want}; nothing was written"
+        ))
+        .hint("someone wrote it since you read it: read it again (`vault get --json` shows the version) and retry"),
+        None => Error::conflict(format!("{shown} does not exist (expected version {want}); nothing was written"))
+            .hint("drop --if-version to create it, or use --if-version 0"),
+    }
 }
 
 /// The rotation mutex is held by someone else.

@@ -83,6 +83,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "names in bytewise order",
         include_str!("../../migrations/postgres/0005_name_c_index.sql"),
     ),
+    (
+        6,
+        "versions",
+        include_str!("../../migrations/postgres/0006_versions.sql"),
+    ),
 ];
 
 /// The bookkeeping table, as sqlx's migrator made it (vaults migrated by
@@ -510,21 +515,45 @@ impl Backend for PgStore {
         Ok((rows, keys))
     }
 
-    async fn lock_existing(&mut self, names: &[&str]) -> Result<HashMap<String, Uuid>> {
+    async fn lock_existing(&mut self, names: &[&str]) -> Result<HashMap<String, (Uuid, u64)>> {
         // Row locks in id order, like `vault rotate`'s batches: no deadlock.
-        let sql = self.sql("SELECT id, name FROM {s}secrets WHERE name = ANY($1) ORDER BY id FOR UPDATE");
+        let sql = self.sql(
+            "SELECT s.id, s.name, (SELECT max(v.version) FROM {s}versions v WHERE v.secret_id = s.id) AS version \
+             FROM {s}secrets s WHERE s.name = ANY($1) ORDER BY s.id FOR UPDATE OF s",
+        );
         let rows = query(&sql)
             .bind(names)
             .fetch_all(&mut self.conn)
             .await
             .map_err(|e| self.err(e))?;
         rows.iter()
-            .map(|r| Ok((r.try_get("name")?, r.try_get("id")?)))
+            .map(|r| {
+                let version: Option<i64> = r.try_get("version")?;
+                Ok((
+                    r.try_get("name")?,
+                    (r.try_get("id")?, version.unwrap_or(1).max(1) as u64),
+                ))
+            })
             .collect::<std::result::Result<_, sqlx::Error>>()
             .map_err(|e| self.err(e))
     }
 
-    async fn write_rows(&mut self, key: Uuid, rows: &[WriteRow<'_>]) -> Result<bool> {
+    async fn archive(&mut self, ids: &[Uuid]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        for template in [super::ARCHIVE_LEGACY, super::ARCHIVE_CURRENT] {
+            let sql = self.sql(&template.replace("{ids}", "= ANY($1)"));
+            query(&sql)
+                .bind(ids)
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    async fn write_rows(&mut self, key: Uuid, rows: &[WriteRow<'_>], keep: u64) -> Result<bool> {
         let (mut new_ids, mut new_names, mut new_desc, mut new_secret, mut new_nonce) =
             (vec![], vec![], vec![], vec![], vec![]);
         let (mut up_ids, mut up_desc, mut up_secret, mut up_nonce) = (vec![], vec![], vec![], vec![]);
@@ -564,6 +593,8 @@ impl Backend for PgStore {
             };
         }
         if !up_ids.is_empty() {
+            // The value being replaced becomes the previous version.
+            self.archive(&up_ids).await?;
             let sql = self.sql(
                 "UPDATE {s}secrets AS s \
                  SET secret = u.secret, nonce = u.nonce, key_id = $1, \
@@ -581,32 +612,71 @@ impl Backend for PgStore {
                 .await
                 .map_err(|e| self.err(e))?;
         }
+        let (mut ids, mut versions, mut names, mut times, mut authors, mut statements, mut sigs) =
+            (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        let (mut prune_ids, mut prune_below) = (vec![], vec![]);
+        for r in rows {
+            ids.push(r.id);
+            versions.push(r.meta.version as i64);
+            names.push(r.name);
+            times.push(r.meta.written_at);
+            authors.push(r.meta.author.as_str());
+            statements.push(r.meta.statement.as_deref());
+            sigs.push(r.meta.sig.as_deref());
+            let below = r.meta.version as i64 - keep as i64;
+            if below >= 1 {
+                prune_ids.push(r.id);
+                prune_below.push(below);
+            }
+        }
+        let sql = self.sql(
+            "INSERT INTO {s}versions (secret_id, version, name, written_at, author, statement, sig) \
+             SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bytea[], $7::bytea[])",
+        );
+        query(&sql)
+            .bind(&ids)
+            .bind(&versions)
+            .bind(&names)
+            .bind(&times)
+            .bind(&authors)
+            .bind(&statements)
+            .bind(&sigs)
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?;
+        if !prune_ids.is_empty() {
+            let sql = self.sql(
+                "DELETE FROM {s}versions v USING UNNEST($1::uuid[], $2::bigint[]) AS u(id, below) \
+                 WHERE v.secret_id = u.id AND v.version <= u.below",
+            );
+            query(&sql)
+                .bind(&prune_ids)
+                .bind(&prune_below)
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| self.err(e))?;
+        }
         Ok(true)
     }
 
-    async fn remove(&mut self, names: &[String]) -> Result<()> {
-        let url = self.url.clone();
-        let err = |e| super::query_error(&url, e);
-        let sql = self.sql("DELETE FROM {s}secrets WHERE name = ANY($1) RETURNING name");
-        let mut tx = self.conn.begin().await.map_err(err)?;
-        let removed: Vec<String> = query(&sql)
-            .bind(names)
-            .fetch_all(&mut *tx)
+    async fn renew_lease(&mut self) -> Result<()> {
+        let Some(holder) = self.lease else {
+            return Ok(());
+        };
+        let renew = self.sql(&format!(
+            "UPDATE {{s}}rotation_lease SET expires_at = now() + interval '{LEASE_SECS} seconds' \
+             WHERE holder = $1"
+        ));
+        let held = query(&renew)
+            .bind(holder)
+            .execute(&mut self.conn)
             .await
-            .map_err(err)?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<std::result::Result<_, _>>()
-            .map_err(err)?;
-        if removed.len() < names.len() {
-            let missing: Vec<&str> = names
-                .iter()
-                .map(String::as_str)
-                .filter(|n| !removed.iter().any(|r| r == n))
-                .collect();
-            return Err(super::not_found(&missing));
+            .map_err(|e| self.err(e))?
+            .rows_affected();
+        if held == 0 {
+            return Err(lease_lost());
         }
-        tx.commit().await.map_err(err)
+        Ok(())
     }
 
     async fn lock_rotation(&mut self) -> Result<bool> {

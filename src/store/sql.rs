@@ -111,6 +111,11 @@ pub(crate) struct Dialect {
     /// unique index follows the database's collation), on SQLite `name`
     /// (BINARY, bytewise already).
     pub name_bytewise: &'static str,
+    /// A row lock on the rows a SELECT reads (` FOR UPDATE` on PostgreSQL;
+    /// nothing on SQLite, whose writing transactions hold the database).
+    pub lock: &'static str,
+    /// `s.updated_at` as Unix seconds.
+    pub updated_epoch: &'static str,
 }
 
 impl Dialect {
@@ -121,6 +126,8 @@ impl Dialect {
             .replace("{s}", &self.schema)
             .replace("{now}", self.now)
             .replace("{C}", self.bytewise)
+            .replace("{lock}", self.lock)
+            .replace("{updated_epoch}", self.updated_epoch)
     }
 }
 
@@ -133,6 +140,8 @@ impl Dialect {
             now: "now()",
             bytewise: " COLLATE \"C\"",
             name_bytewise: "name COLLATE \"C\"",
+            lock: " FOR UPDATE",
+            updated_epoch: "CAST(extract(epoch FROM s.updated_at) AS bigint)",
         }
     }
 
@@ -142,6 +151,8 @@ impl Dialect {
             now: "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
             bytewise: "",
             name_bytewise: "name",
+            lock: "",
+            updated_epoch: "CAST(strftime('%s', s.updated_at) AS INTEGER)",
         }
     }
 }

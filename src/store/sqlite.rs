@@ -64,6 +64,11 @@ pub(crate) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "names in bytewise order",
         include_str!("../../migrations/sqlite/0005_name_c_index.sql"),
     ),
+    (
+        6,
+        "versions",
+        include_str!("../../migrations/sqlite/0006_versions.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {
@@ -389,21 +394,37 @@ impl Backend for SqliteStore {
         end.map(|()| out)
     }
 
-    async fn lock_existing(&mut self, names: &[&str]) -> Result<HashMap<String, Uuid>> {
+    async fn lock_existing(&mut self, names: &[&str]) -> Result<HashMap<String, (Uuid, u64)>> {
         // The write lock is already held (BEGIN IMMEDIATE): plain lookups.
         let mut existing = HashMap::new();
         for name in names {
             if let Some(r) = self
-                .fetch_optional("SELECT id FROM secrets WHERE name = $1", &[Arg::Text(name)])
+                .fetch_optional(
+                    "SELECT s.id, (SELECT max(v.version) FROM versions v WHERE v.secret_id = s.id) AS version \
+                     FROM secrets s WHERE s.name = $1",
+                    &[Arg::Text(name)],
+                )
                 .await?
             {
-                existing.insert((*name).to_owned(), r.get("id")?);
+                let version: Option<i64> = r.get("version")?;
+                existing.insert((*name).to_owned(), (r.get("id")?, version.unwrap_or(1).max(1) as u64));
             }
         }
         Ok(existing)
     }
 
-    async fn write_rows(&mut self, key: Uuid, rows: &[WriteRow<'_>]) -> Result<bool> {
+    async fn archive(&mut self, ids: &[Uuid]) -> Result<()> {
+        let statements = [super::ARCHIVE_LEGACY, super::ARCHIVE_CURRENT]
+            .map(|t| self.dialect.sql(&t.replace("{ids}", "= $1")));
+        for id in ids {
+            for sql in &statements {
+                self.execute(sql, &[Arg::Uuid(*id)]).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn write_rows(&mut self, key: Uuid, rows: &[WriteRow<'_>], keep: u64) -> Result<bool> {
         // One prepared statement each (sqlx caches them), one step per row.
         for r in rows {
             let (sql, description) = if r.created {
@@ -413,6 +434,8 @@ impl Backend for SqliteStore {
                     Some(r.description.unwrap_or("")),
                 )
             } else {
+                // The value being replaced becomes the previous version.
+                self.archive(&[r.id]).await?;
                 (
                     "UPDATE secrets SET name = $2, description = COALESCE($3, description), \
                      secret = $4, key_id = $5, nonce = $6 WHERE id = $1",
@@ -429,31 +452,43 @@ impl Backend for SqliteStore {
                 .execute(&mut self.conn)
                 .await
                 .map_err(|e| self.err(e))?;
+            sqlx::query(
+                "INSERT INTO versions (secret_id, version, name, written_at, author, statement, sig) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(r.id)
+            .bind(r.meta.version as i64)
+            .bind(r.name)
+            .bind(r.meta.written_at)
+            .bind(&r.meta.author)
+            .bind(r.meta.statement.as_deref())
+            .bind(r.meta.sig.as_deref())
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?;
+            let below = r.meta.version as i64 - keep as i64;
+            if below >= 1 {
+                sqlx::query("DELETE FROM versions WHERE secret_id = $1 AND version <= $2")
+                    .bind(r.id)
+                    .bind(below)
+                    .execute(&mut self.conn)
+                    .await
+                    .map_err(|e| self.err(e))?;
+            }
         }
         Ok(true)
     }
 
-    async fn remove(&mut self, names: &[String]) -> Result<()> {
-        self.begin(Tx::Write).await?;
-        let mut missing = Vec::new();
-        for name in names {
-            match self
-                .execute("DELETE FROM secrets WHERE name = $1", &[Arg::Text(name)])
+    async fn scrub(&mut self) -> Result<()> {
+        // Deleted rows leave their bytes in free pages and in the WAL:
+        // rewrite the file without them, then empty the WAL.
+        for sql in ["VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"] {
+            sqlx::raw_sql(sql)
+                .execute(&mut self.conn)
                 .await
-            {
-                Ok(0) => missing.push(name.as_str()),
-                Ok(_) => {}
-                Err(e) => {
-                    let _ = self.rollback().await;
-                    return Err(e);
-                }
-            }
+                .map_err(|e| self.err(e))?;
         }
-        if !missing.is_empty() {
-            let _ = self.rollback().await;
-            return Err(super::not_found(&missing));
-        }
-        self.commit().await
+        Ok(())
     }
 
     async fn lock_rotation(&mut self) -> Result<bool> {

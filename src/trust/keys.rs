@@ -53,6 +53,10 @@ pub const DERIVE_INFO: &[u8] = b"ed25519 seed from age x25519 identity";
 pub const ED25519_CONTEXT: &[u8] = b"vault log entry signature v1\0";
 /// The SSHSIG namespace of log signatures made with an SSH key.
 pub const SSHSIG_NAMESPACE: &str = "vault-log-v1";
+/// Prefixed to the statement an Ed25519 key signs for a secret's version.
+pub const ED25519_VERSION_CONTEXT: &[u8] = b"vault version signature v1\0";
+/// The SSHSIG namespace of version signatures made with an SSH key.
+pub const SSHSIG_VERSION_NAMESPACE: &str = "vault-version-v1";
 /// The prefix of an Ed25519 verifying key's text form.
 pub const ED25519_PREFIX: &str = "vault-ed25519:";
 /// The smallest RSA modulus accepted, like age.
@@ -157,20 +161,31 @@ impl SigningKey {
     /// Signs a log entry's canonical bytes. Deterministic for every kind
     /// vault supports (Ed25519, SSHSIG over Ed25519, RSA PKCS#1 v1.5).
     pub(crate) fn sign_log(&self, canonical: &[u8]) -> Result<Vec<u8>> {
+        self.sign_for(Purpose::Log, canonical)
+    }
+
+    /// Signs `msg` for `purpose`: each purpose has its own Ed25519 context
+    /// and SSHSIG namespace, so a signature made for one is never valid
+    /// for the other.
+    pub(crate) fn sign_for(&self, purpose: Purpose, canonical: &[u8]) -> Result<Vec<u8>> {
         match &self.0 {
             SigningInner::Derived(k) => {
-                let mut msg = Vec::with_capacity(ED25519_CONTEXT.len() + canonical.len());
-                msg.extend_from_slice(ED25519_CONTEXT);
+                let context = purpose.context();
+                let mut msg = Vec::with_capacity(context.len() + canonical.len());
+                msg.extend_from_slice(context);
                 msg.extend_from_slice(canonical);
                 Ok(k.sign(&msg).to_bytes().to_vec())
             }
             SigningInner::Ssh(k) => {
                 let fail =
                     |e: &dyn fmt::Display| Error::internal(format!("signing with the SSH key failed: {e}"));
+                let namespace = purpose.namespace();
                 let sig = match k.key_data().rsa() {
-                    Some(rsa) => sign_sshsig_rsa(k.public_key(), rsa, canonical).map_err(|e| fail(&e))?,
+                    Some(rsa) => {
+                        sign_sshsig_rsa(k.public_key(), rsa, namespace, canonical).map_err(|e| fail(&e))?
+                    }
                     None => k
-                        .sign(SSHSIG_NAMESPACE, HashAlg::Sha512, canonical)
+                        .sign(namespace, HashAlg::Sha512, canonical)
                         .map_err(|e| fail(&e))?,
                 };
                 let mut out = Vec::new();
@@ -190,6 +205,7 @@ impl SigningKey {
 fn sign_sshsig_rsa(
     public: &PublicKey,
     pair: &ssh_key::private::RsaKeypair,
+    namespace: &str,
     msg: &[u8],
 ) -> std::result::Result<SshSig, String> {
     use rsa::signature::{RandomizedSigner as _, SignatureEncoding as _};
@@ -201,7 +217,7 @@ fn sign_sshsig_rsa(
         vec![big(&pair.private.p)?, big(&pair.private.q)?],
     )
     .map_err(|e| e.to_string())?;
-    let signed = SshSig::signed_data(SSHSIG_NAMESPACE, HashAlg::Sha512, msg).map_err(|e| e.to_string())?;
+    let signed = SshSig::signed_data(namespace, HashAlg::Sha512, msg).map_err(|e| e.to_string())?;
     // Blinded (the random source only hides timing); the signature itself is deterministic.
     let signature = rsa::pkcs1v15::SigningKey::<rsa::sha2::Sha512>::new(private)
         .try_sign_with_rng(&mut rand_core::OsRng, &signed)
@@ -213,13 +229,7 @@ fn sign_sshsig_rsa(
         signature.to_vec(),
     )
     .map_err(|e| e.to_string())?;
-    SshSig::new(
-        public.key_data().clone(),
-        SSHSIG_NAMESPACE,
-        HashAlg::Sha512,
-        signature,
-    )
-    .map_err(|e| e.to_string())
+    SshSig::new(public.key_data().clone(), namespace, HashAlg::Sha512, signature).map_err(|e| e.to_string())
 }
 
 impl fmt::Debug for SigningKey {
@@ -317,13 +327,19 @@ impl VerifyingKey {
 
     /// Checks a log signature over an entry's canonical bytes.
     pub(crate) fn verify_log(&self, canonical: &[u8], signature: &[u8]) -> bool {
+        self.verify_for(Purpose::Log, canonical, signature)
+    }
+
+    /// Checks a signature made with [`SigningKey::sign_for`] for `purpose`.
+    pub(crate) fn verify_for(&self, purpose: Purpose, canonical: &[u8], signature: &[u8]) -> bool {
         match &self.0 {
             VerifyingInner::Ed25519(k) => {
                 let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
                     return false;
                 };
-                let mut msg = Vec::with_capacity(ED25519_CONTEXT.len() + canonical.len());
-                msg.extend_from_slice(ED25519_CONTEXT);
+                let context = purpose.context();
+                let mut msg = Vec::with_capacity(context.len() + canonical.len());
+                msg.extend_from_slice(context);
                 msg.extend_from_slice(canonical);
                 k.verify_strict(&msg, &sig).is_ok()
             }
@@ -334,8 +350,34 @@ impl VerifyingKey {
                 };
                 reader.is_empty()
                     && sig.reserved().is_empty()
-                    && k.verify(SSHSIG_NAMESPACE, canonical, &sig).is_ok()
+                    && k.verify(purpose.namespace(), canonical, &sig).is_ok()
             }
+        }
+    }
+}
+
+/// What a signature is for. Each purpose signs under its own Ed25519
+/// context and SSHSIG namespace (domain separation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// An entry of the membership and key log.
+    Log,
+    /// An author's statement about one version of a secret.
+    Version,
+}
+
+impl Purpose {
+    fn context(self) -> &'static [u8] {
+        match self {
+            Purpose::Log => ED25519_CONTEXT,
+            Purpose::Version => ED25519_VERSION_CONTEXT,
+        }
+    }
+
+    fn namespace(self) -> &'static str {
+        match self {
+            Purpose::Log => SSHSIG_NAMESPACE,
+            Purpose::Version => SSHSIG_VERSION_NAMESPACE,
         }
     }
 }
@@ -351,17 +393,29 @@ pub(crate) struct Deferred {
 }
 
 impl Deferred {
-    /// Queues a signature by an Ed25519 key; false (nothing queued) for an
-    /// SSH key or a signature of the wrong size, which the caller checks now.
+    /// Queues a log signature by an Ed25519 key; false (nothing queued) for
+    /// an SSH key or a signature of the wrong size, which the caller checks now.
     pub(crate) fn push(&mut self, key: &VerifyingKey, canonical: &[u8], signature: &[u8]) -> bool {
+        self.push_for(Purpose::Log, key, canonical, signature)
+    }
+
+    /// [`Deferred::push`] for a signature made for `purpose`.
+    pub(crate) fn push_for(
+        &mut self,
+        purpose: Purpose,
+        key: &VerifyingKey,
+        canonical: &[u8],
+        signature: &[u8],
+    ) -> bool {
         let VerifyingInner::Ed25519(k) = &key.0 else {
             return false;
         };
         let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
             return false;
         };
-        let mut msg = Vec::with_capacity(ED25519_CONTEXT.len() + canonical.len());
-        msg.extend_from_slice(ED25519_CONTEXT);
+        let context = purpose.context();
+        let mut msg = Vec::with_capacity(context.len() + canonical.len());
+        msg.extend_from_slice(context);
         msg.extend_from_slice(canonical);
         self.messages.push(msg);
         self.signatures.push(sig);

@@ -32,13 +32,14 @@ use std::path::PathBuf;
 
 // The API the store and commands use; unused until the integration lands.
 #[allow(unused_imports)]
-pub use keys::{MemberLine, SigningKey, VerifyingKey};
+pub(crate) use keys::Deferred;
+pub use keys::{MemberLine, Purpose, SigningKey, VerifyingKey};
 #[allow(unused_imports)]
 pub use log::{Body, Entry, EntryHash, KeySpec, MemberSpec, SignedEntry};
 #[allow(unused_imports)]
 pub use pin::{FINGERPRINT_ENV, Fingerprint, Pin, PinStore};
 #[allow(unused_imports)]
-pub use state::{Head, LogKey, Member, TrustState, verify_chain};
+pub use state::{Departed, Head, LogKey, Member, TrustState, verify_chain};
 
 use crate::error::Error;
 

@@ -35,7 +35,10 @@ use crate::secure_fs;
 
 /// The environment variable that pins a vault's fingerprint explicitly.
 pub const FINGERPRINT_ENV: &str = "VAULT_FINGERPRINT";
-const PIN_FORMAT: u32 = 1;
+/// Format 2 adds the removed members to the state. A format 1 pin still
+/// loads (its head and fingerprint hold), marked to be verified again from
+/// genesis once, which fills them in.
+const PIN_FORMAT: u32 = 2;
 
 /// A vault's fingerprint: the hash of its genesis entry.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -114,6 +117,20 @@ pub struct Pin {
     /// The file this pin was read from or is written to (not stored).
     #[serde(skip)]
     pub path: PathBuf,
+}
+
+impl Pin {
+    /// A pin of an earlier format: its head and fingerprint hold, but its
+    /// state lacks what this release keeps, so the log is verified again
+    /// from genesis (and checked against it) before it is used.
+    pub fn is_outdated(&self) -> bool {
+        self.format < PIN_FORMAT
+    }
+
+    /// The seq to read the log from when resuming from this pin.
+    pub fn resume_seq(&self) -> u64 {
+        if self.is_outdated() { 0 } else { self.head().seq }
+    }
 }
 
 impl Pin {
@@ -216,7 +233,7 @@ impl PinStore {
             )
         };
         let mut pin: Pin = serde_json::from_slice(&bytes).map_err(|_| damaged("not a pin file"))?;
-        if pin.format != PIN_FORMAT {
+        if !(1..=PIN_FORMAT).contains(&pin.format) {
             return Err(damaged("unknown format"));
         }
         if pin.location != location {

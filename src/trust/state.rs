@@ -40,6 +40,15 @@ pub struct Member {
     pub added_at: u64,
 }
 
+/// A member the log removed, with the seq of the entry that removed them:
+/// their signatures on versions written while they were a member still
+/// verify, and are shown as theirs.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Departed {
+    pub member: Member,
+    pub removed_at: u64,
+}
+
 /// A vault key according to the verified log.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct LogKey {
@@ -66,6 +75,10 @@ pub struct TrustState {
     pub current: LogKey,
     pub retiring: Vec<LogKey>,
     pub retired: BTreeSet<Uuid>,
+    /// Every member the log removed, in the order removed (pins of format 1
+    /// lack it; they are verified again from genesis once).
+    #[serde(default)]
+    pub departed: Vec<Departed>,
     /// Every key id and public half this log ever named (so none comes back).
     seen_key_ids: BTreeSet<Uuid>,
     seen_key_recipients: BTreeSet<String>,
@@ -154,6 +167,7 @@ impl TrustState {
             },
             retiring: Vec::new(),
             retired: BTreeSet::new(),
+            departed: Vec::new(),
             seen_key_ids: BTreeSet::from([key.id]),
             seen_key_recipients: BTreeSet::from([key.recipient.clone()]),
             head: Head {
@@ -283,7 +297,12 @@ impl TrustState {
                 );
             }
             Body::MemberRemoved { recipient } => {
-                self.members.remove(recipient);
+                if let Some(member) = self.members.remove(recipient) {
+                    self.departed.push(Departed {
+                        member,
+                        removed_at: entry.seq,
+                    });
+                }
             }
             Body::KeyCurrent { key, epoch } => {
                 let next = LogKey {
@@ -306,6 +325,32 @@ impl TrustState {
     /// The member with this name, if any (for `member rm NAME`).
     pub fn member_named(&self, name: &str) -> Option<&Member> {
         self.members.values().find(|m| m.name == name)
+    }
+
+    /// The member `recipient` was at `seq` of the log (added at or before
+    /// it, and not removed by then), if they were one.
+    pub fn member_at(&self, recipient: &str, seq: u64) -> Option<&Member> {
+        if seq > self.head.seq {
+            return None;
+        }
+        let current = self.members.get(recipient).filter(|m| m.added_at <= seq);
+        current.or_else(|| {
+            self.departed
+                .iter()
+                .find(|d| d.member.recipient == recipient && d.member.added_at <= seq && seq < d.removed_at)
+                .map(|d| &d.member)
+        })
+    }
+
+    /// Every signing key the log ever gave `recipient` (a member now, or
+    /// one removed; re-added members may have had another).
+    pub fn known_member(&self, recipient: &str) -> impl Iterator<Item = &Member> {
+        self.members.get(recipient).into_iter().chain(
+            self.departed
+                .iter()
+                .map(|d| &d.member)
+                .filter(move |m| m.recipient == recipient),
+        )
     }
 
     /// The vault's fingerprint, to compare out of band.

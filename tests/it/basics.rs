@@ -367,10 +367,18 @@ fn older_schema_is_upgraded_by_init(env: &Env) {
     // as a backup would be: its keys name their vault, so init records no
     // new history over it).
     let log = db.log();
+    // The versions too (kept aside like the log, restored below).
+    let saved = env.table("saved_versions");
+    env.exec(&format!(
+        "CREATE TABLE {saved} AS SELECT * FROM {}",
+        env.table("versions")
+    ));
+    env.exec(&format!("DROP TABLE {}", env.table("versions")));
     env.exec(&format!("DROP TABLE {}", env.table("log")));
     if env.backend == Backend::Postgres {
         env.exec(&format!("DROP INDEX {}", env.table("secrets_name_c_idx")));
     }
+    db.delete_migration(6);
     db.delete_migration(5);
     db.delete_migration(4);
     db.delete_migration(3);
@@ -378,7 +386,11 @@ fn older_schema_is_upgraded_by_init(env: &Env) {
     env.vault(&["get", "k"]).fails(7, "older vault schema (version 1");
     // This client pinned the vault: an empty log is a rollback to it.
     env.vault(&["init"]).fails(6, "a rollback");
-    assert_eq!(db.migrations().last(), Some(&5));
+    assert_eq!(db.migrations().last(), Some(&6));
+    env.exec(&format!(
+        "INSERT INTO {} SELECT * FROM {saved}",
+        env.table("versions")
+    ));
     assert!(db.has_index("secrets_key_id_idx"));
     if env.backend == Backend::Postgres {
         assert!(db.has_index("secrets_name_c_idx"));
@@ -398,17 +410,19 @@ fn dropped_log_is_not_re_recorded(env: &Env) {
     env.init();
     env.put("k", b"kept");
     let db = env.db();
+    env.exec(&format!("DROP TABLE {}", env.table("versions")));
     env.exec(&format!("DROP TABLE {}", env.table("log")));
     if env.backend == Backend::Postgres {
         env.exec(&format!("DROP INDEX {}", env.table("secrets_name_c_idx")));
     }
+    db.delete_migration(6);
     db.delete_migration(5);
     db.delete_migration(4);
     std::fs::remove_dir_all(env.data_dir().join("pins")).unwrap();
     env.vault(&["get", "k"]).fails(7, "older vault schema (version 3");
     env.vault(&["init"]).fails(6, "signed history (vault ");
     // The schema was upgraded; the history stays empty; reads are refused.
-    assert_eq!(db.migrations().last(), Some(&5));
+    assert_eq!(db.migrations().last(), Some(&6));
     assert!(db.log().is_empty());
     env.vault(&["get", "k"])
         .fails(6, "has no signed membership and key history");

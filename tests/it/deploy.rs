@@ -70,7 +70,7 @@ fn vault_in_another_schema() {
     );
     assert_eq!(
         env.scalar("SELECT max(version)::text FROM secrets._sqlx_migrations"),
-        "5"
+        "6"
     );
     // Nothing was made in the default schema.
     assert_eq!(

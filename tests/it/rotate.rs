@@ -69,7 +69,9 @@ fn populate(env: &Env, values: &Values) {
                     )
                 })
                 .collect();
-            v.put(entries, PutMode::Upsert).await.unwrap();
+            v.put(entries, PutMode::Upsert, vault::history::Op::Import)
+                .await
+                .unwrap();
         }
     });
 }
@@ -177,6 +179,7 @@ fn rotation_moves_everything_and_retires_the_old_key(env: &Env) {
         json,
         serde_json::json!({
             "old_key": new.to_string(), "new_key": newer.to_string(), "moved": 41,
+            "versions_moved": 0,
             "failed": [], "resumed": false, "retired": [new.to_string()], "dry_run": false
         })
     );
@@ -335,15 +338,25 @@ fn tampered_row_is_reported_and_left_alone(env: &Env) {
     assert_eq!(json["retired"], serde_json::json!([]));
     assert_eq!(bad(), bad_row);
 
-    // Once the bad row is gone, rotate finishes and retires the old key.
+    // Once the bad row is removed, rotate finishes and retires the old key.
+    // `rm` kept the removed value as history; it does not open, so rotation
+    // drops that value (no member wrote it) and names it, with exit 6.
     env.vault(&["rm", "bad"]).ok();
-    let done = env.vault(&["rotate"]).ok();
-    assert_eq!(
-        done.stderr,
-        format!(
+    let done = env.vault(&["rotate"]).run();
+    assert_eq!(done.code, 6, "{}", done.stderr);
+    assert!(
+        done.stderr.starts_with(&format!(
             "resumed an interrupted rotation: rotated 0 secrets from key {old} to key {new}\nretired key {old}\n"
-        )
+        )),
+        "{}",
+        done.stderr
     );
+    assert!(
+        done.stderr.contains("version 1 of \"bad\" failed verification") && done.stderr.contains("dropped"),
+        "{}",
+        done.stderr
+    );
+    env.vault(&["get", "bad", "--version", "1"]).fails(6, "refused");
     assert_eq!(
         keys(env),
         [(old, "retired".into(), 0), (new, "current".into(), 1)]

@@ -373,17 +373,27 @@ fn get_json_utf8_and_binary(env: &Env) {
     env.init();
     env.put("t", "ünï \"q\"\n".as_bytes());
     env.put("b", b"\x00\xff\x10");
+    env.put("b", b"\x00\xff\x11");
+    let me = env.vault(&["whoami", "--json"]).ok();
+    let me: serde_json::Value = serde_json::from_slice(&me.stdout).unwrap();
     let v: serde_json::Value =
         serde_json::from_slice(&env.vault(&["get", "t", "--json"]).ok().stdout).unwrap();
     assert_eq!(
         v,
-        serde_json::json!({"name": "t", "value": "ünï \"q\"\n", "encoding": "utf-8"})
+        serde_json::json!({"name": "t", "value": "ünï \"q\"\n", "encoding": "utf-8",
+            "version": 1, "author": "tester", "recipient": me["recipient"], "verified": true})
     );
     let v: serde_json::Value =
         serde_json::from_slice(&env.vault(&["get", "b", "--json"]).ok().stdout).unwrap();
+    assert_eq!(v["value"], "AP8R");
+    assert_eq!(v["encoding"], "base64");
+    assert_eq!(v["version"], 2);
+    let v: serde_json::Value =
+        serde_json::from_slice(&env.vault(&["get", "b", "--version", "1", "--json"]).ok().stdout).unwrap();
     assert_eq!(
         v,
-        serde_json::json!({"name": "b", "value": "AP8Q", "encoding": "base64"})
+        serde_json::json!({"name": "b", "value": "AP8Q", "encoding": "base64",
+            "version": 1, "author": "tester", "recipient": me["recipient"], "verified": true})
     );
     env.vault(&["get", "nope", "--json"]).fails(3, "no secret");
 }

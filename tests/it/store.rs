@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use uuid::Uuid;
 use vault::error::Kind;
 use vault::seal::{Binding, Need, Personal, VaultKey};
-use vault::store::{KeyRecord, Logged, PutItem, PutMode, Sealed, Sealer, Slot, Store};
+use vault::store::{KeyRecord, Logged, PutItem, PutMode, SealedVersion, Sealer, Slot, Store, VersionMeta};
 
 use crate::both;
 use crate::harness::{Backend, Env};
@@ -128,7 +128,7 @@ struct RacingSealer<'a> {
 }
 
 impl Sealer for RacingSealer<'_> {
-    fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> vault::error::Result<Vec<(Uuid, Sealed)>> {
+    fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> vault::error::Result<Vec<(Uuid, SealedVersion)>> {
         let attempt = self.attempts.fetch_add(1, Ordering::SeqCst);
         if let Some(i) = (self.race_on)(attempt) {
             self.env.put(&self.names[i], b"the other writer");
@@ -144,7 +144,16 @@ impl Sealer for RacingSealer<'_> {
                     },
                     self.value,
                 )?;
-                Ok((s.id, sealed))
+                // Unsigned metadata: these stories test the store's races,
+                // not authorship (the store writes what it is given).
+                let meta = VersionMeta {
+                    version: s.version,
+                    written_at: 0,
+                    author: String::new(),
+                    statement: None,
+                    sig: None,
+                };
+                Ok((s.id, SealedVersion { sealed, meta }))
             })
             .collect()
     }

@@ -594,3 +594,30 @@ fn a_pkcs1_pem_rsa_key_signs_like_its_public_key_line() {
 }
 
 mod pins;
+
+/// Who was a member at each point of the log: removed members are kept
+/// (with when), so a version signed while they were a member still
+/// verifies as theirs, and one signed after removal does not.
+#[test]
+fn membership_at_each_point_of_the_log() {
+    let alice = age_actor("alice");
+    let bob = age_actor("bob");
+    let mut log = Log::genesis(&alice);
+    log.ok(&alice, Body::MemberAdded(spec(&bob))); // seq 1
+    log.ok(&alice, removed(&bob)); // seq 2
+    log.ok(&alice, Body::MemberAdded(spec(&bob))); // seq 3
+    let s = &log.state;
+    assert!(s.member_at(&bob.recipient, 0).is_none(), "before he was added");
+    assert!(s.member_at(&bob.recipient, 1).is_some());
+    assert!(s.member_at(&bob.recipient, 2).is_none(), "removed at 2");
+    assert!(s.member_at(&bob.recipient, 3).is_some(), "added again");
+    assert!(s.member_at(&bob.recipient, 4).is_none(), "past the head");
+    assert!(s.member_at(&alice.recipient, 0).is_some());
+    assert_eq!(s.departed.len(), 1);
+    assert_eq!(s.departed[0].removed_at, 2);
+    assert_eq!(s.known_member(&bob.recipient).count(), 2);
+    // The same state, from scratch and from the pin's JSON.
+    assert_eq!(&verify_chain(&log.entries, None).unwrap(), s);
+    let json = serde_json::to_string(s).unwrap();
+    assert_eq!(&serde_json::from_str::<TrustState>(&json).unwrap(), s);
+}

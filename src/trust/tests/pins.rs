@@ -250,3 +250,29 @@ fn bench_verify_1000_entries() {
         times[times.len() - 1].as_secs_f64() * 1e3
     );
 }
+
+/// A pin written by the previous release (format 1, no removed members in
+/// its state) still loads, marked to be verified again from genesis: its
+/// head is resumed from 0, not trusted for what it lacks.
+#[test]
+fn a_format_1_pin_loads_and_asks_for_a_full_verification() {
+    let (_, log) = three_entry_log();
+    let dir = tempfile::tempdir().unwrap();
+    let store = PinStore::new(dir.path());
+    let pin = Pin::new("loc", log.state.clone());
+    let path = store.save(&pin).unwrap();
+    assert!(!store.load("loc").unwrap().unwrap().is_outdated());
+    let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    json["format"] = 1.into();
+    json["state"].as_object_mut().unwrap().remove("departed");
+    std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+    let old = store.load("loc").unwrap().unwrap();
+    assert!(old.is_outdated());
+    assert_eq!(old.resume_seq(), 0);
+    // Verifying the whole log against it still catches a rollback.
+    assert!(verify_chain(&log.entries[..2], Some(&old)).is_err());
+    assert_eq!(verify_chain(&log.entries, Some(&old)).unwrap(), log.state);
+    json["format"] = 3.into();
+    std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+    assert!(store.load("loc").is_err(), "a format from the future");
+}
