@@ -122,7 +122,7 @@ done
 [[ -n $PORT ]] || die "PostgreSQL did not start: $(tail -5 "$PGD/server.log")"
 ADMIN=postgres://postgres@127.0.0.1:$PORT/postgres
 url() { echo "postgres://postgres@127.0.0.1:$PORT/$1"; }
-for db in vget vbig vimp vrot vlog vbase vhist; do "$PSQL" -X -q "$ADMIN" -c "create database $db" >/dev/null; done
+for db in vget vbig vimp vrot vlog vbase vhist vroth; do "$PSQL" -X -q "$ADMIN" -c "create database $db" >/dev/null; done
 sql() { "$PSQL" -X -q -At -v ON_ERROR_STOP=1 "$(url "$1")" -c "$2"; }
 
 # ---------------------------------------------------------------- vaults
@@ -166,6 +166,9 @@ for ((i = 0; i < 100; i++)); do
 	printf 'v%s' "$i" | VAULT_KEEP_VERSIONS=100 VAULT_DATABASE_URL=$(url vhist) "$VAULT" -q put h/secret
 done
 [[ $(sql vhist "select count(*) from vault.versions") == 100 ]] || die "h/secret does not have 100 versions"
+# 5,000 secrets written twice: 5,000 current values and 5,000 earlier versions.
+init_vault "$(url vroth)" && fill "$(url vroth)" h/ 5000 && fill "$(url vroth)" h/ 5000
+[[ $(sql vroth "select count(*) from vault.versions where secret is not null") == 5000 ]] || die "vroth lacks its 5,000 earlier versions"
 # Precomputed rows for the \copy floors: real sealed rows, exported, then removed.
 fill "$(url vimp)" BENCH_K 10000
 sql vimp "\\copy (select id, name, description, secret, key_id, nonce from vault.secrets) to '$W/import_rows.csv' csv"
@@ -185,6 +188,20 @@ for db in vget vbig vimp vrot; do sql "$db" "vacuum analyze" >/dev/null; done
 # works on an identical copy (same table, indexes, trigger) so the vault that
 # `vault rotate` rotates stays valid between the interleaved runs.
 "$PSQL" -X -q "$ADMIN" -c "create database vrotfloor template vrot" >/dev/null
+sql vroth "\\copy (select id, secret, nonce from vault.secrets) to '$W/roth_rows.csv' csv"
+sql vroth "\\copy (select secret_id, version, secret, nonce from vault.versions where secret is not null) to '$W/roth_versions.csv' csv"
+cat >"$W/roth_floor.sql" <<EOF
+begin;
+create temp table t (id uuid, secret text, nonce bytea);
+\\copy t from '$W/roth_rows.csv' csv
+update vault.secrets s set secret = t.secret, nonce = t.nonce from t where s.id = t.id;
+create temp table u (id uuid, version bigint, secret text, nonce bytea);
+\\copy u from '$W/roth_versions.csv' csv
+update vault.versions v set secret = u.secret, nonce = u.nonce from u where v.secret_id = u.id and v.version = u.version;
+commit;
+EOF
+sql vroth "vacuum analyze" >/dev/null
+"$PSQL" -X -q "$ADMIN" -c "create database vrothfloor template vroth" >/dev/null
 fi
 
 GET_NAME=app/k00042
@@ -372,6 +389,11 @@ import_floor() {
 	"${PFX[@]}" "$PSQL" -X -q -1 -v ON_ERROR_STOP=1 "$(url vimp)" \
 		-c "\\copy vault.secrets (id, name, description, secret, key_id, nonce) from '$W/import_rows.csv' csv" >/dev/null
 }
+v_rotate_h() { VAULT_DATABASE_URL=$(url vroth) "${PFX[@]}" "$VAULT" -q "${ROTATE_ARGS[@]}" </dev/null >/dev/null; }
+rotate_floor_h() {
+	"${PFX[@]}" "$AGE_FLOOR" reseal 10000 2>/dev/null
+	"${PFX[@]}" "$PSQL" -X -q -v ON_ERROR_STOP=1 "$(url vrothfloor)" -f "$W/roth_floor.sql" >/dev/null
+}
 rotate_floor() {
 	"${PFX[@]}" "$AGE_FLOOR" reseal 10000 2>/dev/null
 	"${PFX[@]}" "$PSQL" -X -q -v ON_ERROR_STOP=1 "$(url vrotfloor)" -f "$W/rotate_floor.sql" >/dev/null
@@ -439,6 +461,11 @@ if has_cmd rotate; then
 	pair "\`vault rotate\` of 10,000 secrets vs age open+seal ×10,000 (all cores) + psql \\copy + UPDATE … FROM" "$HEAVY" v_rotate rotate_floor 1.5
 else
 	floor_only "\`vault rotate\` of 10,000 secrets vs age open+seal ×10,000 (all cores) + psql \\copy + UPDATE … FROM" "$HEAVY" rotate_floor
+fi
+if has_cmd history; then
+	pair "\`vault rotate\` of 5,000 secrets with one earlier version each vs age open+seal ×10,000 (all cores) + psql \\copy + UPDATE … FROM, both tables" "$HEAVY" v_rotate_h rotate_floor_h 1.5
+else
+	na_row "\`vault rotate\` of 5,000 secrets with one earlier version each"
 fi
 if has_cmd run; then
 	pair "\`vault run\` with 100 secrets vs \`vault get\` of one" "$RUNS" v_run v_get_pg 1.5

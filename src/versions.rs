@@ -11,7 +11,9 @@ use rayon::prelude::*;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::history::{Author, Op, Recorded, Statement, check_author, check_opened, digest, new_salt, refused};
+use crate::history::{
+    Author, Op, Recorded, Statement, check_author, check_opened, digest, new_salt, refused,
+};
 use crate::model::{GotRow, Rewrite, RewriteKind, SealedVersion, Value, VersionMeta, VersionRow, Versions};
 use crate::name;
 use crate::seal::{Binding, Need, Opened, VaultKey};
@@ -266,8 +268,8 @@ impl Index {
     /// version's authorship verified against the log. Versions the database
     /// altered are listed with why ([`History::problems`]).
     pub async fn history(&mut self, name: &str) -> Result<History> {
+        // `open_index` verified the log up to its head just now.
         let (store, trust) = self.parts()?;
-        trust.refresh(store).await?;
         let vs = store
             .versions(name)
             .await?

@@ -35,18 +35,27 @@ fn status(e: &HistoryEntry) -> &'static str {
     }
 }
 
+/// A recipient cut for a table: an age recipient to its start and end,
+/// an SSH key to its type and end.
+fn brief(recipient: &str) -> String {
+    let chars: Vec<char> = recipient.chars().collect();
+    if !recipient.contains(' ') && chars.len() > 20 {
+        let head: String = chars[..9].iter().collect();
+        let tail: String = chars[chars.len() - 6..].iter().collect();
+        format!("{head}…{tail}")
+    } else {
+        crate::store::short_recipient(recipient)
+    }
+}
+
 /// The author as a table shows it: name and short recipient.
 fn by(a: &Author) -> String {
     match a {
         Author::Verified { name, recipient } | Author::NotMember { name, recipient } => {
-            format!(
-                "{} ({})",
-                name::terminal(name),
-                name::terminal(&crate::store::short_recipient(recipient))
-            )
+            format!("{} ({})", name::terminal(name), name::terminal(&brief(recipient)))
         }
         Author::Unknown { recipient } => {
-            format!("({})", name::terminal(&crate::store::short_recipient(recipient)))
+            format!("({})", name::terminal(&brief(recipient)))
         }
         Author::Unsigned => "-".into(),
     }
@@ -271,16 +280,16 @@ pub async fn log(args: LogArgs, ctx: &Context) -> Result<()> {
                     format!(
                         "{} ({})",
                         name::terminal(&author.0),
-                        name::terminal(&crate::store::short_recipient(&author.1))
+                        name::terminal(&brief(&author.1))
                     ),
-                    format!("log #{seq}"),
+                    format!("signed (log #{seq})"),
                     what.clone(),
                 ],
                 LogEvent::Write { secret, entry } => [
                     when(entry.time),
                     by(&entry.author),
                     status(entry).to_owned(),
-                    format!("{} {} v{}", what(entry), name::terminal(secret), entry.version),
+                    format!("{} v{}: {}", name::terminal(secret), entry.version, what(entry)),
                 ],
                 LogEvent::Removed { secret, time } => [
                     when(*time),

@@ -179,6 +179,34 @@ pub(crate) trait Backend {
     async fn scrub(&mut self) -> Result<()> {
         Ok(())
     }
+    /// In the caller's transaction: writes re-sealed version rows (secret
+    /// id, version, sealed value), each only if it is still under `from`, as
+    /// sealed to `to`; how many were written. One statement per row here;
+    /// PostgreSQL writes them all in one.
+    async fn write_resealed_versions(
+        &mut self,
+        from: Uuid,
+        to: Uuid,
+        rows: &[(Uuid, i64, &Sealed)],
+    ) -> Result<u64> {
+        let update = self.dialect().sql(
+            "UPDATE {s}versions SET secret = $3, nonce = $4, key_id = $5 \
+             WHERE secret_id = $1 AND version = $2 AND key_id = $6",
+        );
+        let mut moved = 0;
+        for (id, version, s) in rows {
+            let args = [
+                Arg::Uuid(*id),
+                Arg::Int(*version),
+                Arg::Text(&s.secret),
+                Arg::Bytes(&s.nonce),
+                Arg::Uuid(to),
+                Arg::Uuid(from),
+            ];
+            moved += self.execute(&update, &args).await?;
+        }
+        Ok(moved)
+    }
     /// In the caller's transaction: renews this process's rotation lease,
     /// if the backend has one (a lost lease is a conflict).
     async fn renew_lease(&mut self) -> Result<()> {
@@ -1286,24 +1314,10 @@ impl Store {
                 rows.push(sealed_row(r)?);
             }
             let sealed = resealer.reseal(&rows);
-            let update = self.sql(
-                "UPDATE {s}versions SET secret = $3, nonce = $4, key_id = $5 \
-                 WHERE secret_id = $1 AND version = $2 AND key_id = $6",
-            );
-            let (mut moved, mut failed) = (0, Vec::new());
-            for ((row, version), s) in rows.iter().zip(&versions).zip(sealed) {
+            let (mut good, mut failed) = (Vec::new(), Vec::new());
+            for ((row, version), s) in rows.iter().zip(&versions).zip(&sealed) {
                 match s {
-                    Ok(s) => {
-                        let args = [
-                            Arg::Uuid(row.id),
-                            Arg::Int(*version as i64),
-                            Arg::Text(&s.secret),
-                            Arg::Bytes(&s.nonce),
-                            Arg::Uuid(to),
-                            Arg::Uuid(from),
-                        ];
-                        moved += self.db.execute(&update, &args).await?;
-                    }
+                    Ok(s) => good.push((row.id, *version as i64, s)),
                     Err(_) => {
                         // An earlier version that does not open under its own
                         // key was not written by any member: its value is
@@ -1324,6 +1338,7 @@ impl Store {
                     }
                 }
             }
+            let moved = self.db.write_resealed_versions(from, to, &good).await?;
             let last = rows.last().map(|r| r.id).zip(versions.last().copied());
             Ok((
                 BatchOutcome {

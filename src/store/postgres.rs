@@ -659,6 +659,37 @@ impl Backend for PgStore {
         Ok(true)
     }
 
+    async fn write_resealed_versions(
+        &mut self,
+        from: Uuid,
+        to: Uuid,
+        rows: &[(Uuid, i64, &super::Sealed)],
+    ) -> Result<u64> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+        let versions: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        let secrets: Vec<&str> = rows.iter().map(|r| r.2.secret.as_str()).collect();
+        let nonces: Vec<&[u8]> = rows.iter().map(|r| r.2.nonce.as_slice()).collect();
+        let sql = self.sql(
+            "UPDATE {s}versions AS v SET secret = u.secret, nonce = u.nonce, key_id = $1 \
+             FROM UNNEST($2::uuid[], $3::bigint[], $4::text[], $5::bytea[]) AS u(id, version, secret, nonce) \
+             WHERE v.secret_id = u.id AND v.version = u.version AND v.key_id = $6",
+        );
+        Ok(query(&sql)
+            .bind(to)
+            .bind(&ids)
+            .bind(&versions)
+            .bind(&secrets)
+            .bind(&nonces)
+            .bind(from)
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?
+            .rows_affected())
+    }
+
     async fn renew_lease(&mut self) -> Result<()> {
         let Some(holder) = self.lease else {
             return Ok(());
