@@ -214,20 +214,25 @@ impl Statement {
 /// Signs many statements with one unlocking of the signing key (an
 /// encrypted SSH key is decrypted once, not once per value).
 pub fn sign_all(me: &Personal, items: &[(Statement, [u8; SALT_LEN])]) -> Result<Vec<VersionHeader>> {
+    use rayon::prelude::*;
     me.with_signing_key(|k| {
-        items
-            .iter()
-            .map(|(s, salt)| {
-                let statement = s.encode();
-                let sig = k.sign_for(Purpose::Version, &statement)?;
-                Ok(VersionHeader {
-                    version: s.version,
-                    salt: *salt,
-                    statement,
-                    sig,
-                })
+        let one = |(s, salt): &(Statement, [u8; SALT_LEN])| {
+            let statement = s.encode();
+            let sig = k.sign_for(Purpose::Version, &statement)?;
+            Ok(VersionHeader {
+                version: s.version,
+                salt: *salt,
+                statement,
+                sig,
             })
-            .collect()
+        };
+        // RSA signatures cost a millisecond or two each: an import of
+        // thousands signs on every core.
+        if items.len() < 16 {
+            items.iter().map(one).collect()
+        } else {
+            items.par_iter().map(one).collect()
+        }
     })
 }
 
@@ -324,9 +329,17 @@ pub struct Recorded<'a> {
 /// row it came from: the statement must be the row's, name this secret
 /// (another only for a copy) and this version, and the value must be the
 /// one whose digest the author signed.
-pub fn check_opened(header: &VersionHeader, value: &[u8], row: &Recorded<'_>, what: &str) -> Result<Statement> {
+pub fn check_opened(
+    header: &VersionHeader,
+    value: &[u8],
+    row: &Recorded<'_>,
+    what: &str,
+) -> Result<Statement> {
     if row.statement != Some(header.statement.as_slice()) || row.sig != Some(header.sig.as_slice()) {
-        return Err(refused(what, "its sealed statement is not the one recorded for it"));
+        return Err(refused(
+            what,
+            "its sealed statement is not the one recorded for it",
+        ));
     }
     let s = Statement::decode(&header.statement)
         .ok_or_else(|| refused(what, "its signed statement cannot be read"))?;

@@ -383,16 +383,21 @@ impl Index {
 }
 
 impl Vault {
+    /// The versions of `name` (live, or removed and kept), read after the
+    /// log is brought up to its head.
+    async fn versions_now(&mut self, name: &str) -> Result<Versions> {
+        self.refresh().await?;
+        self.store
+            .versions(name)
+            .await?
+            .ok_or_else(|| crate::store::not_found(&[name]))
+    }
+
     /// An earlier (or the current) value of a secret, verified exactly like
     /// the current one: bound to the secret, the version its author signed,
     /// the value whose digest they signed.
     pub async fn get_version(&mut self, name: &str, version: u64) -> Result<Got> {
-        self.refresh().await?;
-        let vs = self
-            .store
-            .versions(name)
-            .await?
-            .ok_or_else(|| crate::store::not_found(&[name]))?;
+        let vs = self.versions_now(name).await?;
         let row = vs
             .rows
             .iter()
@@ -473,12 +478,7 @@ impl Vault {
     /// `version`); a live one needs `version`.
     pub async fn restore(&mut self, name: &str, version: Option<u64>) -> Result<Rewritten> {
         for _ in 0..RETRIES {
-            self.refresh().await?;
-            let vs = self
-                .store
-                .versions(name)
-                .await?
-                .ok_or_else(|| crate::store::not_found(&[name]))?;
+            let vs = self.versions_now(name).await?;
             if vs.live && version.is_none() {
                 return Err(Error::usage(format!(
                     "{} exists; say which earlier value to bring back with --version N",

@@ -555,12 +555,18 @@ fn header_v2(
         B64.encode(nonce),
         B64.encode(mac)
     );
+    pad(&mut text, value_len);
+    text
+}
+
+/// Ends a header whose last line is `pad `: as many dots as bring header
+/// and value to a size bucket, and the empty line.
+fn pad(text: &mut String, value_len: usize) {
     let bare = text.len() + 2 + value_len;
     let dots = bucket(bare) - bare;
     text.reserve(dots + 2);
     text.extend(std::iter::repeat_n('.', dots));
     text.push_str("\n\n");
-    text
 }
 
 /// The v3 header: v2's lines with `version`, `salt`, `statement` and `sig`
@@ -586,11 +592,7 @@ fn header_v3(
         B64.encode(nonce),
         B64.encode(mac)
     );
-    let bare = text.len() + 2 + value_len;
-    let dots = bucket(bare) - bare;
-    text.reserve(dots + 2);
-    text.extend(std::iter::repeat_n('.', dots));
-    text.push_str("\n\n");
+    pad(&mut text, value_len);
     text
 }
 

@@ -316,6 +316,29 @@ pub(crate) fn sealed_row(r: &Row) -> Result<SealedRow> {
     })
 }
 
+/// Version rows with the key of each (the secrets row's for the current
+/// version); [`version_row`] reads them.
+const VERSION_ROWS: &str = "SELECT v.secret_id, v.version, v.name, v.written_at, v.author, v.statement, v.sig, \
+     COALESCE(v.key_id, s.key_id) AS key_id, (v.secret IS NULL) AS cur, v.removed_at \
+     FROM {s}versions v LEFT JOIN {s}secrets s ON s.id = v.secret_id AND v.secret IS NULL";
+
+fn version_row(r: &Row) -> Result<VersionRow> {
+    Ok(VersionRow {
+        secret_id: r.get("secret_id")?,
+        meta: VersionMeta {
+            version: r.get::<i64>("version")?.max(0) as u64,
+            written_at: r.get("written_at")?,
+            author: r.get("author")?,
+            statement: r.get("statement")?,
+            sig: r.get("sig")?,
+        },
+        name: r.get("name")?,
+        key_id: r.get("key_id")?,
+        current: r.get("cur")?,
+        removed_at: r.get("removed_at")?,
+    })
+}
+
 /// The statement reading the current key with `$1`'s grant.
 const CURRENT_KEY: &str = "SELECT k.id, k.recipient, g.sealed_key FROM {s}keys k \
      LEFT JOIN {s}key_grants g ON g.key_id = k.id AND g.recipient = $1 \
@@ -995,32 +1018,17 @@ impl Store {
                 None => return Ok(None),
             },
         };
-        let rows = self.sql(
-            "SELECT version, name, written_at, author, statement, sig, key_id, (secret IS NULL) AS cur, removed_at \
-             FROM {s}versions WHERE secret_id = $1 ORDER BY version DESC",
-        );
+        let rows = self.sql(&format!(
+            "{VERSION_ROWS} WHERE v.secret_id = $1 ORDER BY v.version DESC"
+        ));
         let mut out = Vec::new();
         for r in self.db.fetch_all(&rows, &[Arg::Uuid(id)]).await? {
-            let cur: bool = r.get("cur")?;
-            let key_id: Option<Uuid> = r.get("key_id")?;
-            out.push(VersionRow {
-                secret_id: id,
-                meta: VersionMeta {
-                    version: r.get::<i64>("version")?.max(0) as u64,
-                    written_at: r.get("written_at")?,
-                    author: r.get("author")?,
-                    statement: r.get("statement")?,
-                    sig: r.get("sig")?,
-                },
-                name: r.get("name")?,
-                key_id: if cur { current.and_then(|c| c.0) } else { key_id },
-                current: cur && live,
-                removed_at: r.get("removed_at")?,
-            });
+            out.push(version_row(&r)?);
         }
         if out.is_empty() {
             // A secret written before versions: its one version is the row.
             let Some((key_id, upd)) = current else {
+                // (A removed secret always has its rows.)
                 return Ok(None);
             };
             out.push(VersionRow {
@@ -1099,29 +1107,11 @@ impl Store {
     ) -> Result<()> {
         let filter = if name.is_some() { " WHERE v.name = $1" } else { "" };
         let sql = self.sql(&format!(
-            "SELECT v.secret_id, v.version, v.name, v.written_at, v.author, v.statement, v.sig, \
-             COALESCE(v.key_id, s.key_id) AS key_id, (v.secret IS NULL) AS cur, v.removed_at \
-             FROM {{s}}versions v LEFT JOIN {{s}}secrets s ON s.id = v.secret_id AND v.secret IS NULL{filter} \
-             ORDER BY v.written_at DESC, v.secret_id, v.version DESC"
+            "{VERSION_ROWS}{filter} ORDER BY v.written_at DESC, v.secret_id, v.version DESC"
         ));
         let args: Vec<Arg<'_>> = name.map(Arg::Text).into_iter().collect();
         self.db
-            .for_each(&sql, &args, &mut |r| {
-                each(VersionRow {
-                    secret_id: r.get("secret_id")?,
-                    meta: VersionMeta {
-                        version: r.get::<i64>("version")?.max(0) as u64,
-                        written_at: r.get("written_at")?,
-                        author: r.get("author")?,
-                        statement: r.get("statement")?,
-                        sig: r.get("sig")?,
-                    },
-                    name: r.get("name")?,
-                    key_id: r.get("key_id")?,
-                    current: r.get("cur")?,
-                    removed_at: r.get("removed_at")?,
-                })
-            })
+            .for_each(&sql, &args, &mut |r| each(version_row(r)?))
             .await
     }
 
