@@ -43,6 +43,8 @@ pub struct HistoryEntry {
     pub op: Option<Op>,
     /// restore: the version brought back; cp: the source; mv: the old version.
     pub from: Option<(Uuid, u64)>,
+    /// The log position it was written at (signed versions).
+    pub seq: Option<u64>,
     pub key_id: Option<Uuid>,
     pub current: bool,
     /// The name the author wrote, when it is not the secret's name now.
@@ -100,12 +102,14 @@ impl LogEvent {
         }
     }
 
-    /// Orders events of the same second: later log entries and versions first.
-    fn tiebreak(&self) -> u64 {
+    /// Orders events of the same second: by log position (a write made at
+    /// position k came after entry k), then writes after entries, then by
+    /// version; removals last.
+    fn order(&self) -> (i64, u64, u8, u64) {
         match self {
-            LogEvent::Entry { seq, .. } => *seq,
-            LogEvent::Write { entry, .. } => entry.version,
-            LogEvent::Removed { .. } => u64::MAX,
+            LogEvent::Entry { seq, time, .. } => (*time, *seq, 0, 0),
+            LogEvent::Write { entry, .. } => (entry.time, entry.seq.unwrap_or(0), 1, entry.version),
+            LogEvent::Removed { time, .. } => (*time, u64::MAX, 2, 0),
         }
     }
 }
@@ -191,6 +195,7 @@ fn verify_row(state: &TrustState, rows: &[VersionRow], row: &VersionRow, shown: 
         author: Author::Unsigned,
         op: None,
         from: None,
+        seq: None,
         key_id: row.key_id,
         current: row.current,
         written_as: None,
@@ -209,6 +214,7 @@ fn verify_row(state: &TrustState, rows: &[VersionRow], row: &VersionRow, shown: 
     e.time = s.time;
     e.op = Some(s.op);
     e.from = s.from;
+    e.seq = Some(s.seq);
     if s.name != shown {
         e.written_as = Some(s.name.clone());
     }
@@ -373,7 +379,7 @@ impl Index {
                 });
             }
         }
-        events.sort_by_key(|e| std::cmp::Reverse((e.time(), e.tiebreak())));
+        events.sort_by_key(|e| std::cmp::Reverse(e.order()));
         if let Some(n) = limit {
             events.truncate(n);
         }

@@ -517,25 +517,46 @@ impl Backend for PgStore {
 
     async fn lock_existing(&mut self, names: &[&str]) -> Result<HashMap<String, (Uuid, u64)>> {
         // Row locks in id order, like `vault rotate`'s batches: no deadlock.
-        let sql = self.sql(
-            "SELECT s.id, s.name, (SELECT max(v.version) FROM {s}versions v WHERE v.secret_id = s.id) AS version \
-             FROM {s}secrets s WHERE s.name = ANY($1) ORDER BY s.id FOR UPDATE OF s",
-        );
+        let sql = self.sql("SELECT id, name FROM {s}secrets WHERE name = ANY($1) ORDER BY id FOR UPDATE");
         let rows = query(&sql)
             .bind(names)
             .fetch_all(&mut self.conn)
             .await
             .map_err(|e| self.err(e))?;
-        rows.iter()
-            .map(|r| {
-                let version: Option<i64> = r.try_get("version")?;
-                Ok((
-                    r.try_get("name")?,
-                    (r.try_get("id")?, version.unwrap_or(1).max(1) as u64),
-                ))
-            })
+        let locked: Vec<(String, Uuid)> = rows
+            .iter()
+            .map(|r| Ok((r.try_get("name")?, r.try_get("id")?)))
             .collect::<std::result::Result<_, sqlx::Error>>()
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        if locked.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // The versions are read by a statement of their own, after the locks
+        // are held: a statement that waited for a lock still sees the data
+        // of its own start, which would miss the version a writer ahead of
+        // it just committed (read committed takes a snapshot per statement).
+        let ids: Vec<Uuid> = locked.iter().map(|(_, id)| *id).collect();
+        let sql = self.sql(
+            "SELECT secret_id, max(version) AS version FROM {s}versions \
+             WHERE secret_id = ANY($1) GROUP BY secret_id",
+        );
+        let versions: HashMap<Uuid, i64> = query(&sql)
+            .bind(&ids)
+            .fetch_all(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?
+            .iter()
+            .map(|r| Ok((r.try_get("secret_id")?, r.try_get("version")?)))
+            .collect::<std::result::Result<_, sqlx::Error>>()
+            .map_err(|e| self.err(e))?;
+        // A secret without a version row was written before versions: 1.
+        Ok(locked
+            .into_iter()
+            .map(|(name, id)| {
+                let v = versions.get(&id).copied().unwrap_or(1).max(1) as u64;
+                (name, (id, v))
+            })
+            .collect())
     }
 
     async fn archive(&mut self, ids: &[Uuid]) -> Result<()> {

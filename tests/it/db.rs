@@ -146,6 +146,8 @@ macro_rules! with_conn {
 // Held transactions and locks, and one-backend helpers (after the macros,
 // which it uses).
 mod held;
+// The versions table (issue 15).
+mod versions;
 
 /// The database of one vault (see the module docs).
 #[derive(Clone, Debug)]

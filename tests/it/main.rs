@@ -14,6 +14,7 @@ mod docs;
 mod dotenv;
 mod faults;
 mod golden;
+mod history;
 mod leaks;
 mod legacy;
 mod members;
