@@ -30,6 +30,11 @@ CREATE TABLE {s}versions (
     removed_at bigint,
     PRIMARY KEY (secret_id, version)
 );
+-- Two indexes beside the key, each partial: every write opens every index
+-- of the table, in a backend whose caches are cold (one per command), so
+-- each costs a put measurably. Rotation finds a key's rows by key_id;
+-- removed secrets are found by name (restore, history, purge) and expired
+-- by removed_at, both among the removed rows only (live ones are found
+-- through secrets.name).
 CREATE INDEX versions_key_id_idx ON {s}versions (key_id) WHERE key_id IS NOT NULL;
-CREATE INDEX versions_name_idx ON {s}versions (name COLLATE "C");
-CREATE INDEX versions_removed_idx ON {s}versions (removed_at) WHERE removed_at IS NOT NULL;
+CREATE INDEX versions_removed_idx ON {s}versions (name, removed_at) WHERE removed_at IS NOT NULL;

@@ -16,5 +16,4 @@ CREATE TABLE versions (
     PRIMARY KEY (secret_id, version)
 );
 CREATE INDEX versions_key_id_idx ON versions (key_id) WHERE key_id IS NOT NULL;
-CREATE INDEX versions_name_idx ON versions (name);
-CREATE INDEX versions_removed_idx ON versions (removed_at) WHERE removed_at IS NOT NULL;
+CREATE INDEX versions_removed_idx ON versions (name, removed_at) WHERE removed_at IS NOT NULL;

@@ -53,6 +53,18 @@ pub(crate) const ARCHIVE_LEGACY: &str = "INSERT INTO {s}versions (secret_id, ver
        AND NOT EXISTS (SELECT 1 FROM {s}versions v WHERE v.secret_id = s.id)";
 /// Archives the current value of secrets: their current version row (the
 /// one without a ciphertext) gets the secrets row's.
+///
+/// (PostgreSQL runs both as one statement, [`ARCHIVE_BOTH_PG`].)
+pub(crate) const ARCHIVE_BOTH_PG: &str = "WITH legacy AS (\
+     INSERT INTO {s}versions (secret_id, version, name, written_at, secret, key_id, nonce) \
+     SELECT s.id, 1, s.name, {updated_epoch}, s.secret, s.key_id, s.nonce FROM {s}secrets s \
+     WHERE s.id = ANY($1) AND s.name IS NOT NULL \
+       AND NOT EXISTS (SELECT 1 FROM {s}versions v WHERE v.secret_id = s.id) \
+     RETURNING secret_id, version), \
+     cur AS (UPDATE {s}versions AS v SET secret = s.secret, key_id = s.key_id, nonce = s.nonce \
+     FROM {s}secrets s WHERE s.id = ANY($1) AND v.secret_id = s.id AND v.secret IS NULL \
+     RETURNING v.secret_id, v.version) \
+     SELECT secret_id, version FROM legacy UNION ALL SELECT secret_id, version FROM cur";
 pub(crate) const ARCHIVE_CURRENT: &str = "UPDATE {s}versions AS v SET secret = s.secret, key_id = s.key_id, nonce = s.nonce \
      FROM {s}secrets s WHERE s.id {ids} AND v.secret_id = s.id AND v.secret IS NULL";
 
@@ -162,14 +174,16 @@ pub(crate) trait Backend {
     ) -> Result<(Vec<SealedRow>, Vec<KeyRecord>)>;
     /// In the caller's `KeysShared` transaction, with `key` current: the ids
     /// and current versions of those `names` that exist (1 for a secret
-    /// written before versions), with their rows locked against rotation.
+    /// written before versions), with their rows locked against rotation and
+    /// their current values archived into their version rows (they are
+    /// about to be replaced; an error rolls it all back).
     async fn lock_existing(&mut self, names: &[&str]) -> Result<HashMap<String, (Uuid, u64)>>;
-    /// In the same transaction: archives the current value of the updated
-    /// rows into their version rows, writes the sealed rows (created rows
-    /// first inserted, others updated) and their version rows, and drops
-    /// versions beyond the newest `keep`. `Ok(false)` when an insert lost a
-    /// race to another writer creating the same name (the caller retries).
-    async fn write_rows(&mut self, key: Uuid, rows: &[WriteRow<'_>], keep: u64) -> Result<bool>;
+    /// In the same transaction: writes the sealed rows (created rows first
+    /// inserted, others updated) and their version rows, drops versions
+    /// beyond the newest `retention.versions` and removed secrets kept
+    /// longer than `retention.removed_secs`. `Ok(false)` when an insert lost
+    /// a race to another writer creating the same name (the caller retries).
+    async fn write_rows(&mut self, key: Uuid, rows: &[WriteRow<'_>], retention: Retention) -> Result<bool>;
     /// In the caller's transaction: moves the current value of these
     /// secrets into their version rows ([`ARCHIVE_LEGACY`], [`ARCHIVE_CURRENT`]).
     async fn archive(&mut self, ids: &[Uuid]) -> Result<()>;
@@ -902,10 +916,9 @@ impl Store {
                 meta: s.meta,
             });
         }
-        if !self.db.write_rows(key.id, &rows, self.retention.versions).await? {
+        if !self.db.write_rows(key.id, &rows, self.retention).await? {
             return Ok(None);
         }
-        self.prune_removed().await?;
         Ok(Some(
             slots
                 .into_iter()
@@ -1105,7 +1118,14 @@ impl Store {
         name: Option<&str>,
         each: &mut dyn FnMut(VersionRow) -> Result<()>,
     ) -> Result<()> {
-        let filter = if name.is_some() { " WHERE v.name = $1" } else { "" };
+        // A name's secrets: the live one (through the name index of
+        // secrets) and the removed ones (through the index of removed rows).
+        let filter = if name.is_some() {
+            " WHERE v.secret_id IN (SELECT id FROM {s}secrets WHERE name = $1 \
+              UNION SELECT secret_id FROM {s}versions WHERE name = $1 AND removed_at IS NOT NULL)"
+        } else {
+            ""
+        };
         let sql = self.sql(&format!(
             "{VERSION_ROWS}{filter} ORDER BY v.written_at DESC, v.secret_id, v.version DESC"
         ));

@@ -293,6 +293,53 @@ impl PgStore {
 }
 
 /// This machine's name, as the rotation lease records it.
+impl PgStore {
+    /// Archives the current values of these secrets and returns each one's
+    /// current version; `legacy`: some may have no version rows yet
+    /// ([`super::ARCHIVE_BOTH_PG`], else [`super::ARCHIVE_CURRENT`] alone).
+    async fn archive_returning(&mut self, ids: &[Uuid], legacy: bool) -> Result<HashMap<Uuid, i64>> {
+        let sql = if legacy {
+            self.sql(super::ARCHIVE_BOTH_PG)
+        } else {
+            self.sql(&format!(
+                "{} RETURNING v.secret_id, v.version",
+                super::ARCHIVE_CURRENT.replace("{ids}", "= ANY($1)")
+            ))
+        };
+        let mut versions: HashMap<Uuid, i64> = query(&sql)
+            .bind(ids)
+            .fetch_all(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?
+            .iter()
+            .map(|r| Ok((r.try_get("secret_id")?, r.try_get("version")?)))
+            .collect::<std::result::Result<_, sqlx::Error>>()
+            .map_err(|e| self.err(e))?;
+        // A secret whose version rows lack a current one (altered by hand):
+        // the next version still follows the newest row.
+        let missing: Vec<Uuid> = ids
+            .iter()
+            .filter(|id| !versions.contains_key(id))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            let sql = self.sql(
+                "SELECT secret_id, max(version) AS version FROM {s}versions WHERE secret_id = ANY($1) GROUP BY secret_id",
+            );
+            for r in query(&sql)
+                .bind(&missing)
+                .fetch_all(&mut self.conn)
+                .await
+                .map_err(|e| self.err(e))?
+            {
+                let id: Uuid = r.try_get("secret_id").map_err(|e| self.err(e))?;
+                versions.insert(id, r.try_get("version").map_err(|e| self.err(e))?);
+            }
+        }
+        Ok(versions)
+    }
+}
+
 fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
@@ -517,39 +564,37 @@ impl Backend for PgStore {
 
     async fn lock_existing(&mut self, names: &[&str]) -> Result<HashMap<String, (Uuid, u64)>> {
         // Row locks in id order, like `vault rotate`'s batches: no deadlock.
-        let sql = self.sql("SELECT id, name FROM {s}secrets WHERE name = ANY($1) ORDER BY id FOR UPDATE");
+        // Whether each has version rows comes along: a stale "no" (another
+        // writer gave it its first ones meanwhile) only costs the legacy
+        // archive's check, which sees the rows; rows never all go away.
+        let sql = self.sql(
+            "SELECT s.id, s.name, EXISTS (SELECT 1 FROM {s}versions v WHERE v.secret_id = s.id) AS versioned \
+             FROM {s}secrets s WHERE s.name = ANY($1) ORDER BY s.id FOR UPDATE OF s",
+        );
         let rows = query(&sql)
             .bind(names)
             .fetch_all(&mut self.conn)
             .await
             .map_err(|e| self.err(e))?;
+        let mut all_versioned = true;
         let locked: Vec<(String, Uuid)> = rows
             .iter()
-            .map(|r| Ok((r.try_get("name")?, r.try_get("id")?)))
+            .map(|r| {
+                all_versioned &= r.try_get::<bool, _>("versioned")?;
+                Ok((r.try_get("name")?, r.try_get("id")?))
+            })
             .collect::<std::result::Result<_, sqlx::Error>>()
             .map_err(|e| self.err(e))?;
         if locked.is_empty() {
             return Ok(HashMap::new());
         }
-        // The versions are read by a statement of their own, after the locks
-        // are held: a statement that waited for a lock still sees the data
-        // of its own start, which would miss the version a writer ahead of
-        // it just committed (read committed takes a snapshot per statement).
+        // Archiving returns the current versions, in a statement of its own
+        // after the locks are held: a statement that waited for a lock still
+        // sees the data of its own start, which would miss the version a
+        // writer ahead of it just committed (read committed takes a snapshot
+        // per statement).
         let ids: Vec<Uuid> = locked.iter().map(|(_, id)| *id).collect();
-        let sql = self.sql(
-            "SELECT secret_id, max(version) AS version FROM {s}versions \
-             WHERE secret_id = ANY($1) GROUP BY secret_id",
-        );
-        let versions: HashMap<Uuid, i64> = query(&sql)
-            .bind(&ids)
-            .fetch_all(&mut self.conn)
-            .await
-            .map_err(|e| self.err(e))?
-            .iter()
-            .map(|r| Ok((r.try_get("secret_id")?, r.try_get("version")?)))
-            .collect::<std::result::Result<_, sqlx::Error>>()
-            .map_err(|e| self.err(e))?;
-        // A secret without a version row was written before versions: 1.
+        let versions = self.archive_returning(&ids, !all_versioned).await?;
         Ok(locked
             .into_iter()
             .map(|(name, id)| {
@@ -560,24 +605,26 @@ impl Backend for PgStore {
     }
 
     async fn archive(&mut self, ids: &[Uuid]) -> Result<()> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        for template in [super::ARCHIVE_LEGACY, super::ARCHIVE_CURRENT] {
-            let sql = self.sql(&template.replace("{ids}", "= ANY($1)"));
-            query(&sql)
-                .bind(ids)
-                .execute(&mut self.conn)
-                .await
-                .map_err(|e| self.err(e))?;
+        if !ids.is_empty() {
+            self.archive_returning(ids, true).await?;
         }
         Ok(())
     }
 
-    async fn write_rows(&mut self, key: Uuid, rows: &[WriteRow<'_>], keep: u64) -> Result<bool> {
+    async fn write_rows(
+        &mut self,
+        key: Uuid,
+        rows: &[WriteRow<'_>],
+        retention: super::Retention,
+    ) -> Result<bool> {
+        // Every write of a put in one statement (one round trip): new rows,
+        // replaced rows, their version rows, and both kinds of pruning.
         let (mut new_ids, mut new_names, mut new_desc, mut new_secret, mut new_nonce) =
             (vec![], vec![], vec![], vec![], vec![]);
         let (mut up_ids, mut up_desc, mut up_secret, mut up_nonce) = (vec![], vec![], vec![], vec![]);
+        let (mut ids, mut versions, mut names, mut times, mut authors, mut statements, mut sigs) =
+            (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        let (mut prune_ids, mut prune_below) = (vec![], vec![]);
         for r in rows {
             if r.created {
                 new_ids.push(r.id);
@@ -591,52 +638,6 @@ impl Backend for PgStore {
                 up_secret.push(r.sealed.secret.as_str());
                 up_nonce.push(r.sealed.nonce.as_slice());
             }
-        }
-        if !new_ids.is_empty() {
-            let sql = self.sql(
-                "INSERT INTO {s}secrets (id, name, description, secret, key_id, nonce) \
-                 SELECT u.id, u.name, u.description, u.secret, $5, u.nonce \
-                 FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $6::bytea[]) \
-                   AS u(id, name, description, secret, nonce)",
-            );
-            let inserted = query(&sql)
-                .bind(&new_ids)
-                .bind(&new_names)
-                .bind(&new_desc)
-                .bind(&new_secret)
-                .bind(key)
-                .bind(&new_nonce)
-                .execute(&mut self.conn)
-                .await;
-            match inserted {
-                Err(e) if is_unique_violation(&e) => return Ok(false),
-                r => r.map_err(|e| self.err(e))?,
-            };
-        }
-        if !up_ids.is_empty() {
-            // The value being replaced becomes the previous version.
-            self.archive(&up_ids).await?;
-            let sql = self.sql(
-                "UPDATE {s}secrets AS s \
-                 SET secret = u.secret, nonce = u.nonce, key_id = $1, \
-                     description = COALESCE(u.description, s.description) \
-                 FROM UNNEST($2::uuid[], $3::text[], $4::bytea[], $5::text[]) AS u(id, secret, nonce, description) \
-                 WHERE s.id = u.id",
-            );
-            query(&sql)
-                .bind(key)
-                .bind(&up_ids)
-                .bind(&up_secret)
-                .bind(&up_nonce)
-                .bind(&up_desc)
-                .execute(&mut self.conn)
-                .await
-                .map_err(|e| self.err(e))?;
-        }
-        let (mut ids, mut versions, mut names, mut times, mut authors, mut statements, mut sigs) =
-            (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-        let (mut prune_ids, mut prune_below) = (vec![], vec![]);
-        for r in rows {
             ids.push(r.id);
             versions.push(r.meta.version as i64);
             names.push(r.name);
@@ -644,17 +645,49 @@ impl Backend for PgStore {
             authors.push(r.meta.author.as_str());
             statements.push(r.meta.statement.as_deref());
             sigs.push(r.meta.sig.as_deref());
-            let below = r.meta.version as i64 - keep as i64;
+            let below = r.meta.version as i64 - retention.versions as i64;
             if below >= 1 {
                 prune_ids.push(r.id);
                 prune_below.push(below);
             }
         }
+        let cutoff = chrono::Utc::now().timestamp() - retention.removed_secs;
         let sql = self.sql(
-            "INSERT INTO {s}versions (secret_id, version, name, written_at, author, statement, sig) \
-             SELECT * FROM UNNEST($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bytea[], $7::bytea[])",
+            "WITH ins AS (\
+               INSERT INTO {s}secrets (id, name, description, secret, key_id, nonce) \
+               SELECT u.id, u.name, u.description, u.secret, $5, u.nonce \
+               FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $6::bytea[]) \
+                 AS u(id, name, description, secret, nonce) RETURNING 1), \
+             upd AS (\
+               UPDATE {s}secrets AS s \
+               SET secret = u.secret, nonce = u.nonce, key_id = $5, \
+                   description = COALESCE(u.description, s.description) \
+               FROM UNNEST($7::uuid[], $8::text[], $9::bytea[], $10::text[]) AS u(id, secret, nonce, description) \
+               WHERE s.id = u.id RETURNING 1), \
+             ver AS (\
+               INSERT INTO {s}versions (secret_id, version, name, written_at, author, statement, sig) \
+               SELECT * FROM UNNEST($11::uuid[], $12::bigint[], $13::text[], $14::bigint[], $15::text[], \
+                 $16::bytea[], $17::bytea[]) RETURNING 1), \
+             pruned AS (\
+               DELETE FROM {s}versions v USING UNNEST($18::uuid[], $19::bigint[]) AS u(id, below) \
+               WHERE v.secret_id = u.id AND v.version <= u.below RETURNING 1), \
+             expired AS (\
+               DELETE FROM {s}versions WHERE removed_at IS NOT NULL AND removed_at < $20 RETURNING 1) \
+             SELECT (SELECT count(*) FROM ins) AS ins, (SELECT count(*) FROM upd) AS upd, \
+               (SELECT count(*) FROM ver) AS ver, (SELECT count(*) FROM pruned) AS pruned, \
+               (SELECT count(*) FROM expired) AS expired",
         );
-        query(&sql)
+        let written = query(&sql)
+            .bind(&new_ids)
+            .bind(&new_names)
+            .bind(&new_desc)
+            .bind(&new_secret)
+            .bind(key)
+            .bind(&new_nonce)
+            .bind(&up_ids)
+            .bind(&up_secret)
+            .bind(&up_nonce)
+            .bind(&up_desc)
             .bind(&ids)
             .bind(&versions)
             .bind(&names)
@@ -662,22 +695,15 @@ impl Backend for PgStore {
             .bind(&authors)
             .bind(&statements)
             .bind(&sigs)
+            .bind(&prune_ids)
+            .bind(&prune_below)
+            .bind(cutoff)
             .execute(&mut self.conn)
-            .await
-            .map_err(|e| self.err(e))?;
-        if !prune_ids.is_empty() {
-            let sql = self.sql(
-                "DELETE FROM {s}versions v USING UNNEST($1::uuid[], $2::bigint[]) AS u(id, below) \
-                 WHERE v.secret_id = u.id AND v.version <= u.below",
-            );
-            query(&sql)
-                .bind(&prune_ids)
-                .bind(&prune_below)
-                .execute(&mut self.conn)
-                .await
-                .map_err(|e| self.err(e))?;
+            .await;
+        match written {
+            Err(e) if is_unique_violation(&e) => Ok(false),
+            r => r.map(|_| true).map_err(|e| self.err(e)),
         }
-        Ok(true)
     }
 
     async fn write_resealed_versions(

@@ -410,6 +410,9 @@ impl Backend for SqliteStore {
                 existing.insert((*name).to_owned(), (r.get("id")?, version.unwrap_or(1).max(1) as u64));
             }
         }
+        // Their current values are about to be replaced: archived first.
+        let ids: Vec<Uuid> = existing.values().map(|(id, _)| *id).collect();
+        self.archive(&ids).await?;
         Ok(existing)
     }
 
@@ -424,7 +427,13 @@ impl Backend for SqliteStore {
         Ok(())
     }
 
-    async fn write_rows(&mut self, key: Uuid, rows: &[WriteRow<'_>], keep: u64) -> Result<bool> {
+    async fn write_rows(
+        &mut self,
+        key: Uuid,
+        rows: &[WriteRow<'_>],
+        retention: super::Retention,
+    ) -> Result<bool> {
+        let keep = retention.versions;
         // One prepared statement each (sqlx caches them), one step per row.
         for r in rows {
             let (sql, description) = if r.created {
@@ -434,8 +443,6 @@ impl Backend for SqliteStore {
                     Some(r.description.unwrap_or("")),
                 )
             } else {
-                // The value being replaced becomes the previous version.
-                self.archive(&[r.id]).await?;
                 (
                     "UPDATE secrets SET name = $2, description = COALESCE($3, description), \
                      secret = $4, key_id = $5, nonce = $6 WHERE id = $1",
@@ -476,6 +483,12 @@ impl Backend for SqliteStore {
                     .map_err(|e| self.err(e))?;
             }
         }
+        let cutoff = chrono::Utc::now().timestamp() - retention.removed_secs;
+        sqlx::query("DELETE FROM versions WHERE removed_at IS NOT NULL AND removed_at < $1")
+            .bind(cutoff)
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?;
         Ok(true)
     }
 
