@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use crate::both;
 use crate::harness::{Backend, Env};
 
-both!(first_release_vault_is_recorded_by_init);
+both!(
+    first_release_vault_is_recorded_by_init,
+    first_release_secrets_have_an_unsigned_first_version
+);
 
 fn fixture(file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -142,4 +145,69 @@ fn first_release_vault_is_recorded_by_init(alice: &Env) {
     // A second init verifies what was recorded and changes nothing.
     alice.vault(&["init"]).ok();
     assert_eq!(db.log().len(), 5);
+}
+
+/// Secrets written by the first release have no version rows: each is one
+/// unsigned version 1 (its value has no signed statement), and every
+/// command that makes versions works on them: the first put archives the
+/// old value as version 1, restore brings it back as version 3 (signed),
+/// mv and cp carry the unsigned version along, and rotation re-seals it.
+fn first_release_secrets_have_an_unsigned_first_version(alice: &Env) {
+    install_identity(alice, "alice.txt");
+    install_vault(alice);
+    alice.vault(&["init", "--database-url", &alice.url()]).ok();
+    let history = |name: &str| -> Vec<serde_json::Value> {
+        let out = alice.vault(&["history", name, "--json"]).ok();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let h = history("k");
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0]["version"], 1);
+    assert_eq!(h[0]["status"], "unsigned");
+    assert_eq!(h[0]["current"], true);
+    let got: serde_json::Value =
+        serde_json::from_slice(&alice.vault(&["get", "k", "--json"]).ok().stdout).unwrap();
+    assert_eq!(
+        (got["version"].clone(), got["verified"].clone()),
+        (1.into(), false.into())
+    );
+    // A check-and-set against the implicit version 1 works.
+    alice
+        .vault(&["put", "k", "--if-version", "2"])
+        .stdin(b"no")
+        .fails(4, "is at version 1, not 2");
+    alice.vault(&["put", "k", "--if-version", "1"]).stdin(b"new").ok();
+    let h = history("k");
+    assert_eq!(h.len(), 2);
+    assert_eq!(
+        (h[0]["status"].as_str(), h[1]["status"].as_str()),
+        (Some("verified"), Some("unsigned"))
+    );
+    assert_eq!(alice.vault(&["get", "k", "--version", "1"]).ok().stdout, b"kept");
+    alice.vault(&["restore", "k", "--version", "1"]).ok();
+    assert_eq!(alice.get("k"), b"kept");
+    assert_eq!(history("k")[0]["op"], "restore");
+    // mv and cp of a secret that never had a version row.
+    alice.vault(&["mv", "app/x", "app/y"]).ok();
+    let h = history("app/y");
+    assert_eq!(h.len(), 2, "{h:?}");
+    assert_eq!(
+        (h[0]["op"].as_str(), h[1]["status"].as_str()),
+        (Some("mv"), Some("unsigned"))
+    );
+    assert_eq!(
+        alice.vault(&["get", "app/y", "--version", "1"]).ok().stdout,
+        b"ex"
+    );
+    alice.vault(&["cp", "app/y", "app/z"]).ok();
+    assert_eq!(alice.get("app/z"), b"ex");
+    assert_eq!(history("app/z").len(), 3);
+    // Rotation re-seals the unsigned earlier versions too; all still open.
+    alice.vault(&["rotate"]).ok();
+    assert_eq!(alice.vault(&["get", "k", "--version", "2"]).ok().stdout, b"new");
+    assert_eq!(
+        alice.vault(&["get", "app/z", "--version", "1"]).ok().stdout,
+        b"ex"
+    );
+    alice.vault(&["get", "app/x"]).fails(3, "no secret");
 }
