@@ -294,6 +294,68 @@ impl PgStore {
 
 /// This machine's name, as the rotation lease records it.
 impl PgStore {
+    /// [`Backend::write_rows`] of one row (`vault put`): plain statements,
+    /// which a backend with cold caches plans in a fraction of the time the
+    /// many-row statement takes (measured: the two cost more than their
+    /// round trips).
+    async fn write_one(&mut self, key: Uuid, r: &WriteRow<'_>, retention: super::Retention) -> Result<bool> {
+        let row = if r.created {
+            let sql = self.sql(
+                "INSERT INTO {s}secrets (id, name, description, secret, key_id, nonce) VALUES ($1, $2, $3, $4, $5, $6)",
+            );
+            query(&sql)
+                .bind(r.id)
+                .bind(r.name)
+                .bind(r.description.unwrap_or_default())
+                .bind(&r.sealed.secret)
+                .bind(key)
+                .bind(&r.sealed.nonce)
+                .execute(&mut self.conn)
+                .await
+        } else {
+            let sql = self.sql(
+                "UPDATE {s}secrets SET secret = $2, nonce = $3, key_id = $4, \
+                 description = COALESCE($5, description) WHERE id = $1",
+            );
+            query(&sql)
+                .bind(r.id)
+                .bind(&r.sealed.secret)
+                .bind(&r.sealed.nonce)
+                .bind(key)
+                .bind(r.description)
+                .execute(&mut self.conn)
+                .await
+        };
+        match row {
+            Err(e) if is_unique_violation(&e) => return Ok(false),
+            other => other.map_err(|e| self.err(e))?,
+        };
+        let below = r.meta.version as i64 - retention.versions as i64;
+        let cutoff = chrono::Utc::now().timestamp() - retention.removed_secs;
+        // The version row, and both prunings, in one statement.
+        let sql = self.sql(
+            "WITH ver AS (INSERT INTO {s}versions (secret_id, version, name, written_at, author, statement, sig) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING 1), \
+             pruned AS (DELETE FROM {s}versions WHERE secret_id = $1 AND version <= $8 RETURNING 1), \
+             expired AS (DELETE FROM {s}versions WHERE removed_at IS NOT NULL AND removed_at < $9 RETURNING 1) \
+             SELECT (SELECT count(*) FROM ver) AS ver",
+        );
+        query(&sql)
+            .bind(r.id)
+            .bind(r.meta.version as i64)
+            .bind(r.name)
+            .bind(r.meta.written_at)
+            .bind(&r.meta.author)
+            .bind(r.meta.statement.as_deref())
+            .bind(r.meta.sig.as_deref())
+            .bind(below)
+            .bind(cutoff)
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(true)
+    }
+
     /// Archives the current values of these secrets and returns each one's
     /// current version; `legacy`: some may have no version rows yet
     /// ([`super::ARCHIVE_BOTH_PG`], else [`super::ARCHIVE_CURRENT`] alone).
@@ -617,6 +679,9 @@ impl Backend for PgStore {
         rows: &[WriteRow<'_>],
         retention: super::Retention,
     ) -> Result<bool> {
+        if let [one] = rows {
+            return self.write_one(key, one, retention).await;
+        }
         // Every write of a put in one statement (one round trip): new rows,
         // replaced rows, their version rows, and both kinds of pruning.
         let (mut new_ids, mut new_names, mut new_desc, mut new_secret, mut new_nonce) =
