@@ -176,7 +176,10 @@ pub(crate) trait Backend {
     /// and current versions of those `names` that exist (1 for a secret
     /// written before versions), with their rows locked against rotation and
     /// their current values archived into their version rows (they are
-    /// about to be replaced; an error rolls it all back).
+    /// about to be replaced; an error rolls it all back). A backend may
+    /// instead archive in [`Backend::write_rows`], checking there that the
+    /// version it read here is still the current one (PostgreSQL, one
+    /// secret: the version read with the lock may predate it).
     async fn lock_existing(&mut self, names: &[&str]) -> Result<HashMap<String, (Uuid, u64)>>;
     /// In the same transaction: writes the sealed rows (created rows first
     /// inserted, others updated) and their version rows, drops versions
@@ -220,6 +223,16 @@ pub(crate) trait Backend {
             moved += self.execute(&update, &args).await?;
         }
         Ok(moved)
+    }
+    /// In the caller's transaction, with the secret's row locked: its
+    /// current version, read now (a check-and-set that failed on the
+    /// version [`Backend::lock_existing`] gave checks again with this one).
+    async fn current_version(&mut self, id: Uuid) -> Result<u64> {
+        let sql = self
+            .dialect()
+            .sql("SELECT max(version) AS v FROM {s}versions WHERE secret_id = $1");
+        let v: Option<i64> = self.fetch_all(&sql, &[Arg::Uuid(id)]).await?[0].get("v")?;
+        Ok(v.unwrap_or(1).max(1) as u64)
     }
     /// In the caller's transaction: renews this process's rotation lease,
     /// if the backend has one (a lost lease is a conflict).
@@ -839,7 +852,7 @@ impl Store {
                 None => {}
             }
         }
-        Err(Error::conflict("other writers kept creating the same names").hint("try again"))
+        Err(Error::conflict("other writers kept writing the same names; nothing was written").hint("try again"))
     }
 
     /// One attempt of [`Store::put`] inside its transaction; `None` when it
@@ -853,16 +866,23 @@ impl Store {
     ) -> Result<Option<Vec<PutOutcome>>> {
         let key = self.current_key(member).await?.ok_or_else(no_key)?;
         let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
-        let existing = self.db.lock_existing(&names).await?;
+        let mut existing = self.db.lock_existing(&names).await?;
         match mode {
             PutMode::CreateOnly | PutMode::IfVersion(0) if !existing.is_empty() => {
                 return Err(exists_error(existing.keys()));
             }
             PutMode::IfVersion(want) if want > 0 => {
                 for i in items {
-                    match existing.get(&i.name) {
+                    match existing.get_mut(&i.name) {
                         None => return Err(version_conflict(&i.name, None, want)),
-                        Some((_, v)) if *v != want => return Err(version_conflict(&i.name, Some(*v), want)),
+                        Some((id, v)) if *v != want => {
+                            // The version read with the lock may be older
+                            // than the lock's (see `lock_existing`): ask again.
+                            *v = self.db.current_version(*id).await?;
+                            if *v != want {
+                                return Err(version_conflict(&i.name, Some(*v), want));
+                            }
+                        }
                         Some(_) => {}
                     }
                 }

@@ -294,6 +294,39 @@ impl PgStore {
 
 /// This machine's name, as the rotation lease records it.
 impl PgStore {
+    /// [`Backend::lock_existing`] of one name (`vault put`): the lock and
+    /// the version in one statement, archiving left to [`PgStore::write_one`].
+    /// The version may predate the lock: a statement that waited for the
+    /// lock reads its own older snapshot. `write_one` archives only if it
+    /// is still current, else writes nothing and has the put tried again.
+    async fn lock_one(&mut self, name: &str) -> Result<HashMap<String, (Uuid, u64)>> {
+        let sql = self.sql(
+            "SELECT s.id, (SELECT max(v.version) FROM {s}versions v WHERE v.secret_id = s.id) AS version \
+             FROM {s}secrets s WHERE s.name = $1 FOR UPDATE OF s",
+        );
+        let started = std::time::Instant::now();
+        let row = query(&sql)
+            .bind(name)
+            .fetch_optional(&mut self.conn)
+            .await
+            .map_err(|e| self.err(e))?;
+        let mut out = HashMap::new();
+        if let Some(r) = row {
+            let id: Uuid = r.try_get("id").map_err(|e| self.err(e))?;
+            let v: Option<i64> = r.try_get("version").map_err(|e| self.err(e))?;
+            let mut v = v.unwrap_or(1).max(1) as u64;
+            // A statement that took long most likely waited for the lock
+            // behind another writer: read the version again now, so the put
+            // is not sealed for a version already taken. (Correctness does
+            // not rest on this guess: `replace_one` checks.)
+            if started.elapsed() > std::time::Duration::from_millis(2) {
+                v = self.current_version(id).await?;
+            }
+            out.insert(name.to_owned(), (id, v));
+        }
+        Ok(out)
+    }
+
     /// [`Backend::write_rows`] of one row (`vault put`): plain statements,
     /// which a backend with cold caches plans in a fraction of the time the
     /// many-row statement takes (measured: the two cost more than their
@@ -313,18 +346,7 @@ impl PgStore {
                 .execute(&mut self.conn)
                 .await
         } else {
-            let sql = self.sql(
-                "UPDATE {s}secrets SET secret = $2, nonce = $3, key_id = $4, \
-                 description = COALESCE($5, description) WHERE id = $1",
-            );
-            query(&sql)
-                .bind(r.id)
-                .bind(&r.sealed.secret)
-                .bind(&r.sealed.nonce)
-                .bind(key)
-                .bind(r.description)
-                .execute(&mut self.conn)
-                .await
+            return self.replace_one(key, r, retention).await;
         };
         match row {
             Err(e) if is_unique_violation(&e) => return Ok(false),
@@ -354,6 +376,85 @@ impl PgStore {
             .await
             .map_err(|e| self.err(e))?;
         Ok(true)
+    }
+
+    /// Replaces one secret's value (its row locked by [`PgStore::lock_one`])
+    /// in one statement: archives the value replaced into its version row
+    /// (or a version 1 row, for a secret written before versions), writes
+    /// the new value and version row, and prunes. Everything is conditional
+    /// on the archive finding the version the put was sealed after still
+    /// current: if another writer got there first, nothing is written and
+    /// `Ok(false)` has the put tried again.
+    async fn replace_one(
+        &mut self,
+        key: Uuid,
+        r: &WriteRow<'_>,
+        retention: super::Retention,
+    ) -> Result<bool> {
+        let previous = r.meta.version as i64 - 1;
+        let below = r.meta.version as i64 - retention.versions as i64;
+        let cutoff = chrono::Utc::now().timestamp() - retention.removed_secs;
+        let sql = self.sql(
+            "WITH arch AS (\
+               UPDATE {s}versions AS v SET secret = s.secret, key_id = s.key_id, nonce = s.nonce \
+               FROM {s}secrets s WHERE s.id = $1 AND v.secret_id = $1 AND v.version = $2 AND v.secret IS NULL \
+               RETURNING 1), \
+             legacy AS (\
+               INSERT INTO {s}versions (secret_id, version, name, written_at, secret, key_id, nonce) \
+               SELECT s.id, 1, s.name, {updated_epoch}, s.secret, s.key_id, s.nonce FROM {s}secrets s \
+               WHERE s.id = $1 AND $2 = 1 AND NOT EXISTS (SELECT 1 FROM {s}versions v WHERE v.secret_id = $1) \
+               RETURNING 1), \
+             ok AS (SELECT 1 AS ok FROM arch UNION ALL SELECT 1 FROM legacy), \
+             upd AS (\
+               UPDATE {s}secrets SET secret = $3, nonce = $4, key_id = $5, description = COALESCE($6, description) \
+               WHERE id = $1 AND EXISTS (SELECT 1 FROM ok) RETURNING 1), \
+             ver AS (\
+               INSERT INTO {s}versions (secret_id, version, name, written_at, author, statement, sig) \
+               SELECT $1, $7, $8, $9, $10, $11, $12 WHERE EXISTS (SELECT 1 FROM ok) RETURNING 1), \
+             pruned AS (\
+               DELETE FROM {s}versions WHERE secret_id = $1 AND version <= $13 AND version <> $2 \
+                 AND EXISTS (SELECT 1 FROM ok) RETURNING 1), \
+             expired AS (\
+               DELETE FROM {s}versions WHERE removed_at IS NOT NULL AND removed_at < $14 RETURNING 1) \
+             SELECT (SELECT count(*) FROM upd) AS upd, (SELECT count(*) FROM ver) AS ver",
+        );
+        let out = query(&sql)
+            .bind(r.id)
+            .bind(previous)
+            .bind(&r.sealed.secret)
+            .bind(&r.sealed.nonce)
+            .bind(key)
+            .bind(r.description)
+            .bind(r.meta.version as i64)
+            .bind(r.name)
+            .bind(r.meta.written_at)
+            .bind(&r.meta.author)
+            .bind(r.meta.statement.as_deref())
+            .bind(r.meta.sig.as_deref())
+            .bind(below)
+            .bind(cutoff)
+            .fetch_one(&mut self.conn)
+            .await;
+        let row = match out {
+            Err(e) if is_unique_violation(&e) => return Ok(false),
+            other => other.map_err(|e| self.err(e))?,
+        };
+        let (upd, ver): (i64, i64) = (
+            row.try_get("upd").map_err(|e| self.err(e))?,
+            row.try_get("ver").map_err(|e| self.err(e))?,
+        );
+        // The version replaced is still to be pruned once it is archived:
+        // a statement cannot delete the row it archives (retention of 1).
+        if upd == 1 && ver == 1 && below >= previous && previous >= 1 {
+            let sql = self.sql("DELETE FROM {s}versions WHERE secret_id = $1 AND version = $2");
+            query(&sql)
+                .bind(r.id)
+                .bind(previous)
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(upd == 1 && ver == 1)
     }
 
     /// Archives the current values of these secrets and returns each one's
@@ -626,6 +727,9 @@ impl Backend for PgStore {
 
     async fn lock_existing(&mut self, names: &[&str]) -> Result<HashMap<String, (Uuid, u64)>> {
         // Row locks in id order, like `vault rotate`'s batches: no deadlock.
+        if let [name] = names {
+            return self.lock_one(name).await;
+        }
         // Whether each has version rows comes along: a stale "no" (another
         // writer gave it its first ones meanwhile) only costs the legacy
         // archive's check, which sees the rows; rows never all go away.

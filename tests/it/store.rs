@@ -222,7 +222,7 @@ fn put_gives_up_after_losing_every_race(env: &Env) {
             .unwrap()
     });
     assert_eq!(err.kind, Kind::Conflict);
-    assert!(err.to_string().contains("kept creating the same names"), "{err}");
+    assert!(err.to_string().contains("kept writing the same names"), "{err}");
     assert_eq!(sealer.attempts.load(Ordering::SeqCst), 10);
     // All or nothing: ours wrote none; the other writer's ten stand.
     assert_eq!(env.get("raced/00"), b"the other writer");
