@@ -852,7 +852,10 @@ impl Store {
                 None => {}
             }
         }
-        Err(Error::conflict("other writers kept writing the same names; nothing was written").hint("try again"))
+        Err(
+            Error::conflict("other writers kept writing the same names; nothing was written")
+                .hint("try again"),
+        )
     }
 
     /// One attempt of [`Store::put`] inside its transaction; `None` when it
