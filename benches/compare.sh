@@ -88,6 +88,7 @@ SERVER_USER=
 [[ $(id -u) == 0 ]] && SERVER_USER=postgres
 as_server() { if [[ -n $SERVER_USER ]]; then (cd / && runuser -u "$SERVER_USER" -- "$@"); else "$@"; fi; }
 cleanup() {
+	[[ -n ${AGENT_ENV:-} ]] && env "${AGENT_ENV[@]}" "$VAULT" -q lock >/dev/null 2>&1 || true
 	[[ -n ${GNUPGHOME:-} ]] && gpgconf --kill gpg-agent >/dev/null 2>&1 || true
 	[[ -f $PGD/data/postmaster.pid ]] && as_server "$PGBIN/pg_ctl" -D "$PGD/data" stop -m immediate >/dev/null 2>&1 || true
 	if [[ ${BENCH_KEEP:-0} == 1 ]]; then log "kept $W"; else rm -rf "$W"; fi
@@ -128,7 +129,7 @@ sql() { "$PSQL" -X -q -At -v ON_ERROR_STOP=1 "$(url "$1")" -c "$2"; }
 # ---------------------------------------------------------------- vaults
 export HOME=$W/home XDG_CONFIG_HOME=$W/home/.config XDG_DATA_HOME=$W/home/.local/share
 mkdir -p "$HOME" && chmod 700 "$HOME"
-unset VAULT_IDENTITY VAULT_CONNECT_TIMEOUT PGHOST PGPORT PGUSER PGDATABASE PGSSLMODE PGOPTIONS
+unset VAULT_IDENTITY VAULT_CONNECT_TIMEOUT VAULT_AGENT VAULT_PASSPHRASE_FILE VAULT_PASSPHRASE_FD XDG_RUNTIME_DIR PGHOST PGPORT PGUSER PGDATABASE PGSSLMODE PGOPTIONS
 SQLITE_URL=sqlite://$W/home/vault.db
 init_vault() { VAULT_DATABASE_URL=$1 "$VAULT" -q init >/dev/null; }
 fill() { VAULT_DATABASE_URL=$1 "$FILL" "$2" "$3" 2>/dev/null; }
@@ -138,6 +139,17 @@ if [[ $SCALE == 0 ]]; then
 log "filling vaults (100 + 100 + 10,000 + 100,000 secrets)"
 init_vault "$(url vget)" && fill "$(url vget)" app/k 100
 init_vault "$SQLITE_URL" && fill "$SQLITE_URL" app/k 100
+# A second member of vget whose identity is passphrase-protected, unlocked
+# once in the vault agent (its own config and data directories).
+if has_cmd unlock; then
+	log "adding a passphrase-protected member to vget and unlocking it in the agent"
+	printf 'bench passphrase\n' >"$W/passphrase" && chmod 600 "$W/passphrase"
+	AGENT_ENV=(XDG_CONFIG_HOME="$W/pp" XDG_DATA_HOME="$W/pp" VAULT_DATABASE_URL="$(url vget)")
+	env "${AGENT_ENV[@]}" VAULT_PASSPHRASE_FILE="$W/passphrase" "$VAULT" -q init --passphrase >/dev/null
+	PP_LINE=$(env "${AGENT_ENV[@]}" VAULT_PASSPHRASE_FILE="$W/passphrase" "$VAULT" whoami | head -1)
+	VAULT_DATABASE_URL=$(url vget) "$VAULT" -q member add "$PP_LINE" --name pp >/dev/null
+	env "${AGENT_ENV[@]}" VAULT_PASSPHRASE_FILE="$W/passphrase" "$VAULT" -q unlock --for 4h
+fi
 init_vault "$(url vrot)" && fill "$(url vrot)" r/ 10000
 init_vault "$(url vbig)" && fill "$(url vbig)" n/ 100000
 init_vault "$(url vimp)"
@@ -377,6 +389,8 @@ v_get_pg_nossl() { VAULT_DATABASE_URL="$(url vget)?sslmode=disable" "${PFX[@]}" 
 psql_get() { "${PFX[@]}" "$PSQL" -X -A -t -q "$(url vget)" -c "$GET_SQL" >/dev/null; }
 psql_get_nossl() { "${PFX[@]}" "$PSQL" -X -A -t -q "$(url vget)?sslmode=disable" -c "$GET_SQL" >/dev/null; }
 sqlx_get() { "${PFX[@]}" "$SQLX_FLOOR" "$(url vget)" "$GET_NAME" >/dev/null; }
+v_get_agent() { env "${AGENT_ENV[@]}" "${PFX[@]}" "$VAULT" get "$GET_NAME" >/dev/null; }
+v_get_pp() { env "${AGENT_ENV[@]}" VAULT_AGENT=off VAULT_PASSPHRASE_FILE="$W/passphrase" "${PFX[@]}" "$VAULT" get "$GET_NAME" >/dev/null; }
 v_put_pg() { VAULT_DATABASE_URL=$(url vget) "${PFX[@]}" "$VAULT" -q put "$GET_NAME" <"$W/value.txt" >/dev/null; }
 v_get_sqlite() { VAULT_DATABASE_URL=$SQLITE_URL "${PFX[@]}" "$VAULT" get "$GET_NAME" >/dev/null; }
 pass_show() { "${PFX[@]}" pass show "$GET_NAME" >/dev/null; }
@@ -440,6 +454,12 @@ if [[ $HAVE_AGE_CLI == 1 ]]; then
 	pair "\`vault get\`, SQLite vs \`age -d\` of one file (info: passage's core)" "$RUNS" v_get_sqlite age_show -
 fi
 pair "\`vault put\` (stdin), PostgreSQL vs \`vault get\`" "$RUNS" v_put_pg v_get_pg 1.3
+if has_cmd unlock; then
+	pair "\`vault get\`, PostgreSQL, passphrase-protected identity through the agent vs plain identity file" "$RUNS" v_get_agent v_get_pg 1.25
+	pair "\`vault get\`, PostgreSQL, passphrase-protected identity without the agent (scrypt each time) vs plain identity file (info)" 5 v_get_pp v_get_pg -
+else
+	na_row "\`vault get\`, PostgreSQL, passphrase-protected identity through the agent vs plain identity file"
+fi
 if [[ -n $BASE_VAULT ]]; then
 	pair "\`vault get\`, PostgreSQL, vs the same get of $BASE_REV" "$RUNS" v_get_pg base_get_pg 1.1
 	pair "\`vault put\`, PostgreSQL, vs the same put of $BASE_REV" "$RUNS" v_put_pg base_put_pg 1.1

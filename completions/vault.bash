@@ -17,6 +17,9 @@ _vault() {
             ",$1")
                 cmd="vault"
                 ;;
+            vault,agent)
+                cmd="vault__subcmd__agent"
+                ;;
             vault,completions)
                 cmd="vault__subcmd__completions"
                 ;;
@@ -43,6 +46,9 @@ _vault() {
                 ;;
             vault,init)
                 cmd="vault__subcmd__init"
+                ;;
+            vault,lock)
+                cmd="vault__subcmd__lock"
                 ;;
             vault,log)
                 cmd="vault__subcmd__log"
@@ -74,8 +80,14 @@ _vault() {
             vault,run)
                 cmd="vault__subcmd__run"
                 ;;
+            vault,unlock)
+                cmd="vault__subcmd__unlock"
+                ;;
             vault,whoami)
                 cmd="vault__subcmd__whoami"
+                ;;
+            vault__subcmd__help,agent)
+                cmd="vault__subcmd__help__subcmd__agent"
                 ;;
             vault__subcmd__help,completions)
                 cmd="vault__subcmd__help__subcmd__completions"
@@ -103,6 +115,9 @@ _vault() {
                 ;;
             vault__subcmd__help,init)
                 cmd="vault__subcmd__help__subcmd__init"
+                ;;
+            vault__subcmd__help,lock)
+                cmd="vault__subcmd__help__subcmd__lock"
                 ;;
             vault__subcmd__help,log)
                 cmd="vault__subcmd__help__subcmd__log"
@@ -133,6 +148,9 @@ _vault() {
                 ;;
             vault__subcmd__help,run)
                 cmd="vault__subcmd__help__subcmd__run"
+                ;;
+            vault__subcmd__help,unlock)
+                cmd="vault__subcmd__help__subcmd__unlock"
                 ;;
             vault__subcmd__help,whoami)
                 cmd="vault__subcmd__help__subcmd__whoami"
@@ -177,12 +195,46 @@ _vault() {
 
     case "${cmd}" in
         vault)
-            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version init put get ls rm history restore mv cp log rotate completions env run import export man member whoami unlock lock agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
+                --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
+        vault__subcmd__agent)
+            opts="-q -v -h -V --dir --database-url --schema --identity --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -364,8 +416,22 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help)
-            opts="init put get ls rm history restore mv cp log rotate completions env run import export man member whoami help"
+            opts="init put get ls rm history restore mv cp log rotate completions env run import export man member whoami unlock lock agent help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
@@ -490,6 +556,20 @@ _vault() {
             return 0
             ;;
         vault__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
+        vault__subcmd__help__subcmd__lock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
@@ -685,6 +765,20 @@ _vault() {
             mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
             return 0
             ;;
+        vault__subcmd__help__subcmd__unlock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
         vault__subcmd__help__subcmd__whoami)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -778,6 +872,35 @@ _vault() {
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
+                --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
+        vault__subcmd__lock)
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -1285,6 +1408,40 @@ _vault() {
                     return 0
                     ;;
                 --prefix)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+            return 0
+            ;;
+        vault__subcmd__unlock)
+            opts="-q -v -h -V --for --database-url --schema --identity --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
+                return 0
+            fi
+            case "${prev}" in
+                --for)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0

@@ -48,6 +48,9 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand man 'Print the man page (roff) to stdout: vault(1), or a subcommand''s page'
             cand member 'Manage who may open the vault: add, list and remove members'
             cand whoami 'Show your recipient, your identity and whether you are a member'
+            cand unlock 'Unlock your identity once: the vault agent holds it (for 15 minutes unless --for says otherwise) and commands stop asking for the passphrase'
+            cand lock 'Make the vault agent forget your identity now'
+            cand agent 'The vault agent itself, as `vault unlock` starts it (not for direct use)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;init'= {
@@ -389,6 +392,47 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'vault;unlock'= {
+            cand --for 'How long the agent keeps the identity: 90s, 15m, 1h30m, 8h'
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;lock'= {
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vault;agent'= {
+            cand --dir 'The private directory holding the socket'
+            cand --database-url 'Database URL: postgres://USER@HOST/DB or sqlite:///path/to/vault.db [default: config.toml, else the embedded vault in your data directory]'
+            cand --schema 'PostgreSQL schema holding vault''s tables [default: config.toml, else vault]'
+            cand --identity 'Your personal age identity file [default: config.toml, else CONFIG_DIR/vault/identity.txt]'
+            cand -q 'Print nothing but requested output and errors'
+            cand --quiet 'Print nothing but requested output and errors'
+            cand -v 'Explain what is happening on stderr (never values)'
+            cand --verbose 'Explain what is happening on stderr (never values)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'vault;help'= {
             cand init 'Create your identity and the vault (safe to run again)'
             cand put 'Store a secret: from --file, from stdin when piped, else prompted without echo'
@@ -409,6 +453,9 @@ set edit:completion:arg-completer[vault] = {|@words|
             cand man 'Print the man page (roff) to stdout: vault(1), or a subcommand''s page'
             cand member 'Manage who may open the vault: add, list and remove members'
             cand whoami 'Show your recipient, your identity and whether you are a member'
+            cand unlock 'Unlock your identity once: the vault agent holds it (for 15 minutes unless --for says otherwise) and commands stop asking for the passphrase'
+            cand lock 'Make the vault agent forget your identity now'
+            cand agent 'The vault agent itself, as `vault unlock` starts it (not for direct use)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'vault;help;init'= {
@@ -457,6 +504,12 @@ set edit:completion:arg-completer[vault] = {|@words|
         &'vault;help;member;rm'= {
         }
         &'vault;help;whoami'= {
+        }
+        &'vault;help;unlock'= {
+        }
+        &'vault;help;lock'= {
+        }
+        &'vault;help;agent'= {
         }
         &'vault;help;help'= {
         }

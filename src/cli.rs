@@ -109,6 +109,40 @@ pub enum Command {
     Member(MemberCommand),
     /// Show your recipient, your identity and whether you are a member
     Whoami(WhoamiArgs),
+    // ---- the agent ----
+    /// Unlock your identity once: the vault agent holds it (for 15 minutes
+    /// unless --for says otherwise) and commands stop asking for the passphrase
+    Unlock(UnlockArgs),
+    /// Make the vault agent forget your identity now
+    Lock,
+    /// The vault agent itself, as `vault unlock` starts it (not for direct use)
+    #[command(hide = true)]
+    Agent(AgentArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// How long the agent keeps the identity: 90s, 15m, 1h30m, 8h
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// The private directory holding the socket
+    #[arg(long, value_name = "DIR")]
+    pub dir: std::path::PathBuf,
+}
+
+/// A duration as people write it (`15m`, `1h30m`, `90s`), from one second
+/// to a year.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("{e}; write a duration such as 90s, 15m, 1h30m or 8h"))?;
+    if d < std::time::Duration::from_secs(1) || d > std::time::Duration::from_secs(366 * 24 * 3600) {
+        return Err("the duration must be from 1s to 366 days".into());
+    }
+    Ok(d)
 }
 
 #[derive(Debug, Args)]

@@ -42,6 +42,11 @@ impl Paths {
         self.config_dir.join("identity.txt")
     }
 
+    /// The companion signing key `vault init` makes for a plugin identity.
+    pub fn default_signing_key(&self) -> PathBuf {
+        self.config_dir.join("signing-key")
+    }
+
     pub fn default_database(&self) -> PathBuf {
         self.data_dir.join("vault.db")
     }
@@ -92,6 +97,10 @@ pub struct ConfigFile {
     pub database_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<PathBuf>,
+    /// A plugin identity's companion signing key: an OpenSSH private key
+    /// file, or a public key (`.pub`) whose private half ssh-agent holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<PathBuf>,
     /// PostgreSQL: the schema holding vault's tables (default `vault`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,

@@ -255,6 +255,11 @@ impl Error {
         &self.message
     }
 
+    /// The "what to do" half, if any.
+    pub fn hint_text(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
     pub fn usage(message: impl Into<String>) -> Self {
         Self::new(Kind::Usage, message)
     }

@@ -201,7 +201,7 @@ impl Statement {
     /// Signs the statement as `me` and makes the header of the sealed value.
     pub fn sign(&self, me: &Personal, salt: [u8; SALT_LEN]) -> Result<VersionHeader> {
         let statement = self.encode();
-        let sig = me.with_signing_key(|k| k.sign_for(Purpose::Version, &statement))?;
+        let sig = me.sign_for(Purpose::Version, &statement)?;
         Ok(VersionHeader {
             version: self.version,
             salt,
@@ -212,28 +212,23 @@ impl Statement {
 }
 
 /// Signs many statements with one unlocking of the signing key (an
-/// encrypted SSH key is decrypted once, not once per value).
+/// encrypted SSH key is decrypted once, not once per value; an agent gets
+/// one request per batch).
 pub fn sign_all(me: &Personal, items: &[(Statement, [u8; SALT_LEN])]) -> Result<Vec<VersionHeader>> {
-    use rayon::prelude::*;
-    me.with_signing_key(|k| {
-        let one = |(s, salt): &(Statement, [u8; SALT_LEN])| {
-            let statement = s.encode();
-            let sig = k.sign_for(Purpose::Version, &statement)?;
-            Ok(VersionHeader {
-                version: s.version,
-                salt: *salt,
-                statement,
-                sig,
-            })
-        };
-        // RSA signatures cost a millisecond or two each: an import of
-        // thousands signs on every core.
-        if items.len() < 16 {
-            items.iter().map(one).collect()
-        } else {
-            items.par_iter().map(one).collect()
-        }
-    })
+    let statements: Vec<Vec<u8>> = items.iter().map(|(s, _)| s.encode()).collect();
+    let msgs: Vec<&[u8]> = statements.iter().map(Vec::as_slice).collect();
+    let sigs = me.sign_many(Purpose::Version, &msgs)?;
+    Ok(items
+        .iter()
+        .zip(statements)
+        .zip(sigs)
+        .map(|(((s, salt), statement), sig)| VersionHeader {
+            version: s.version,
+            salt: *salt,
+            statement,
+            sig,
+        })
+        .collect())
 }
 
 /// Who wrote a version, as far as the verified log can tell.

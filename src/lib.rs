@@ -13,6 +13,7 @@ use clap::Parser;
 // its data ([`model`]), storage ([`store`]), sealing ([`seal`]) and errors
 // ([`error`]), for the benchmarks and the in-process tests; everything else
 // is private to the binary, so the compiler reports what nothing uses.
+pub mod agent;
 mod cli;
 mod commands;
 mod complete;
@@ -131,10 +132,80 @@ impl Context {
         let path = self.identity_path();
         let bytes = secure_fs::read_private_file(&path, "identity file")?;
         let shown = path.display().to_string();
-        let me = Personal::parse_with(&bytes, &shown, &mut passphrase::unlock)?;
+        if let Some(me) = self.identity_from_agent(&bytes)? {
+            self.report.verbose(format!(
+                "identity {} ({}), held by the vault agent",
+                path.display(),
+                me.recipient()
+            ));
+            return Ok(me);
+        }
+        let mut me = Personal::parse_with(&bytes, &shown, &mut passphrase::unlock)?;
+        if me.needs_companion()
+            && let Some((companion, at)) = self.load_companion()?
+        {
+            me = me.with_companion(companion, &at)?;
+        }
         self.report
             .verbose(format!("identity {} ({})", path.display(), me.recipient()));
         Ok(me)
+    }
+
+    /// The identity from the vault agent, when it holds this very file.
+    fn identity_from_agent(&self, file: &[u8]) -> Result<Option<Personal>> {
+        if !agent::enabled()? || seal::is_plugin_identity(file) {
+            return Ok(None);
+        }
+        let Some(client) = agent::Client::connect(&agent::Location::new(&self.paths))? else {
+            return Ok(None);
+        };
+        let status = client.status()?;
+        match status.held {
+            Some(held) if held.digest == agent::digest(file) => {
+                Personal::from_agent(std::sync::Arc::new(client), &held, status.pid).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Where a plugin identity's companion signing key is configured:
+    /// `VAULT_SIGNING_KEY`, then config.toml's `signing_key`, then the one
+    /// `vault init` makes (`signing-key` beside the identity), if it exists.
+    pub fn signing_key_path(&self) -> Option<PathBuf> {
+        std::env::var_os("VAULT_SIGNING_KEY")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| self.config.signing_key.clone())
+            .or_else(|| Some(self.paths.default_signing_key()).filter(|p| p.exists()))
+    }
+
+    /// Reads the companion signing key, if one is configured.
+    pub fn load_companion(&self) -> Result<Option<(seal::Companion, String)>> {
+        let Some(path) = self.signing_key_path() else {
+            return Ok(None);
+        };
+        let shown = path.display().to_string();
+        let text = std::fs::read(&path).map_err(|e| Error::io("read the signing key", &path, &e))?;
+        let head = String::from_utf8_lossy(&text);
+        let head = head.trim_start();
+        if head.starts_with("ssh-") {
+            // A public key: ssh-agent holds the private half.
+            let public = ssh_key::PublicKey::from_openssh(head.lines().next().unwrap_or_default().trim())
+                .map_err(|_| {
+                    Error::identity(format!("{shown} is not an SSH public key line"))
+                        .hint("point VAULT_SIGNING_KEY at an SSH key file or its .pub file")
+                })?;
+            return Ok(Some((seal::Companion::SshAgent(public), shown)));
+        }
+        // A private key file: private like an identity.
+        let bytes = secure_fs::read_private_file(&path, "signing key")?;
+        let pem = zeroize::Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
+        let passphrase = if seal::needs_passphrase(&bytes) {
+            Some(passphrase::unlock(&shown)?)
+        } else {
+            None
+        };
+        Ok(Some((seal::Companion::File { pem, passphrase }, shown)))
     }
 
     /// Opens the configured vault for a command: identity, connection, schema check.
@@ -321,6 +392,14 @@ pub fn main() -> ExitCode {
         }
         Err(e) => return report(&usage_error(&e)),
     };
+    // The agent needs no configuration, database or runtime (and starts
+    // with an empty environment).
+    if let cli::Command::Agent(args) = &cli.command {
+        return match agent::server::run(&args.dir) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => ExitCode::from(e.kind.exit_code()),
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return report(&Error::internal(format!("cannot start the async runtime: {e}"))),

@@ -32,6 +32,15 @@ pub fn unlock(file: &str) -> Result<SecretString> {
     }
 }
 
+/// A secret an age plugin asks for (a PIN): from the descriptor or file
+/// when set, else asked on the terminal with the plugin's own words.
+pub fn ask(description: &str) -> Result<SecretString> {
+    match non_interactive()? {
+        Some(p) => Ok(p),
+        None => prompt(&format!("{description}: "), "the age plugin"),
+    }
+}
+
 /// A new passphrase for an identity about to be created: from the
 /// descriptor or file when set, else asked twice on the terminal.
 pub fn choose(file: &str) -> Result<SecretString> {

@@ -183,7 +183,7 @@ impl Trust {
             .state()
             .next_entry(me.recipient(), chrono::Utc::now().timestamp(), body);
         let seq = entry.seq;
-        let signed = me.with_signing_key(|k| entry.sign(k))?;
+        let signed = entry.sign_with(|c| me.sign_for(crate::trust::Purpose::Log, c))?;
         Ok((seq, signed.to_bytes()))
     }
 

@@ -207,7 +207,7 @@ impl Setup {
             .grant_to(crate::seal::parse_recipient(me.recipient())?.as_ref())?;
         let founder = MemberSpec {
             recipient: me.recipient().to_owned(),
-            verifying_key: me.verifying_key(),
+            verifying_key: me.verifying_key()?,
             name: name.clone(),
         };
         let key = KeySpec {
@@ -277,7 +277,7 @@ impl Setup {
         let first = keys.next().ok_or_else(crate::store::no_key)?;
         let founder = MemberSpec {
             recipient: me.recipient().to_owned(),
-            verifying_key: me.verifying_key(),
+            verifying_key: me.verifying_key()?,
             name: my_name.clone(),
         };
         let genesis = genesis_entry(me, vault_id, founder, first)?;
@@ -285,7 +285,7 @@ impl Setup {
         let mut entries = vec![(0u64, genesis.to_bytes())];
         let mut append = |state: &mut TrustState, body: Body| -> Result<()> {
             let entry = state.next_entry(me.recipient(), chrono::Utc::now().timestamp(), body);
-            let signed = me.with_signing_key(|k| entry.sign(k))?;
+            let signed = entry.sign_with(|c| me.sign_for(crate::trust::Purpose::Log, c))?;
             state.apply(&signed)?;
             entries.push((signed.seq(), signed.to_bytes()));
             Ok(())
@@ -354,7 +354,7 @@ fn genesis_entry(
             key,
         },
     };
-    me.with_signing_key(|k| entry.sign(k))
+    entry.sign_with(|c| me.sign_for(crate::trust::Purpose::Log, c))
 }
 
 /// An open store plus the personal identity that opens its keys. The
@@ -813,7 +813,7 @@ mod tests {
         };
         let founder = MemberSpec {
             recipient: me.recipient().to_owned(),
-            verifying_key: me.verifying_key(),
+            verifying_key: me.verifying_key().unwrap(),
             name: "me".into(),
         };
         let genesis = genesis_entry(&me, vault_id, founder, spec).unwrap();

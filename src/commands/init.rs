@@ -7,6 +7,43 @@ use crate::seal::{IdentityKind, Personal};
 use crate::vault::Joined;
 use crate::{Context, Source, name, passphrase, secure_fs};
 
+/// A plugin identity cannot sign, so `init` gives it a companion: a new
+/// ed25519 key in OpenSSH's format at `signing-key` beside the identity
+/// (0600), which `ssh-keygen -y -f` reads and `ssh-add` can hold.
+fn make_companion(ctx: &Context, me: Personal) -> Result<(Personal, String)> {
+    let path = ctx.paths.default_signing_key();
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut seed[..]).map_err(|e| Error::internal(format!("no randomness: {e}")))?;
+    let pair = ssh_key::private::Ed25519Keypair::from_seed(&seed);
+    let mut key = ssh_key::PrivateKey::from(pair);
+    key.set_comment("vault signing key");
+    let pem = key
+        .to_openssh(ssh_key::LineEnding::LF)
+        .map_err(|e| Error::internal(format!("encoding the signing key failed: {e}")))?;
+    if let Some(dir) = path.parent() {
+        secure_fs::ensure_private_dir(dir)?;
+    }
+    if !secure_fs::create_private_file(&path, pem.as_bytes())? {
+        return Err(
+            Error::conflict(format!("{} appeared while init was running", path.display()))
+                .hint("run `vault init` again"),
+        );
+    }
+    let shown = path.display().to_string();
+    let me = me.with_companion(
+        crate::seal::Companion::File {
+            pem: zeroize::Zeroizing::new(pem.to_string()),
+            passphrase: None,
+        },
+        &shown,
+    )?;
+    let public = key.public_key().to_openssh().unwrap_or_default();
+    Ok((
+        me,
+        format!("created signing key {shown} ({public}) for your plugin identity"),
+    ))
+}
+
 pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
     let report = ctx.report;
     let (url, source) = ctx.database_url()?;
@@ -31,7 +68,13 @@ pub async fn run(args: InitArgs, ctx: &Context) -> Result<()> {
             id_path.display(),
             me.recipient()
         ));
-        me
+        if me.needs_companion() {
+            let (me, line) = make_companion(ctx, me)?;
+            said.push(line);
+            me
+        } else {
+            me
+        }
     } else {
         let (me, file) = if args.passphrase {
             Personal::generate_protected(passphrase::choose(&id_path.display().to_string())?)?

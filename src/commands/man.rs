@@ -201,11 +201,11 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "VAULT_KEEP_VERSIONS",
-        "Versions kept per secret, the current one included, 1 to 1000000 (default 10, or          keep_versions in config.toml); older ones are dropped on the next write.",
+        "Versions kept per secret, the current one included, 1 to 1000000 (default 10, or keep_versions in config.toml); older ones are dropped on the next write.",
     ),
     (
         "VAULT_KEEP_REMOVED_DAYS",
-        "Days a removed secret's history is kept for `vault restore`, 0 to 36500 (default 30, or          keep_removed_days in config.toml); dropped on the next write after that.",
+        "Days a removed secret's history is kept for `vault restore`, 0 to 36500 (default 30, or keep_removed_days in config.toml); dropped on the next write after that.",
     ),
     (
         "VAULT_PASSPHRASE_FILE",
@@ -216,6 +216,26 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "VAULT_PASSPHRASE_FD",
         "A file descriptor to read that passphrase's first line from, \
          e.g. `VAULT_PASSPHRASE_FD=3 vault get db/password 3< /run/secrets/pass`.",
+    ),
+    (
+        "VAULT_AGENT",
+        "`off`: never use the vault agent (commands load the identity themselves); \
+         default `on`: use it when it holds the very identity file the command would load.",
+    ),
+    (
+        "VAULT_SIGNING_KEY",
+        "An age plugin identity's companion signing key, as `signing_key` in config.toml: \
+         an OpenSSH ed25519/RSA private key file, or a public key file (`.pub`) whose private \
+         half ssh-agent holds (default CONFIG_DIR/vault/signing-key, made by `vault init`).",
+    ),
+    (
+        "SSH_AUTH_SOCK",
+        "ssh-agent's socket, used when the companion signing key is a public key.",
+    ),
+    (
+        "XDG_RUNTIME_DIR",
+        "Where the vault agent's socket lives (`$XDG_RUNTIME_DIR/vault/agent.sock`); \
+         unset, DATA_DIR/vault/agent/ is used.",
     ),
     (
         "COMPLETE",
@@ -242,6 +262,16 @@ const FILES: &[(&str, &str)] = &[
         "CONFIG_DIR/vault/config.toml",
         "`database_url` and `identity`, recorded by `vault init` (mode 0600, directory 0700). \
          A file whose URL holds a password is refused while group or others can read it.",
+    ),
+    (
+        "CONFIG_DIR/vault/signing-key",
+        "An age plugin identity's companion signing key (OpenSSH ed25519, mode 0600), \
+         made by `vault init` when the identity is a plugin's and no other is configured.",
+    ),
+    (
+        "$XDG_RUNTIME_DIR/vault/agent.sock",
+        "The vault agent's socket (mode 0600, directory 0700, both yours; anything else is refused), \
+         or DATA_DIR/vault/agent/agent.sock when XDG_RUNTIME_DIR is unset.",
     ),
     (
         "DATA_DIR/vault/vault.db",

@@ -24,6 +24,8 @@ mod run;
 // ---- members ----
 mod member;
 mod whoami;
+// ---- the agent ----
+mod unlock;
 
 pub async fn run(command: Command, ctx: &Context) -> Result<()> {
     match command {
@@ -48,6 +50,10 @@ pub async fn run(command: Command, ctx: &Context) -> Result<()> {
         // ---- members ----
         Command::Member(command) => member::run(command, ctx).await,
         Command::Whoami(args) => whoami::run(args, ctx).await,
+        // ---- the agent ----
+        Command::Unlock(args) => unlock::unlock(args, ctx),
+        Command::Lock => unlock::lock(ctx),
+        Command::Agent(args) => crate::agent::server::run(&args.dir),
     }
 }
 

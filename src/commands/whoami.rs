@@ -25,6 +25,64 @@ struct Json<'a> {
     added_by_name: Option<&'a str>,
     current_key: Option<String>,
     has_current_key: bool,
+    plugin: Option<&'a str>,
+    agent: Agent,
+}
+
+/// What the vault agent holds, as `whoami --json` says it.
+#[derive(Serialize)]
+struct Agent {
+    /// `holds` (this identity), `other` (another identity file), `empty`,
+    /// `not-running`, `off` (VAULT_AGENT=off), or `refused` (its socket or
+    /// directory failed the ownership and mode checks).
+    state: &'static str,
+    expires_at: Option<String>,
+    pid: Option<u32>,
+}
+
+fn agent_state(ctx: &Context, me: &crate::seal::Personal) -> (Agent, String) {
+    use crate::agent::{Location, Probe, probe};
+    let until = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default()
+    };
+    if let Some((expires, pid)) = me.via_agent() {
+        let at = until(expires);
+        return (
+            Agent {
+                state: "holds",
+                expires_at: Some(at.clone()),
+                pid: Some(pid),
+            },
+            format!("holds this identity until {at} (pid {pid})"),
+        );
+    }
+    let (state, expires_at, pid, text) = match probe(&Location::new(&ctx.paths)) {
+        Ok(Probe::Off) => ("off", None, None, "off (VAULT_AGENT=off)".to_owned()),
+        Ok(Probe::NotRunning) => (
+            "not-running",
+            None,
+            None,
+            "not running (`vault unlock` starts it)".to_owned(),
+        ),
+        Ok(Probe::Empty(pid)) => ("empty", None, Some(pid), format!("holds nothing (pid {pid})")),
+        Ok(Probe::Holds(h, pid)) => (
+            "other",
+            Some(until(h.expires_at)),
+            Some(pid),
+            format!("holds another identity, {} (pid {pid})", h.path),
+        ),
+        Err(e) => ("refused", None, None, format!("refused: {}", e.message())),
+    };
+    (
+        Agent {
+            state,
+            expires_at,
+            pid,
+        },
+        text,
+    )
 }
 
 pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
@@ -34,13 +92,18 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
     let me = vault.me();
     // Paths and the URL come from files; shown like everything untrusted.
     let identity = name::terminal(&ctx.identity_path().display().to_string()).into_owned();
+    let (agent, agent_text) = agent_state(ctx, me);
+    let identity_kind = match me.plugin() {
+        Some(p) => format!("{}, age-plugin-{p}", me.kind().describe()),
+        None => me.kind().describe().to_owned(),
+    };
     let mut out = Stdout::new();
     if args.json {
         let m = who.member.as_ref();
         let json = Json {
             member_line: &who.member_line,
             recipient: me.recipient(),
-            verifying_key: me.verifying_key().to_string(),
+            verifying_key: me.verifying_key()?.to_string(),
             fingerprint: who.fingerprint.to_string(),
             identity,
             identity_type: me.kind().id(),
@@ -52,6 +115,8 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
             added_by_name: who.added_by_name.as_deref(),
             current_key: who.current_key.map(|k| k.to_string()),
             has_current_key: who.holds_current_key,
+            plugin: me.plugin(),
+            agent,
         };
         let text = serde_json::to_vec_pretty(&json).map_err(|e| Error::internal(e.to_string()))?;
         out.write(&name::json(text))?;
@@ -64,7 +129,7 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
     let mut text = format!(
         "{}\nidentity: {identity} ({})\nvault:    {}\nfingerprint: {}\n",
         who.member_line,
-        me.kind().describe(),
+        identity_kind,
         name::terminal(&url.to_string()),
         who.fingerprint
     );
@@ -96,6 +161,7 @@ pub async fn run(args: WhoamiArgs, ctx: &Context) -> Result<()> {
         )),
         (None, _) => text.push_str("access:   none; this vault has no key yet\n"),
     }
+    text.push_str(&format!("agent:    {}\n", name::terminal(&agent_text)));
     out.write(text.as_bytes())?;
     out.flush()?;
     altered(&who)

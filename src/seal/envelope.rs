@@ -240,7 +240,20 @@ impl VaultKey {
         me: &Personal,
         scope: Option<(Uuid, u64)>,
     ) -> Result<VaultKey> {
-        let plain = decrypt_armored(me.identity.as_ref(), grant.as_bytes()).map_err(|e| match e {
+        let plain = decrypt_armored(me.identity.as_ref(), grant.as_bytes()).map_err(|e| {
+            if let Some(agent) = me.agent_failure() {
+                return agent;
+            }
+            match e {
+            age::DecryptError::Plugin(errors) => Error::identity(format!(
+                "the age plugin could not open vault key {id}: {}",
+                errors.iter().map(|e| e.to_string().replace(['\u{2068}', '\u{2069}'], "")).collect::<Vec<_>>().join("; ")
+            ))
+            .hint("check the plugin's PIN or touch, and that its key is present"),
+            age::DecryptError::PluginResolve(why) => Error::identity(format!(
+                "the age plugin cannot be started: {why}"
+            ))
+            .hint("install the plugin, or add its directory to PATH"),
             age::DecryptError::NoMatchingKeys => Error::no_access(format!(
                 "your identity ({}) cannot open vault key {id}",
                 me.recipient()
@@ -250,7 +263,7 @@ impl VaultKey {
                 "the stored copy of vault key {id} for your identity is damaged"
             ))
             .hint("ask another member to re-add you, or restore the key tables from a backup"),
-        })?;
+        }})?;
         let damaged = || {
             Error::integrity(format!(
                 "the stored copy of vault key {id} does not match the key it claims to be"

@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::name;
-use crate::trust::{MemberLine, SigningKey, VerifyingKey};
+use crate::trust::{MemberLine, Purpose, SigningKey, VerifyingKey};
 
 /// A personal identity: what opens this member's grants.
 pub struct Personal {
@@ -26,9 +26,20 @@ pub struct Personal {
     recipient: String,
     kind: IdentityKind,
     signer: Signer,
+    /// Set when the private key is in the vault agent.
+    agent: Option<AgentHeld>,
+    /// The plugin's name, for a plugin identity.
+    plugin: Option<String>,
 }
 
-/// How this member signs log entries.
+/// What the agent said about the identity it holds for this command.
+struct AgentHeld {
+    identity: std::sync::Arc<crate::agent::AgentIdentity>,
+    expires_at: i64,
+    pid: u32,
+}
+
+/// How this member signs log entries and version statements.
 enum Signer {
     /// Derived from the age identity when it was loaded (cheap).
     Derived(SigningKey),
@@ -36,12 +47,31 @@ enum Signer {
     /// the key unlocked again only when a log entry is signed, so commands
     /// that sign nothing pay the key derivation once, not twice.
     Ssh(Box<SshSigner>),
+    /// An SSH key held by ssh-agent (a plugin member's companion key).
+    SshAgent(Box<crate::trust::ssh_agent::AgentSigner>, VerifyingKey),
+    /// The vault agent holds the key.
+    Agent(std::sync::Arc<crate::agent::Client>, VerifyingKey),
+    /// A plugin identity with no companion signing key (yet): it can open
+    /// grants, but whatever needs a signature is refused with this hint.
+    Missing,
 }
 
 struct SshSigner {
     pem: Zeroizing<String>,
     passphrase: Option<SecretString>,
     verifying: VerifyingKey,
+}
+
+/// A plugin member's companion signing key, as configured (`signing_key`).
+pub enum Companion {
+    /// An OpenSSH private key file (the vault signing key file `vault init`
+    /// makes, or any ed25519/RSA key), unlocked with its passphrase if any.
+    File {
+        pem: Zeroizing<String>,
+        passphrase: Option<SecretString>,
+    },
+    /// A public key whose private half ssh-agent holds (`SSH_AUTH_SOCK`).
+    SshAgent(ssh_key::PublicKey),
 }
 
 /// The kinds of personal identity vault can load.
@@ -55,6 +85,9 @@ pub enum IdentityKind {
     SshEd25519,
     /// An OpenSSH or PEM RSA private key (possibly passphrase-protected).
     SshRsa,
+    /// An age plugin identity (`AGE-PLUGIN-…`): a hardware key or another
+    /// key the plugin `age-plugin-NAME` holds.
+    Plugin,
 }
 
 impl IdentityKind {
@@ -65,6 +98,7 @@ impl IdentityKind {
             IdentityKind::Passphrase => "passphrase-protected age X25519",
             IdentityKind::SshEd25519 => "ssh-ed25519",
             IdentityKind::SshRsa => "ssh-rsa",
+            IdentityKind::Plugin => "age plugin",
         }
     }
 
@@ -75,7 +109,21 @@ impl IdentityKind {
             IdentityKind::Passphrase => "age-x25519-passphrase",
             IdentityKind::SshEd25519 => "ssh-ed25519",
             IdentityKind::SshRsa => "ssh-rsa",
+            IdentityKind::Plugin => "age-plugin",
         }
+    }
+
+    /// The kind an identifier names (the agent reports kinds by id).
+    pub fn from_id(id: &str) -> Option<IdentityKind> {
+        [
+            IdentityKind::X25519,
+            IdentityKind::Passphrase,
+            IdentityKind::SshEd25519,
+            IdentityKind::SshRsa,
+            IdentityKind::Plugin,
+        ]
+        .into_iter()
+        .find(|k| k.id() == id)
     }
 }
 
@@ -109,6 +157,8 @@ impl Personal {
                 identity: Box::new(identity),
                 recipient,
                 kind: IdentityKind::X25519,
+                agent: None,
+                plugin: None,
             },
             file,
         )
@@ -158,6 +208,9 @@ impl Personal {
         {
             return Personal::parse_ssh(head, path_for_messages, ask);
         }
+        if is_plugin_identity(contents) {
+            return Personal::parse_plugin(contents, path_for_messages);
+        }
         Personal::parse_x25519(contents, path_for_messages)
     }
 
@@ -190,6 +243,8 @@ impl Personal {
             identity: Box::new(identity),
             recipient,
             kind: IdentityKind::X25519,
+            agent: None,
+            plugin: None,
         })
     }
 
@@ -289,6 +344,8 @@ impl Personal {
                 passphrase: kept,
                 verifying,
             })),
+            agent: None,
+            plugin: None,
         })
     }
 
@@ -303,25 +360,252 @@ impl Personal {
     }
 
     /// The key others check this member's log entries with.
-    pub(crate) fn verifying_key(&self) -> VerifyingKey {
+    pub(crate) fn verifying_key(&self) -> Result<VerifyingKey> {
         match &self.signer {
-            Signer::Derived(k) => k.verifying_key(),
-            Signer::Ssh(ssh) => ssh.verifying.clone(),
+            Signer::Derived(k) => Ok(k.verifying_key()),
+            Signer::Ssh(ssh) => Ok(ssh.verifying.clone()),
+            Signer::SshAgent(_, vk) | Signer::Agent(_, vk) => Ok(vk.clone()),
+            Signer::Missing => Err(no_companion()),
         }
     }
 
     /// The line `vault whoami` prints and `vault member add` takes.
     pub(crate) fn member_line(&self) -> Result<MemberLine> {
-        MemberLine::new(&self.recipient, self.verifying_key())
+        MemberLine::new(&self.recipient, self.verifying_key()?)
     }
 
-    /// Runs `f` with this member's signing key (an SSH key is unlocked for it).
-    pub(crate) fn with_signing_key<T>(&self, f: impl FnOnce(&SigningKey) -> Result<T>) -> Result<T> {
+    /// Signs one message for `purpose`.
+    pub(crate) fn sign_for(&self, purpose: Purpose, msg: &[u8]) -> Result<Vec<u8>> {
+        let mut one = self.sign_many(purpose, &[msg])?;
+        one.pop()
+            .ok_or_else(|| Error::internal("the signer returned no signature"))
+    }
+
+    /// Signs many messages with one unlocking of the key (an encrypted SSH
+    /// key is decrypted once; the agents get one request per batch).
+    pub(crate) fn sign_many(&self, purpose: Purpose, msgs: &[&[u8]]) -> Result<Vec<Vec<u8>>> {
+        use rayon::prelude::*;
+        let with_key = |k: &SigningKey| -> Result<Vec<Vec<u8>>> {
+            // RSA signatures cost a millisecond or two each: an import of
+            // thousands signs on every core.
+            if msgs.len() < 16 {
+                msgs.iter().map(|m| k.sign_for(purpose, m)).collect()
+            } else {
+                msgs.par_iter().map(|m| k.sign_for(purpose, m)).collect()
+            }
+        };
         match &self.signer {
-            Signer::Derived(k) => f(k),
-            Signer::Ssh(ssh) => f(&SigningKey::from_openssh(&ssh.pem, ssh.passphrase.as_ref())?),
+            Signer::Derived(k) => with_key(k),
+            Signer::Ssh(ssh) => with_key(&SigningKey::from_openssh(&ssh.pem, ssh.passphrase.as_ref())?),
+            Signer::SshAgent(agent, _) => agent.sign_many(purpose.namespace(), msgs),
+            Signer::Agent(client, _) => client.sign(purpose.code(), msgs),
+            Signer::Missing => Err(no_companion()),
         }
     }
+
+    /// Unwraps a file key from an age header's stanzas (what the agent
+    /// does for its clients).
+    pub(crate) fn unwrap(
+        &self,
+        stanzas: &[age_core::format::Stanza],
+    ) -> Option<std::result::Result<age_core::format::FileKey, age::DecryptError>> {
+        self.identity.unwrap_stanzas(stanzas)
+    }
+
+    /// Why the agent failed during the last unwrap, if it did: a grant that
+    /// "could not be opened" because the agent died is reported as that.
+    pub(crate) fn agent_failure(&self) -> Option<Error> {
+        self.agent.as_ref().and_then(|a| a.identity.take_failure())
+    }
+
+    /// When the agent holds this identity: until when (Unix seconds), and its pid.
+    pub fn via_agent(&self) -> Option<(i64, u32)> {
+        self.agent.as_ref().map(|a| (a.expires_at, a.pid))
+    }
+
+    /// The plugin's name, for a plugin identity.
+    pub fn plugin(&self) -> Option<&str> {
+        self.plugin.as_deref()
+    }
+
+    /// Whether this identity signs with a companion key it still lacks.
+    pub fn needs_companion(&self) -> bool {
+        matches!(self.signer, Signer::Missing)
+    }
+
+    /// An identity held by the vault agent, as its status describes it.
+    pub(crate) fn from_agent(
+        client: std::sync::Arc<crate::agent::Client>,
+        held: &crate::agent::proto::Held,
+        pid: u32,
+    ) -> Result<Personal> {
+        let bad = |what: &str| {
+            Error::identity(format!(
+                "the vault agent describes its identity with an invalid {what}"
+            ))
+            .hint("run `vault lock` and `vault unlock` again")
+        };
+        let kind = IdentityKind::from_id(&held.kind).ok_or_else(|| bad("kind"))?;
+        let verifying = VerifyingKey::parse(&held.verifying_key).map_err(|_| bad("verifying key"))?;
+        crate::trust::keys::check_member_keys(&held.recipient, &verifying).map_err(|_| bad("recipient"))?;
+        let identity = std::sync::Arc::new(crate::agent::AgentIdentity::new(client.clone()));
+        Ok(Personal {
+            identity: Box::new(crate::agent::SharedIdentity(identity.clone())),
+            recipient: held.recipient.clone(),
+            kind,
+            signer: Signer::Agent(client, verifying),
+            agent: Some(AgentHeld {
+                identity,
+                expires_at: held.expires_at,
+                pid,
+            }),
+            plugin: None,
+        })
+    }
+
+    /// An age plugin identity file: the plugin stub (`AGE-PLUGIN-NAME-1…`)
+    /// and its recipient, which the file must name in a comment, as the
+    /// plugins print it (`# public key: age1…` or `#    Recipient: age1…`),
+    /// because grants are found by recipient and a stub does not carry it.
+    fn parse_plugin(contents: &[u8], path: &str) -> Result<Personal> {
+        let text = std::str::from_utf8(contents).map_err(|_| {
+            Error::identity(format!("{path} is not a valid age plugin identity file"))
+                .hint("pass the identity file the plugin printed")
+        })?;
+        let mut stub = None;
+        let mut recipient = None;
+        for line in text.lines().map(str::trim) {
+            if let Some(comment) = line.strip_prefix('#') {
+                let comment = comment.trim();
+                let lower = comment.to_ascii_lowercase();
+                for label in ["public key:", "recipient:"] {
+                    if lower.starts_with(label) {
+                        recipient = Some(comment[label.len()..].trim().to_owned());
+                    }
+                }
+                continue;
+            }
+            if line.is_empty() {
+                continue;
+            }
+            if stub.is_some() {
+                return Err(Error::identity(format!("{path} holds more than one identity"))
+                    .hint("keep exactly one AGE-PLUGIN-… line in the file"));
+            }
+            stub = Some(age::plugin::Identity::from_str(line).map_err(|_| {
+                Error::identity(format!(
+                    "{path} holds an AGE-PLUGIN line that is not a valid plugin identity"
+                ))
+                .hint("pass the identity file the plugin printed")
+            })?);
+        }
+        let stub = stub.ok_or_else(|| {
+            Error::identity(format!("{path} holds no identity"))
+                .hint("pass the identity file the plugin printed")
+        })?;
+        let plugin_name = stub.plugin().to_owned();
+        let recipient = recipient.ok_or_else(|| {
+            Error::identity(format!(
+                "{path} does not say which recipient its plugin identity opens"
+            ))
+            .hint("add the line `# public key: age1…` with the recipient the plugin printed")
+        })?;
+        let parsed = age::plugin::Recipient::from_str(&recipient).map_err(|_| {
+            Error::identity(format!(
+                "{path} names {} as its recipient, which is not an age plugin recipient",
+                name::escape(&recipient)
+            ))
+            .hint("use the age1… recipient the plugin printed")
+        })?;
+        if parsed.plugin() != plugin_name {
+            return Err(Error::identity(format!(
+                "{path} pairs an identity of plugin {} with a recipient of plugin {}",
+                name::escape(&plugin_name),
+                name::escape(parsed.plugin())
+            ))
+            .hint("use the recipient the same plugin printed"));
+        }
+        let identity = age::plugin::IdentityPluginV1::new(
+            &plugin_name,
+            &[stub],
+            super::plugin::Prompts::new(&plugin_name),
+        )
+        .map_err(|_| missing_plugin(&plugin_name))?;
+        Ok(Personal {
+            identity: Box::new(identity),
+            recipient: parsed.to_string(),
+            kind: IdentityKind::Plugin,
+            signer: Signer::Missing,
+            agent: None,
+            plugin: Some(plugin_name),
+        })
+    }
+
+    /// Gives a plugin identity its companion signing key.
+    pub fn with_companion(mut self, companion: Companion, path_for_messages: &str) -> Result<Personal> {
+        self.signer = match companion {
+            Companion::File { pem, passphrase } => {
+                let key = SigningKey::from_openssh(&pem, passphrase.as_ref())?;
+                Signer::Ssh(Box::new(SshSigner {
+                    verifying: key.verifying_key(),
+                    pem,
+                    passphrase,
+                }))
+            }
+            Companion::SshAgent(public) => {
+                // Without the `.pub` file's comment: a member's key is canonical.
+                let bare = ssh_key::PublicKey::from(public.key_data().clone());
+                let verifying =
+                    VerifyingKey::parse(&bare.to_openssh().unwrap_or_default()).map_err(|why| {
+                        Error::identity(format!("{path_for_messages} cannot sign for vault: {why}"))
+                            .hint("use an ed25519 key or an RSA key of at least 2048 bits")
+                    })?;
+                Signer::SshAgent(
+                    Box::new(crate::trust::ssh_agent::AgentSigner::new(public)?),
+                    verifying,
+                )
+            }
+        };
+        Ok(self)
+    }
+}
+
+/// Whether a file is an age plugin identity (an `AGE-PLUGIN-` line).
+pub fn is_plugin_identity(contents: &[u8]) -> bool {
+    std::str::from_utf8(contents).is_ok_and(|t| {
+        t.lines()
+            .map(str::trim)
+            .any(|l| l.len() > 11 && l[..11].eq_ignore_ascii_case("AGE-PLUGIN-"))
+    })
+}
+
+/// Whether loading this identity file needs a passphrase (a protected age
+/// identity, or an encrypted OpenSSH key).
+pub fn needs_passphrase(contents: &[u8]) -> bool {
+    let head = trim_start(contents);
+    if head.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----") || head.starts_with(b"age-encryption.org/") {
+        return true;
+    }
+    if head.starts_with(b"-----BEGIN OPENSSH PRIVATE KEY-----") {
+        return std::str::from_utf8(head)
+            .ok()
+            .and_then(|t| ssh_key::PrivateKey::from_openssh(t.trim()).ok())
+            .is_some_and(|k| k.is_encrypted());
+    }
+    false
+}
+
+fn missing_plugin(name: &str) -> Error {
+    Error::identity(format!(
+        "the age plugin age-plugin-{} is not on PATH",
+        name::display(name)
+    ))
+    .hint("install the plugin, or add its directory to PATH")
+}
+
+fn no_companion() -> Error {
+    Error::identity("an age plugin identity cannot make vault's signatures, and no companion signing key is set")
+        .hint("run `vault init` to make one, or set VAULT_SIGNING_KEY to an SSH key file or to a public key held by ssh-agent")
 }
 
 fn wrong_passphrase(path: &str) -> Error {
@@ -367,6 +651,20 @@ pub fn parse_member_recipient(text: &str) -> Result<MemberRecipient> {
             comment: None,
         });
     }
+    if text.starts_with("age1")
+        && let Ok(r) = age::plugin::Recipient::from_str(text)
+    {
+        let plugin = r.plugin().to_owned();
+        let canonical = r.to_string();
+        let recipient =
+            age::plugin::RecipientPluginV1::new(&plugin, &[r], &[], super::plugin::Prompts::new(&plugin))
+                .map_err(|_| missing_plugin(&plugin))?;
+        return Ok(MemberRecipient {
+            recipient: Box::new(recipient),
+            canonical,
+            comment: None,
+        });
+    }
     let mut fields = text.split_ascii_whitespace();
     if let (Some(kind @ ("ssh-ed25519" | "ssh-rsa")), Some(key)) = (fields.next(), fields.next()) {
         let comment: Vec<&str> = fields.collect();
@@ -391,9 +689,12 @@ pub fn parse_member_recipient(text: &str) -> Result<MemberRecipient> {
             ),
         };
     }
-    Err(Error::usage(format!("{} is not a valid recipient", shown())).hint(
-        "pass an age recipient (age1…) or an SSH public key line (ssh-ed25519 … / ssh-rsa …); see `vault whoami`",
-    ))
+    Err(
+        Error::usage(format!("{} is not a valid recipient", shown())).hint(
+            "pass an age recipient (age1…, or an age plugin's age1NAME1…) or an SSH public key line \
+         (ssh-ed25519 … / ssh-rsa …); see `vault whoami`",
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -100,6 +100,7 @@
 
 mod envelope;
 mod identity;
+mod plugin;
 
 #[cfg(test)]
 mod cctv;
@@ -117,13 +118,20 @@ use crate::error::{Error, Result};
 pub use crate::model::{Sealed, SealedRow};
 pub use envelope::{Binding, KeyScope, Need, NewKey, Opened, SALT_LEN, VaultKey, VersionHeader};
 pub use identity::{
-    AskPassphrase, IdentityKind, MemberRecipient, Personal, parse_member_recipient, parse_recipient,
+    AskPassphrase, Companion, IdentityKind, MemberRecipient, Personal, is_plugin_identity, needs_passphrase,
+    parse_member_recipient, parse_recipient,
 };
 
 /// Encrypts `plain` to one recipient as armored age.
 fn encrypt_armored(to: &dyn age::Recipient, plain: &[u8]) -> Result<String> {
     let fail = |e: &dyn std::fmt::Display| Error::internal(format!("sealing failed: {e}"));
-    let encryptor = age::Encryptor::with_recipients(iter::once(to)).map_err(|e| fail(&e))?;
+    let encryptor = age::Encryptor::with_recipients(iter::once(to)).map_err(|e| match e {
+        age::EncryptError::Plugin(_) | age::EncryptError::PluginResolve(_) => {
+            Error::identity(format!("the age plugin could not seal: {e}"))
+                .hint("check that the plugin is installed and on PATH")
+        }
+        e => fail(&e),
+    })?;
     let mut out = Vec::with_capacity(plain.len() * 4 / 3 + 512);
     let armor = ArmoredWriter::wrap_output(&mut out, Format::AsciiArmor).map_err(|e| fail(&e))?;
     let mut writer = encryptor.wrap_output(armor).map_err(|e| fail(&e))?;

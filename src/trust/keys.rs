@@ -11,6 +11,10 @@
 //!   SSH key itself, in OpenSSH's SSHSIG format under the namespace
 //!   [`SSHSIG_NAMESPACE`] with SHA-512, so `ssh-keygen -Y check-novalidate`
 //!   can check a signature by hand. Its verifying key is its public key line.
+//! - A FIDO key (`sk-ssh-ed25519@openssh.com`, held by ssh-agent) signs the
+//!   same way, but only as an age plugin member's companion key: age cannot
+//!   seal to it, so it is never a member's own recipient. Its signatures
+//!   must carry the authenticator's user-presence flag (a touch).
 //!
 //! # The member line
 //! One line a member hands to another for `vault member add`:
@@ -18,6 +22,9 @@
 //! age1…  vault-ed25519:<base64 of the 32-byte Ed25519 public key>
 //! ssh-ed25519 AAAA… [comment]          (an SSH public key line, unchanged)
 //! ssh-rsa AAAA… [comment]
+//! age1NAME1…  vault-ed25519:…        (an age plugin recipient and its
+//! age1NAME1…  ssh-ed25519 AAAA… [comment]     member's companion key;
+//! age1NAME1…  sk-ssh-ed25519@openssh.com AAAA… [comment]   also ssh-rsa)
 //! ```
 //! Why this form: it keeps the familiar shape of a public key line (fields
 //! separated by a space, the first naming what follows), so it survives
@@ -61,6 +68,13 @@ pub const SSHSIG_VERSION_NAMESPACE: &str = "vault-version-v1";
 pub const ED25519_PREFIX: &str = "vault-ed25519:";
 /// The smallest RSA modulus accepted, like age.
 const MIN_RSA_BITS: usize = 2048;
+/// The algorithm name of a FIDO Ed25519 SSH key.
+pub const SK_ED25519: &str = "sk-ssh-ed25519@openssh.com";
+/// Why a FIDO key cannot be a member's own recipient.
+const SK_CANNOT_DECRYPT: &str =
+    "a FIDO key can sign but not decrypt; use it as a plugin member's companion key";
+/// The user-presence bit of a FIDO signature's flags (the key was touched).
+const SK_USER_PRESENT: u8 = 0x01;
 
 /// A member's log signing key. Never printed: `Debug` shows the public half.
 pub struct SigningKey(SigningInner);
@@ -117,6 +131,13 @@ impl SigningKey {
                     _ => Error::identity("the SSH private key is encrypted in a way vault cannot open")
                         .hint("re-encrypt it with `ssh-keygen -p -f FILE`"),
                 })?;
+        }
+        if key.algorithm() == Algorithm::SkEd25519 {
+            // The file holds only a handle: the authenticator signs.
+            return Err(
+                Error::identity("a FIDO key file cannot sign by itself: its authenticator signs")
+                    .hint("add it to ssh-agent (`ssh-add FILE`) and set VAULT_SIGNING_KEY to its public key"),
+            );
         }
         // Make sure the public half is one vault accepts (and the pair is sound).
         VerifyingKey::from_ssh_public(key.public_key()).map_err(|why| {
@@ -241,14 +262,16 @@ impl fmt::Debug for SigningKey {
 /// The public half of a member's log signing key.
 ///
 /// Text form: `vault-ed25519:<base64>` for a key derived from an age
-/// identity; the OpenSSH public key line without comment for an SSH key.
+/// identity; the OpenSSH public key line without comment for an SSH key
+/// (including a FIDO `sk-ssh-ed25519@openssh.com` key).
 #[derive(Clone, PartialEq, Eq)]
 pub struct VerifyingKey(VerifyingInner);
 
 #[derive(Clone, PartialEq, Eq)]
 enum VerifyingInner {
     Ed25519(ed25519_dalek::VerifyingKey),
-    /// An ed25519 or RSA (≥ 2048 bits) public key, comment removed.
+    /// An ed25519, RSA (≥ 2048 bits) or FIDO sk-ed25519 public key,
+    /// comment removed.
     Ssh(Box<PublicKey>),
 }
 
@@ -257,7 +280,8 @@ enum VerifyingInner {
 pub enum KeyKind {
     /// Derived from an age X25519 identity.
     Age,
-    /// An SSH key (ed25519 or RSA): its recipient is the key itself.
+    /// An SSH key: for ed25519 and RSA its recipient is the key itself; a
+    /// FIDO key (see [`VerifyingKey::is_fido`]) is only a companion key.
     Ssh,
 }
 
@@ -281,7 +305,7 @@ impl VerifyingKey {
             }
             return Ok(parsed);
         }
-        if text.starts_with("ssh-") {
+        if text.starts_with("ssh-") || text.starts_with("sk-") {
             let public =
                 PublicKey::from_openssh(text).map_err(|_| "it is not a valid SSH public key".to_owned())?;
             let parsed = VerifyingKey::from_ssh_public(&public)?;
@@ -291,13 +315,21 @@ impl VerifyingKey {
             return Ok(parsed);
         }
         Err(format!(
-            "it does not start with {ED25519_PREFIX}, ssh-ed25519 or ssh-rsa"
+            "it does not start with {ED25519_PREFIX}, ssh-ed25519, ssh-rsa or {SK_ED25519}"
         ))
     }
 
     fn from_ssh_public(public: &PublicKey) -> std::result::Result<VerifyingKey, String> {
         match public.algorithm() {
             Algorithm::Ed25519 => {}
+            Algorithm::SkEd25519 => {
+                // As ssh-keygen requires: a credential scoped to a web origin
+                // is not an SSH key.
+                let application = public.key_data().sk_ed25519().map(|k| k.application());
+                if !application.is_some_and(|a| a.starts_with("ssh:")) {
+                    return Err("a FIDO key's application must start with ssh:".into());
+                }
+            }
             Algorithm::Rsa { .. } => {
                 let bits = public
                     .key_data()
@@ -325,6 +357,12 @@ impl VerifyingKey {
         }
     }
 
+    /// Whether this is a FIDO key (`sk-ssh-ed25519@openssh.com`): it signs,
+    /// with a touch, but age cannot seal to it.
+    pub fn is_fido(&self) -> bool {
+        matches!(&self.0, VerifyingInner::Ssh(k) if k.algorithm() == Algorithm::SkEd25519)
+    }
+
     /// Checks a log signature over an entry's canonical bytes.
     pub(crate) fn verify_log(&self, canonical: &[u8], signature: &[u8]) -> bool {
         self.verify_for(Purpose::Log, canonical, signature)
@@ -350,10 +388,21 @@ impl VerifyingKey {
                 };
                 reader.is_empty()
                     && sig.reserved().is_empty()
+                    && (k.algorithm() != Algorithm::SkEd25519 || sk_user_present(sig.signature()))
                     && k.verify(purpose.namespace(), canonical, &sig).is_ok()
             }
         }
     }
+}
+
+/// Whether a FIDO sk-ed25519 signature says the user was present (touched
+/// the authenticator). ssh-key keeps the signature as the 64-byte Ed25519
+/// signature followed by the flags byte and the 4-byte counter, and does not
+/// look at the flags itself.
+pub(crate) fn sk_user_present(signature: &ssh_key::Signature) -> bool {
+    signature.algorithm() == Algorithm::SkEd25519
+        && signature.as_bytes().len() == 64 + 1 + 4
+        && signature.as_bytes()[64] & SK_USER_PRESENT != 0
 }
 
 /// What a signature is for. Each purpose signs under its own Ed25519
@@ -374,10 +423,26 @@ impl Purpose {
         }
     }
 
-    fn namespace(self) -> &'static str {
+    pub(crate) fn namespace(self) -> &'static str {
         match self {
             Purpose::Log => SSHSIG_NAMESPACE,
             Purpose::Version => SSHSIG_VERSION_NAMESPACE,
+        }
+    }
+
+    /// The purpose's number on the agent's wire.
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Purpose::Log => 1,
+            Purpose::Version => 2,
+        }
+    }
+
+    pub(crate) fn from_code(code: u8) -> Option<Purpose> {
+        match code {
+            1 => Some(Purpose::Log),
+            2 => Some(Purpose::Version),
+            _ => None,
         }
     }
 }
@@ -470,22 +535,34 @@ impl<'de> serde::Deserialize<'de> for VerifyingKey {
 /// spelling, and that `key` is the verifying key that goes with its kind (an
 /// SSH member's verifying key is its recipient).
 pub fn check_member_keys(recipient: &str, key: &VerifyingKey) -> std::result::Result<(), String> {
-    match key.kind() {
-        KeyKind::Age => {
-            let r = age::x25519::Recipient::from_str(recipient)
-                .map_err(|_| "the recipient is not an age recipient (age1…)".to_owned())?;
-            if r.to_string() != recipient {
-                return Err("the recipient is not in canonical form".into());
-            }
+    if let Ok(r) = age::x25519::Recipient::from_str(recipient) {
+        if key.kind() != KeyKind::Age {
+            return Err(
+                "an age member signs with the key derived from its identity (vault-ed25519:…)".into(),
+            );
         }
-        KeyKind::Ssh => {
-            if key.to_string() != recipient {
-                return Err("an SSH member's verifying key must be its recipient".into());
-            }
-            age::ssh::Recipient::from_str(recipient)
-                .map_err(|_| "age cannot seal to this SSH key".to_owned())?;
+        if r.to_string() != recipient {
+            return Err("the recipient is not in canonical form".into());
         }
+        return Ok(());
     }
+    if recipient.starts_with("age1") {
+        // An age plugin's recipient (a hardware key): it cannot sign, so
+        // its member signs with a companion key of either kind.
+        let r = age::plugin::Recipient::from_str(recipient)
+            .map_err(|_| "the recipient is not an age recipient (age1…)".to_owned())?;
+        if r.to_string() != recipient {
+            return Err("the recipient is not in canonical form".into());
+        }
+        return Ok(());
+    }
+    if recipient.starts_with("sk-") {
+        return Err(SK_CANNOT_DECRYPT.into());
+    }
+    if key.kind() != KeyKind::Ssh || key.to_string() != recipient {
+        return Err("an SSH member's verifying key must be its recipient".into());
+    }
+    age::ssh::Recipient::from_str(recipient).map_err(|_| "age cannot seal to this SSH key".to_owned())?;
     Ok(())
 }
 
@@ -523,6 +600,9 @@ impl MemberLine {
         let whole_line = "pass the whole first line of the member's `vault whoami`";
         let mut fields = text.split_ascii_whitespace();
         match fields.next() {
+            Some(first) if first.starts_with("age1") && age::x25519::Recipient::from_str(first).is_err() => {
+                MemberLine::parse_plugin(text, first, fields.collect())
+            }
             Some(first) if first.starts_with("age1") => {
                 let r = age::x25519::Recipient::from_str(first).map_err(|_| {
                     Error::usage(format!("{} is not a valid age recipient", shown())).hint(whole_line)
@@ -582,6 +662,11 @@ impl MemberLine {
                     comment,
                 })
             }
+            Some(SK_ED25519) => Err(
+                Error::usage(format!("{} cannot be used: {SK_CANNOT_DECRYPT}", shown())).hint(format!(
+                    "pass the plugin member's whole `vault whoami` line (age1NAME1… {SK_ED25519} …)"
+                )),
+            ),
             _ => Err(Error::usage(format!("{} is not a member line", shown())).hint(
                 "pass the first line of the member's `vault whoami` (age1… vault-ed25519:…), \
                  or an SSH public key line (ssh-ed25519 … / ssh-rsa …)",
@@ -590,11 +675,69 @@ impl MemberLine {
     }
 }
 
+impl MemberLine {
+    /// `age1NAME1… vault-ed25519:…` or `age1NAME1… ssh-ed25519 AAAA… [comment]`
+    /// (also `ssh-rsa` and `sk-ssh-ed25519@openssh.com`): a plugin recipient
+    /// and its member's companion signing key.
+    fn parse_plugin(text: &str, first: &str, rest: Vec<&str>) -> Result<MemberLine> {
+        let shown = || {
+            let short: String = text.chars().take(40).collect();
+            let more = if text.chars().count() > 40 { "…" } else { "" };
+            format!("{}{more}", name::escape(&short))
+        };
+        let whole_line = "pass the whole first line of the member's `vault whoami`";
+        let r = age::plugin::Recipient::from_str(first).map_err(|_| {
+            Error::usage(format!("{} is not a valid age recipient", shown())).hint(whole_line)
+        })?;
+        let recipient = r.to_string();
+        let (key, comment) = match rest.as_slice() {
+            [] => {
+                return Err(Error::usage(format!(
+                    "{} is only a recipient: a member line also carries the member's signing key",
+                    shown()
+                ))
+                .hint(whole_line));
+            }
+            [vk] => (
+                VerifyingKey::parse(vk).ok().filter(|k| k.kind() == KeyKind::Age),
+                None,
+            ),
+            [kind @ ("ssh-ed25519" | "ssh-rsa" | SK_ED25519), b64, comment @ ..] => {
+                let key = match PublicKey::from_openssh(&format!("{kind} {b64}")) {
+                    Ok(p) => Some(VerifyingKey::from_ssh_public(&p).map_err(|why| {
+                        Error::usage(format!("{} cannot be used: {why}", shown())).hint(whole_line)
+                    })?),
+                    Err(_) => None,
+                };
+                (key, (!comment.is_empty()).then(|| comment.join(" ")))
+            }
+            _ => (None, None),
+        };
+        let key = key.ok_or_else(|| {
+            Error::usage(format!(
+                "{} does not end with a valid signing key (vault-ed25519:… or an SSH public key)",
+                shown()
+            ))
+            .hint(whole_line)
+        })?;
+        check_member_keys(&recipient, &key)
+            .map_err(|why| Error::usage(format!("{} cannot be used: {why}", shown())).hint(whole_line))?;
+        Ok(MemberLine {
+            recipient,
+            verifying_key: key,
+            comment,
+        })
+    }
+}
+
 impl fmt::Display for MemberLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.verifying_key.kind() {
-            KeyKind::Age => write!(f, "{} {}", self.recipient, self.verifying_key)?,
-            KeyKind::Ssh => f.write_str(&self.recipient)?,
+        let key = self.verifying_key.to_string();
+        if key == self.recipient {
+            // An SSH member: the public key line is both halves.
+            f.write_str(&self.recipient)?;
+        } else {
+            write!(f, "{} {key}", self.recipient)?;
         }
         if let Some(c) = &self.comment {
             write!(f, " {c}")?;
@@ -690,5 +833,196 @@ mod tests {
         assert_eq!(rsa.recipient, rsa.verifying_key.to_string());
         let short = MemberLine::parse(include_str!("../../tests/data/trust/ssh-rsa-1024.pub")).unwrap_err();
         assert!(short.to_string().contains("1024 bits"), "{short}");
+    }
+
+    /// A FIDO sk-ed25519 key without hardware: the Ed25519 secret an
+    /// authenticator would hold, and the public key ssh-keygen would print.
+    fn sk_pair(seed: u8, application: &str) -> (ed25519_dalek::SigningKey, PublicKey) {
+        let secret = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        let public = ssh_key::public::SkEd25519::new(
+            ssh_key::public::Ed25519PublicKey(secret.verifying_key().to_bytes()),
+            application,
+        );
+        let mut public = PublicKey::from(public);
+        public.set_comment("yubikey@example");
+        (secret, public)
+    }
+
+    /// An encoded SSHSIG as an authenticator makes it: Ed25519 over
+    /// SHA-256(application) || flags || counter || SHA-256(signed data).
+    fn sk_sign(
+        secret: &ed25519_dalek::SigningKey,
+        public: &PublicKey,
+        purpose: Purpose,
+        msg: &[u8],
+        flags: u8,
+    ) -> Vec<u8> {
+        use sha2::Digest as _;
+        let application = public.key_data().sk_ed25519().unwrap().application();
+        let counter = 7u32.to_be_bytes();
+        let data = SshSig::signed_data(purpose.namespace(), HashAlg::Sha512, msg).unwrap();
+        let mut signed = Sha256::digest(application).to_vec();
+        signed.push(flags);
+        signed.extend(counter);
+        signed.extend(Sha256::digest(data));
+        let mut raw = secret.sign(&signed).to_bytes().to_vec();
+        raw.push(flags);
+        raw.extend(counter);
+        let signature = ssh_key::Signature::new(Algorithm::SkEd25519, raw).unwrap();
+        let sig = SshSig::new(
+            public.key_data().clone(),
+            purpose.namespace(),
+            HashAlg::Sha512,
+            signature,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        sig.encode(&mut out).unwrap();
+        out
+    }
+
+    /// A valid `age1vaulttest1…` plugin recipient.
+    fn plugin_recipient() -> String {
+        let hrp = bech32::Hrp::parse("age1vaulttest").unwrap();
+        bech32::encode::<bech32::Bech32>(hrp, &[0x42; 32]).unwrap()
+    }
+
+    #[test]
+    fn sk_verifying_key_text_and_serde_round_trip() {
+        let (_, public) = sk_pair(3, "ssh:");
+        let line = public.to_openssh().unwrap();
+        assert!(line.starts_with("sk-ssh-ed25519@openssh.com AAAA"), "{line}");
+        // The canonical text has no comment.
+        assert!(VerifyingKey::parse(&line).is_err());
+        let bare = line.rsplit_once(' ').unwrap().0;
+        let vk = VerifyingKey::parse(bare).unwrap();
+        assert_eq!(vk.to_string(), bare);
+        assert_eq!(vk.kind(), KeyKind::Ssh);
+        assert!(vk.is_fido());
+        assert_eq!(VerifyingKey::from_ssh_public(&public).unwrap(), vk);
+        let json = serde_json::to_string(&vk).unwrap();
+        assert_eq!(json, format!("\"{bare}\""));
+        assert_eq!(serde_json::from_str::<VerifyingKey>(&json).unwrap(), vk);
+        assert!(VerifyingKey::parse(&format!("{bare} ")).is_err());
+        // Other keys are not FIDO keys.
+        assert!(
+            !SigningKey::from_age_identity(&age_identity())
+                .verifying_key()
+                .is_fido()
+        );
+        let ssh = include_str!("../../tests/data/trust/ssh-ed25519.pub");
+        assert!(!MemberLine::parse(ssh).unwrap().verifying_key.is_fido());
+        // A credential for a web origin is not an SSH key.
+        let (_, web) = sk_pair(3, "https://example.com");
+        let why = VerifyingKey::from_ssh_public(&web).unwrap_err();
+        assert!(why.contains("must start with ssh:"), "{why}");
+        // Another application under ssh: is fine (ssh-keygen -O application=ssh:…).
+        let (_, other) = sk_pair(3, "ssh:vault");
+        let vk_other = VerifyingKey::from_ssh_public(&other).unwrap();
+        assert_ne!(vk_other, vk);
+        assert_eq!(VerifyingKey::parse(&vk_other.to_string()).unwrap(), vk_other);
+    }
+
+    #[test]
+    fn sk_signatures_need_the_user_presence_flag() {
+        let (secret, public) = sk_pair(5, "ssh:");
+        let vk = VerifyingKey::from_ssh_public(&public).unwrap();
+        let msg: &[u8] = b"entry";
+        for (flags, accepted) in [(0x01, true), (0x05, true), (0x00, false), (0x04, false)] {
+            let sig = sk_sign(&secret, &public, Purpose::Log, msg, flags);
+            // Every one of them is a valid signature for ssh-key.
+            let parsed = SshSig::decode(&mut sig.as_slice()).unwrap();
+            public.verify(Purpose::Log.namespace(), msg, &parsed).unwrap();
+            assert_eq!(vk.verify_log(msg, &sig), accepted, "flags {flags:#04x}");
+            assert!(!vk.verify_for(Purpose::Version, msg, &sig));
+            assert!(!vk.verify_log(b"entrY", &sig));
+            // Never queued for the Ed25519 batch: checked one by one.
+            assert!(!Deferred::default().push(&vk, msg, &sig));
+        }
+        let version = sk_sign(&secret, &public, Purpose::Version, msg, 0x01);
+        assert!(vk.verify_for(Purpose::Version, msg, &version));
+        assert!(!vk.verify_log(msg, &version));
+        // Setting the flag afterwards breaks the signature (the flags are signed).
+        let mut untouched = sk_sign(&secret, &public, Purpose::Log, msg, 0x00);
+        let at = untouched.len() - 5;
+        assert_eq!(untouched[at], 0x00);
+        untouched[at] = 0x01;
+        assert!(!vk.verify_log(msg, &untouched));
+        // Another key's signature is refused.
+        let (other, other_public) = sk_pair(6, "ssh:");
+        assert!(!vk.verify_log(msg, &sk_sign(&other, &other_public, Purpose::Log, msg, 0x01)));
+    }
+
+    #[test]
+    fn sk_key_is_a_plugin_members_companion_key() {
+        let recipient = plugin_recipient();
+        assert!(recipient.starts_with("age1vaulttest1"), "{recipient}");
+        let (_, public) = sk_pair(9, "ssh:");
+        let ssh_line = public.to_openssh().unwrap();
+        let text = format!("{recipient} {ssh_line}");
+        let line = MemberLine::parse(&format!("  {text}\n")).unwrap();
+        assert_eq!(line.recipient, recipient);
+        assert!(line.verifying_key.is_fido());
+        assert_eq!(line.comment.as_deref(), Some("yubikey@example"));
+        assert_eq!(line.to_string(), text);
+        assert_eq!(MemberLine::parse(&line.to_string()).unwrap(), line);
+        assert!(check_member_keys(&recipient, &line.verifying_key).is_ok());
+        let new = MemberLine::new(&recipient, line.verifying_key.clone()).unwrap();
+        assert_eq!(new.to_string(), format!("{recipient} {}", line.verifying_key));
+        assert_eq!(MemberLine::parse(&new.to_string()).unwrap(), new);
+        // A web-origin credential as companion: refused with the reason.
+        let (_, web) = sk_pair(9, "https://example.com");
+        let e = MemberLine::parse(&format!("{recipient} {}", web.to_openssh().unwrap())).unwrap_err();
+        assert_eq!(e.kind, crate::error::Kind::Usage);
+        assert!(e.to_string().contains("must start with ssh:"), "{e}");
+    }
+
+    #[test]
+    fn sk_key_cannot_be_a_members_own_recipient() {
+        let (_, public) = sk_pair(9, "ssh:");
+        let vk = VerifyingKey::from_ssh_public(&public).unwrap();
+        let why = check_member_keys(&vk.to_string(), &vk).unwrap_err();
+        assert_eq!(why, SK_CANNOT_DECRYPT);
+        let age_vk = SigningKey::from_age_identity(&age_identity()).verifying_key();
+        assert_eq!(
+            check_member_keys(&vk.to_string(), &age_vk).unwrap_err(),
+            SK_CANNOT_DECRYPT
+        );
+        assert!(MemberLine::new(&vk.to_string(), vk.clone()).is_err());
+        for input in [
+            public.to_openssh().unwrap(),
+            vk.to_string(),
+            SK_ED25519.to_owned(),
+        ] {
+            let e = MemberLine::parse(&input).unwrap_err();
+            assert_eq!(e.kind, crate::error::Kind::Usage, "{input}");
+            let shown = e.to_string();
+            assert!(
+                shown.contains(
+                    "a FIDO key can sign but not decrypt; use it as a plugin member's companion key"
+                ),
+                "{shown}"
+            );
+            assert!(shown.contains("age1NAME1…"), "{shown}");
+            assert!(!shown.contains('\n'), "{shown}");
+        }
+        // Still only ed25519/RSA SSH keys as their own recipient.
+        let ssh = MemberLine::parse(include_str!("../../tests/data/trust/ssh-ed25519.pub")).unwrap();
+        assert!(check_member_keys(&ssh.recipient, &ssh.verifying_key).is_ok());
+        assert!(check_member_keys(&ssh.recipient, &vk).is_err());
+    }
+
+    #[test]
+    fn an_sk_key_file_cannot_sign_by_itself() {
+        let (_, public) = sk_pair(11, "ssh:");
+        let sk = public.key_data().sk_ed25519().unwrap().clone();
+        let pair = ssh_key::private::SkEd25519::new(sk, 0x01, vec![1, 2, 3]).unwrap();
+        let pem = PrivateKey::from(pair)
+            .to_openssh(ssh_key::LineEnding::LF)
+            .unwrap();
+        let e = SigningKey::from_openssh(&pem, None).unwrap_err();
+        assert_eq!(e.kind, crate::error::Kind::Identity);
+        assert!(e.to_string().contains("FIDO key file cannot sign"), "{e}");
+        assert!(e.hint_text().unwrap().contains("ssh-add"), "{e}");
     }
 }

@@ -200,8 +200,13 @@ impl Entry {
 
     /// Signs the entry. The caller makes `author` the signer's recipient.
     pub fn sign(self, key: &SigningKey) -> Result<SignedEntry> {
+        self.sign_with(|canonical| key.sign_log(canonical))
+    }
+
+    /// Signs with whatever holds the key (a file, the vault agent, ssh-agent).
+    pub fn sign_with(self, sign: impl FnOnce(&[u8]) -> Result<Vec<u8>>) -> Result<SignedEntry> {
         let canonical = self.canonical();
-        let signature = key.sign_log(&canonical)?;
+        let signature = sign(&canonical)?;
         let hash = EntryHash::of(&canonical);
         Ok(SignedEntry {
             entry: self,

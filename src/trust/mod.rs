@@ -21,6 +21,7 @@
 pub mod keys;
 pub mod log;
 pub mod pin;
+pub(crate) mod ssh_agent;
 pub mod state;
 
 #[cfg(test)]

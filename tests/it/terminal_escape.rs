@@ -156,7 +156,7 @@ fn hostile_text_is_escaped_everywhere(env: &Env) {
         0,
         "{text:?}"
     );
-    assert_eq!(text.lines().count(), 6, "{text}");
+    assert_eq!(text.lines().count(), 7, "{text}");
     assert!(text.starts_with(&format!("{me} vault-ed25519:")), "{text}");
     assert!(
         who.stderr.contains(&format!("mallory{NASTY_SHOWN}")),

@@ -429,13 +429,13 @@ fn malformed_members_and_keys_are_refused() {
     mixed.verifying_key = ssh.key.verifying_key();
     assert!(
         log.refused(&alice, Body::MemberAdded(mixed))
-            .contains("verifying key must be its recipient")
+            .contains("key derived from its identity")
     );
     let mut mixed = spec(&ssh);
     mixed.verifying_key = bob.key.verifying_key();
     assert!(
         log.refused(&alice, Body::MemberAdded(mixed))
-            .contains("not an age recipient")
+            .contains("verifying key must be its recipient")
     );
     let mut key = new_key();
     key.recipient = "ssh-ed25519 AAAA".into();
