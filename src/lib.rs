@@ -185,10 +185,13 @@ impl Context {
             return Ok(None);
         };
         let shown = path.display().to_string();
-        let text = std::fs::read(&path).map_err(|e| Error::io("read the signing key", &path, &e))?;
+        let text = std::fs::read(&path).map_err(|e| {
+            Error::identity(format!("cannot read the signing key {shown}: {e}"))
+                .hint("fix VAULT_SIGNING_KEY or signing_key in config.toml, or run `vault init` to make one")
+        })?;
         let head = String::from_utf8_lossy(&text);
         let head = head.trim_start();
-        if head.starts_with("ssh-") {
+        if head.starts_with("ssh-") || head.starts_with("sk-") {
             // A public key: ssh-agent holds the private half.
             let public = ssh_key::PublicKey::from_openssh(head.lines().next().unwrap_or_default().trim())
                 .map_err(|_| {

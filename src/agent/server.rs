@@ -180,8 +180,12 @@ fn serve(agent: &Agent, mut conn: UnixStream) {
     loop {
         let body = match proto::receive(&mut conn) {
             Ok(Some(b)) => b,
-            // Closed, or not speaking our protocol: drop it, say nothing.
-            _ => return,
+            // Closed between requests: done.
+            Ok(None) => return,
+            // A frame of an impossible size is malformed too; a connection
+            // cut mid-frame is only a client that died.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => shutdown(agent, true),
+            Err(_) => return,
         };
         agent.busy.fetch_add(1, Ordering::SeqCst);
         *agent.last_request.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
@@ -189,9 +193,10 @@ fn serve(agent: &Agent, mut conn: UnixStream) {
         agent.busy.fetch_sub(1, Ordering::SeqCst);
         let (answer, then_exit) = match answer {
             Ok(a) => a,
-            // A malformed request ends the connection without an answer:
-            // nothing about the agent's state goes back to a confused peer.
-            Err(Malformed) => return,
+            // A malformed request (from our own uid: a bug, or something
+            // probing) fails closed: the agent forgets the key and exits,
+            // and nothing about its state goes back to the peer.
+            Err(Malformed) => shutdown(agent, true),
         };
         if answer.send(&mut conn).is_err() {
             return;

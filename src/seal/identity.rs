@@ -30,6 +30,8 @@ pub struct Personal {
     agent: Option<AgentHeld>,
     /// The plugin's name, for a plugin identity.
     plugin: Option<String>,
+    /// What the plugin asked of us, and why we could not answer.
+    prompts: Option<super::plugin::Prompts>,
 }
 
 /// What the agent said about the identity it holds for this command.
@@ -47,8 +49,10 @@ enum Signer {
     /// the key unlocked again only when a log entry is signed, so commands
     /// that sign nothing pay the key derivation once, not twice.
     Ssh(Box<SshSigner>),
-    /// An SSH key held by ssh-agent (a plugin member's companion key).
-    SshAgent(Box<crate::trust::ssh_agent::AgentSigner>, VerifyingKey),
+    /// An SSH key held by ssh-agent (a plugin member's companion key);
+    /// ssh-agent is looked up only when something is signed, so commands
+    /// that sign nothing work without `SSH_AUTH_SOCK`.
+    SshAgent(Box<ssh_key::PublicKey>, VerifyingKey),
     /// The vault agent holds the key.
     Agent(std::sync::Arc<crate::agent::Client>, VerifyingKey),
     /// A plugin identity with no companion signing key (yet): it can open
@@ -159,6 +163,7 @@ impl Personal {
                 kind: IdentityKind::X25519,
                 agent: None,
                 plugin: None,
+                prompts: None,
             },
             file,
         )
@@ -245,6 +250,7 @@ impl Personal {
             kind: IdentityKind::X25519,
             agent: None,
             plugin: None,
+            prompts: None,
         })
     }
 
@@ -346,6 +352,7 @@ impl Personal {
             })),
             agent: None,
             plugin: None,
+            prompts: None,
         })
     }
 
@@ -397,7 +404,8 @@ impl Personal {
         match &self.signer {
             Signer::Derived(k) => with_key(k),
             Signer::Ssh(ssh) => with_key(&SigningKey::from_openssh(&ssh.pem, ssh.passphrase.as_ref())?),
-            Signer::SshAgent(agent, _) => agent.sign_many(purpose.namespace(), msgs),
+            Signer::SshAgent(public, _) => crate::trust::ssh_agent::AgentSigner::new((**public).clone())?
+                .sign_many(purpose.namespace(), msgs),
             Signer::Agent(client, _) => client.sign(purpose.code(), msgs),
             Signer::Missing => Err(no_companion()),
         }
@@ -412,10 +420,14 @@ impl Personal {
         self.identity.unwrap_stanzas(stanzas)
     }
 
-    /// Why the agent failed during the last unwrap, if it did: a grant that
-    /// "could not be opened" because the agent died is reported as that.
+    /// Why the last unwrap failed when the cause was not the grant: the
+    /// agent died, or a plugin's PIN could not be asked for. A grant that
+    /// "could not be opened" for such a reason is reported as that reason.
     pub(crate) fn agent_failure(&self) -> Option<Error> {
-        self.agent.as_ref().and_then(|a| a.identity.take_failure())
+        self.agent
+            .as_ref()
+            .and_then(|a| a.identity.take_failure())
+            .or_else(|| self.prompts.as_ref().and_then(|p| p.take_failure()))
     }
 
     /// When the agent holds this identity: until when (Unix seconds), and its pid.
@@ -460,6 +472,7 @@ impl Personal {
                 pid,
             }),
             plugin: None,
+            prompts: None,
         })
     }
 
@@ -525,12 +538,9 @@ impl Personal {
             ))
             .hint("use the recipient the same plugin printed"));
         }
-        let identity = age::plugin::IdentityPluginV1::new(
-            &plugin_name,
-            &[stub],
-            super::plugin::Prompts::new(&plugin_name),
-        )
-        .map_err(|_| missing_plugin(&plugin_name))?;
+        let prompts = super::plugin::Prompts::new(&plugin_name);
+        let identity = age::plugin::IdentityPluginV1::new(&plugin_name, &[stub], prompts.clone())
+            .map_err(|_| missing_plugin(&plugin_name))?;
         Ok(Personal {
             identity: Box::new(identity),
             recipient: parsed.to_string(),
@@ -538,6 +548,7 @@ impl Personal {
             signer: Signer::Missing,
             agent: None,
             plugin: Some(plugin_name),
+            prompts: Some(prompts),
         })
     }
 
@@ -560,10 +571,7 @@ impl Personal {
                         Error::identity(format!("{path_for_messages} cannot sign for vault: {why}"))
                             .hint("use an ed25519 key or an RSA key of at least 2048 bits")
                     })?;
-                Signer::SshAgent(
-                    Box::new(crate::trust::ssh_agent::AgentSigner::new(public)?),
-                    verifying,
-                )
+                Signer::SshAgent(Box::new(public), verifying)
             }
         };
         Ok(self)

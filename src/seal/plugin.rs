@@ -21,6 +21,9 @@ pub(crate) struct Prompts {
     /// grants starts the plugin once per grant, and a PIN read from a
     /// descriptor can be read only once. Wiped on drop (SecretString).
     answers: Arc<Mutex<HashMap<String, SecretString>>>,
+    /// Why a secret could not be asked for: reported as the command's
+    /// error (one line) instead of the plugin's "no PIN entered".
+    failure: Arc<Mutex<Option<crate::error::Error>>>,
 }
 
 impl Prompts {
@@ -28,7 +31,12 @@ impl Prompts {
         Prompts {
             plugin: plugin.into(),
             answers: Arc::default(),
+            failure: Arc::default(),
         }
+    }
+
+    pub(crate) fn take_failure(&self) -> Option<crate::error::Error> {
+        self.failure.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     fn say(&self, message: &str) {
@@ -109,7 +117,7 @@ impl age::Callbacks for Prompts {
                 Some(secret)
             }
             Err(e) => {
-                self.say(&format!("{} ({})", e.message(), e.hint_text().unwrap_or("")));
+                *self.failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                 None
             }
         }

@@ -319,7 +319,10 @@ impl VerifyingKey {
         ))
     }
 
-    fn from_ssh_public(public: &PublicKey) -> std::result::Result<VerifyingKey, String> {
+    /// The verifying key of an SSH public key vault accepts (ed25519, RSA of
+    /// at least 2048 bits, or FIDO sk-ed25519 under an `ssh:` application);
+    /// its comment is dropped.
+    pub(crate) fn from_ssh_public(public: &PublicKey) -> std::result::Result<VerifyingKey, String> {
         match public.algorithm() {
             Algorithm::Ed25519 => {}
             Algorithm::SkEd25519 => {

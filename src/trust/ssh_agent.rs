@@ -173,6 +173,12 @@ impl AgentSigner {
             ))
             .hint("use OpenSSH's ssh-agent (7.2 or later), or an ed25519 key"));
         }
+        if signature.algorithm() == Algorithm::SkEd25519 && !crate::trust::keys::sk_user_present(&signature) {
+            return Err(Error::identity(
+                "the FIDO key signed without user presence (no touch), which every member refuses",
+            )
+            .hint("use a key made without `-O no-touch-required`, and touch it when it blinks"));
+        }
         let sig = SshSig::new(
             self.public.key_data().clone(),
             namespace,
@@ -641,18 +647,15 @@ mod tests {
     }
 
     #[test]
-    fn sk_signature_without_user_presence_still_passes_ssh_key() {
-        // ssh-key does not look at the flags: a verifier that wants a touch
-        // must check the user-presence bit itself.
+    fn sk_signature_without_user_presence_is_refused_by_the_signer() {
+        // ssh-key does not look at the flags, so the signer checks the
+        // user-presence bit itself and refuses before anything is written:
+        // every member would refuse the signature.
         let agent = FakeSkAgent::start(0x00, b"fido");
         let signer = AgentSigner::with_socket(agent.public.clone(), agent.sock.clone()).unwrap();
-        let sig = &signer.sign_many("vault-log-v1", &MSGS[..1]).unwrap()[0];
-        let parsed = SshSig::decode(&mut sig.as_slice()).unwrap();
-        agent.public.verify("vault-log-v1", MSGS[0], &parsed).unwrap();
-        let flags = parsed.signature().as_bytes()[64];
-        assert_eq!(flags & 0x01, 0);
-        // vault does: a signature made without a touch is refused.
-        assert!(!vault_key(&agent.public).verify_for(Purpose::Log, MSGS[0], sig));
+        let e = signer.sign_many("vault-log-v1", &MSGS[..1]).unwrap_err();
+        assert_eq!(e.kind, Kind::Identity);
+        assert!(e.to_string().contains("without user presence"), "{e}");
     }
 
     #[test]
