@@ -335,9 +335,32 @@ impl Client {
 
 /// Connects to the agent, starting one if none runs.
 pub fn connect_or_start(at: &Location) -> Result<Client> {
-    if let Some(c) = Client::connect(at)? {
-        return Ok(c);
+    // An agent that is exiting still holds its lock for a moment, and one
+    // that just won the lock has not bound its socket yet: wait for either
+    // to settle, and start another if the old one is gone.
+    for _ in 0..3 {
+        if let Some(c) = Client::connect(at)? {
+            return Ok(c);
+        }
+        start(at)?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(3);
+        while std::time::Instant::now() < deadline {
+            if let Some(c) = Client::connect(at)? {
+                return Ok(c);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
+    Err(Error::identity(format!(
+        "the vault agent does not answer at {}",
+        at.socket.display()
+    ))
+    .hint(format!("set {MODE_VAR}=off to work without it")))
+}
+
+/// Starts an agent and waits until it says it listens ("ready") or that
+/// another one holds the directory ("running").
+fn start(at: &Location) -> Result<()> {
     let exe = std::env::current_exe()
         .map_err(|e| Error::internal(format!("cannot find the vault binary to start the agent: {e}")))?;
     // A clean environment and no inherited terminal: the agent learns
@@ -371,15 +394,12 @@ pub fn connect_or_start(at: &Location) -> Result<Client> {
         return Err(Error::identity("the vault agent exited as it started")
             .hint(format!("set {MODE_VAR}=off to work without it")));
     }
-    // "ready" (ours) or "running" (another agent won the race): either way
-    // the socket now answers. The child is not waited for: it lives on.
-    Client::connect(at)?.ok_or_else(|| {
-        Error::identity(format!(
-            "the vault agent does not answer at {}",
-            at.socket.display()
-        ))
-        .hint(format!("set {MODE_VAR}=off to work without it"))
-    })
+    if line == "running" {
+        // That one lost the race and has exited: reap it.
+        let _ = child.wait();
+    }
+    // "ready": the child lives on as the agent and is not waited for.
+    Ok(())
 }
 
 /// What `whoami` says about the agent.

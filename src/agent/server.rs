@@ -177,6 +177,17 @@ fn serve(agent: &Agent, mut conn: UnixStream) {
         Ok(uid) if uid == rustix::process::geteuid().as_raw() => {}
         _ => return,
     }
+    // An open connection keeps an empty agent alive: a client that just
+    // connected to hand it an identity is not left talking to nobody.
+    struct Open<'a>(&'a Agent);
+    impl Drop for Open<'_> {
+        fn drop(&mut self) {
+            *self.0.last_request.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+            self.0.busy.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    agent.busy.fetch_add(1, Ordering::SeqCst);
+    let _open = Open(agent);
     loop {
         let body = match proto::receive(&mut conn) {
             Ok(Some(b)) => b,
@@ -187,10 +198,8 @@ fn serve(agent: &Agent, mut conn: UnixStream) {
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => shutdown(agent, true),
             Err(_) => return,
         };
-        agent.busy.fetch_add(1, Ordering::SeqCst);
         *agent.last_request.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
         let answer = handle(agent, &body);
-        agent.busy.fetch_sub(1, Ordering::SeqCst);
         let (answer, then_exit) = match answer {
             Ok(a) => a,
             // A malformed request (from our own uid: a bug, or something

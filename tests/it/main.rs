@@ -6,6 +6,7 @@ mod harness;
 mod pg;
 mod sql;
 
+mod agent;
 mod attack_util;
 mod attacks;
 mod basics;
