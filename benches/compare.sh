@@ -88,7 +88,7 @@ SERVER_USER=
 [[ $(id -u) == 0 ]] && SERVER_USER=postgres
 as_server() { if [[ -n $SERVER_USER ]]; then (cd / && runuser -u "$SERVER_USER" -- "$@"); else "$@"; fi; }
 cleanup() {
-	[[ -n ${AGENT_ENV:-} ]] && env "${AGENT_ENV[@]}" "$VAULT" -q lock >/dev/null 2>&1 || true
+	[[ -n ${AGENT_ENV[*]:-} ]] && env "${AGENT_ENV[@]}" "$VAULT" -q lock >/dev/null 2>&1 || true
 	[[ -n ${GNUPGHOME:-} ]] && gpgconf --kill gpg-agent >/dev/null 2>&1 || true
 	[[ -f $PGD/data/postmaster.pid ]] && as_server "$PGBIN/pg_ctl" -D "$PGD/data" stop -m immediate >/dev/null 2>&1 || true
 	if [[ ${BENCH_KEEP:-0} == 1 ]]; then log "kept $W"; else rm -rf "$W"; fi
@@ -141,7 +141,7 @@ init_vault "$(url vget)" && fill "$(url vget)" app/k 100
 init_vault "$SQLITE_URL" && fill "$SQLITE_URL" app/k 100
 # A second member of vget whose identity is passphrase-protected, unlocked
 # once in the vault agent (its own config and data directories).
-if has_cmd unlock; then
+if "$VAULT" help unlock >/dev/null 2>&1; then # (has_cmd is defined below)
 	log "adding a passphrase-protected member to vget and unlocking it in the agent"
 	printf 'bench passphrase\n' >"$W/passphrase" && chmod 600 "$W/passphrase"
 	AGENT_ENV=(XDG_CONFIG_HOME="$W/pp" XDG_DATA_HOME="$W/pp" VAULT_DATABASE_URL="$(url vget)")
