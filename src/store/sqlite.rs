@@ -494,8 +494,17 @@ impl Backend for SqliteStore {
 
     async fn scrub(&mut self) -> Result<()> {
         // Deleted rows leave their bytes in free pages and in the WAL:
-        // rewrite the file without them, then empty the WAL.
-        for sql in ["VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"] {
+        // rewrite the file without them, then empty the WAL. secure_delete
+        // first: VACUUM builds its pages in recycled page-cache buffers and,
+        // without it, leaves their unused space as it found it, which can be
+        // a fragment of a page it just read (seen: one 60-byte trace of a
+        // purged ciphertext in the rewritten file). VACUUM passes the setting
+        // on to the copy it builds.
+        for sql in [
+            "PRAGMA secure_delete = ON",
+            "VACUUM",
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+        ] {
             sqlx::raw_sql(sql)
                 .execute(&mut self.conn)
                 .await

@@ -1,10 +1,8 @@
 //! The test age plugin (`examples/age-plugin-vaulttest.rs`) as a fixture.
 //!
-//! `cargo test` builds every example before it runs the tests, so the plugin
-//! binary sits in `target/<profile>/examples/`, a sibling of the `deps/`
-//! directory that holds this test binary. A run filtered to one target
-//! (`cargo test --test it`) builds no examples: build the plugin first with
-//! `cargo build --example age-plugin-vaulttest`.
+//! The plugin binary is built on first use (`cargo build --example`) into
+//! `target/<profile>/examples/`, a sibling of the `deps/` directory that
+//! holds this test binary.
 
 #![allow(dead_code)] // shared by the plugin stories; not every helper is used by each
 
@@ -15,20 +13,44 @@ use std::process::Command;
 pub const PLUGIN_BINARY: &str = "age-plugin-vaulttest";
 
 /// The directory holding `age-plugin-vaulttest`: `target/<profile>/examples`.
+/// `cargo test --all-targets` compiles examples as test harnesses, and a
+/// filtered run builds none, so the plugin is built here, once per test
+/// process, with the cargo that runs the tests (a no-op when it is fresh).
 pub fn plugin_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary knows its path");
-    // target/<profile>/deps/it-<hash> -> target/<profile>/examples
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("the test binary lives in target/<profile>/deps")
-        .join("examples");
-    assert!(
-        dir.join(PLUGIN_BINARY).is_file(),
-        "{} is missing: run `cargo build --example {PLUGIN_BINARY}` (a filtered `cargo test` builds no examples)",
-        dir.join(PLUGIN_BINARY).display(),
-    );
-    dir
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().expect("the test binary knows its path");
+            // target/<profile>/deps/it-<hash> -> target/<profile>
+            let profile_dir = exe
+                .parent()
+                .and_then(|deps| deps.parent())
+                .expect("the test binary lives in target/<profile>/deps")
+                .to_owned();
+            let release = profile_dir.file_name().is_some_and(|n| n == "release");
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let mut build = Command::new(cargo);
+            build
+                .args(["build", "--quiet", "--example", PLUGIN_BINARY])
+                .arg("--manifest-path")
+                .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
+            if release {
+                build.arg("--release");
+            }
+            if let Some(target) = profile_dir.parent() {
+                build.env("CARGO_TARGET_DIR", target);
+            }
+            let status = build.status().expect("cargo runs");
+            assert!(status.success(), "cargo build --example {PLUGIN_BINARY} failed");
+            let dir = profile_dir.join("examples");
+            assert!(
+                dir.join(PLUGIN_BINARY).is_file(),
+                "{} is missing after cargo build --example {PLUGIN_BINARY}",
+                dir.join(PLUGIN_BINARY).display(),
+            );
+            dir
+        })
+        .clone()
 }
 
 /// `PATH` with [`plugin_dir`] in front, for the `vault` (or `age`) under test.
