@@ -102,13 +102,18 @@ pub(crate) fn check_dir(dir: &Path) -> Result<()> {
     if !meta.is_dir() {
         return Err(unsafe_place(dir, "it is not a directory".into()));
     }
+    ours_and_closed(dir, &meta, "700")
+}
+
+/// Owned by us, and nothing for group or others.
+fn ours_and_closed(path: &Path, meta: &std::fs::Metadata, want: &str) -> Result<()> {
     if meta.uid() != uid() {
-        return Err(unsafe_place(dir, format!("it belongs to uid {}", meta.uid())));
+        return Err(unsafe_place(path, format!("it belongs to uid {}", meta.uid())));
     }
     if meta.mode() & 0o077 != 0 {
         return Err(unsafe_place(
-            dir,
-            format!("its mode is {:o}, not 700", meta.mode() & 0o777),
+            path,
+            format!("its mode is {:o}, not {want}", meta.mode() & 0o777),
         ));
     }
     Ok(())
@@ -127,15 +132,7 @@ fn check_socket(socket: &Path) -> Result<bool> {
     if !meta.file_type().is_socket() {
         return Err(unsafe_place(socket, "it is not a socket".into()));
     }
-    if meta.uid() != uid() {
-        return Err(unsafe_place(socket, format!("it belongs to uid {}", meta.uid())));
-    }
-    if meta.mode() & 0o077 != 0 {
-        return Err(unsafe_place(
-            socket,
-            format!("its mode is {:o}, not 600", meta.mode() & 0o777),
-        ));
-    }
+    ours_and_closed(socket, &meta, "600")?;
     Ok(true)
 }
 

@@ -42,7 +42,7 @@ struct Agent {
 
 /// Runs the agent; returns only on a failure to start.
 pub fn run(dir: &Path) -> Result<()> {
-    crate::harden_process();
+    // Not dumpable and no core: main.rs hardened the process before this.
     lock_memory();
     // Out of the caller's session: the terminal closing does not end it.
     let _ = rustix::process::setsid();

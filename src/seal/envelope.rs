@@ -241,8 +241,8 @@ impl VaultKey {
         scope: Option<(Uuid, u64)>,
     ) -> Result<VaultKey> {
         let plain = decrypt_armored(me.identity.as_ref(), grant.as_bytes()).map_err(|e| {
-            if let Some(agent) = me.agent_failure() {
-                return agent;
+            if let Some(why) = me.unwrap_failure() {
+                return why;
             }
             match e {
             age::DecryptError::Plugin(errors) => Error::identity(format!(

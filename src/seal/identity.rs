@@ -423,7 +423,7 @@ impl Personal {
     /// Why the last unwrap failed when the cause was not the grant: the
     /// agent died, or a plugin's PIN could not be asked for. A grant that
     /// "could not be opened" for such a reason is reported as that reason.
-    pub(crate) fn agent_failure(&self) -> Option<Error> {
+    pub(crate) fn unwrap_failure(&self) -> Option<Error> {
         self.agent
             .as_ref()
             .and_then(|a| a.identity.take_failure())

@@ -59,18 +59,10 @@ impl Prompts {
         write!(out, "{}", name::terminal(question)).ok()?;
         out.flush().ok()?;
         let mut line = String::new();
-        std::io::BufReader::new(&tty).take_line(&mut line)?;
+        if std::io::BufReader::new(&tty).read_line(&mut line).ok()? == 0 {
+            return None;
+        }
         Some(line.trim_end_matches(['\n', '\r']).to_owned())
-    }
-}
-
-trait TakeLine {
-    fn take_line(&mut self, line: &mut String) -> Option<()>;
-}
-
-impl<R: BufRead> TakeLine for R {
-    fn take_line(&mut self, line: &mut String) -> Option<()> {
-        (self.read_line(line).ok()? > 0).then_some(())
     }
 }
 

@@ -84,12 +84,6 @@ impl AgentSigner {
         Ok(AgentSigner { public, socket })
     }
 
-    /// The public key signatures are made with.
-    #[allow(dead_code)] // for the caller that builds the member's verifying key
-    pub(crate) fn public_key(&self) -> &PublicKey {
-        &self.public
-    }
-
     /// Signs every message under `namespace` over one agent connection
     /// (a rotation signs thousands): one encoded [`SshSig`] per message, in
     /// order. Nothing is signed, and the agent is not contacted, for none.
