@@ -3,8 +3,9 @@
 #
 #   bash benches/compare.sh                  # build release, measure, print the table
 #   bash benches/compare.sh --update-readme  # ... and put the table into README.md
-#   bash benches/compare.sh --scale          # only the 1,000,000-secret rows (both backends;
-#                                            # BENCH_SCALE_N to change the size), printed, README untouched
+#   bash benches/compare.sh --scale          # only the 1,000,000-secret rows (both backends,
+#                                            # benches/scale.sh: names, import, rotate, 64-client
+#                                            # load; its header lists its knobs), printed, README untouched
 #
 # It builds release, starts its own throwaway PostgreSQL (initdb/pg_ctl from
 # /usr/lib/postgresql/*/bin, run as the `postgres` user when we are root; it
@@ -244,12 +245,17 @@ RSS_FILE=$W/rss.txt
 has_cmd() { "$VAULT" help "$1" >/dev/null 2>&1; }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 noop() { :; }
-time_once() { # time_once FUNC: microseconds in LAST
+time_once() { # time_once FUNC: microseconds in LAST, less what FUNC put in ADJ
+	ADJ=0
 	local s=${EPOCHREALTIME/./}
 	"$1"
 	local e=${EPOCHREALTIME/./}
-	LAST=$((e - s))
+	LAST=$((e - s - ADJ))
 }
+ADJ=0
+# age_prep MODE N: the age crate's floor for N values; its preparation (making
+# and pre-sealing the values it then re-seals) is not part of the floor.
+age_prep() { local p; p=$("${PFX[@]}" "$AGE_FLOOR" "$@" 2>/dev/null) && ADJ=$((ADJ + p)); }
 rss_of() { # rss_of FUNC [RESET]: median over RSS_RUNS of the largest %M a run printed, in MiB
 	local i vals=()
 	for ((i = 0; i < RSS_RUNS; i++)); do
@@ -327,58 +333,8 @@ na_row() { row "| $1 | n/a (command not available in this build) | | | | n/a | |
 
 # ---------------------------------------------------------------- --scale
 if [[ $SCALE == 1 ]]; then
-	need_pkg sqlite3 sqlite3 || die "sqlite3 is missing: apt-get install sqlite3"
-	N=${BENCH_SCALE_N:-1000000}
-	CHUNK=10000
-	((N % CHUNK == 0 && N >= 50 * CHUNK)) || die "BENCH_SCALE_N must be a multiple of $CHUNK, at least $((50 * CHUNK))"
-	"$PSQL" -X -q "$ADMIN" -c "create database vscale" >/dev/null
-	SCALE_DB=$W/home/scale.db
-	SCALE_LITE=sqlite://$SCALE_DB
-	init_vault "$(url vscale)" && init_vault "$SCALE_LITE"
-	log "filling two vaults with $N secrets each, $CHUNK per transaction (bulk/cNNN/NNNNN)"
-	for ((c = 0; c < N / CHUNK; c++)); do
-		p=$(printf 'bulk/c%03d/' "$c")
-		fill "$(url vscale)" "$p" "$CHUNK" || die "filling PostgreSQL failed at chunk $c"
-		fill "$SCALE_LITE" "$p" "$CHUNK" || die "filling SQLite failed at chunk $c"
-	done
-	sql vscale "vacuum analyze" >/dev/null
-	sqlite3 "$SCALE_DB" "analyze" >/dev/null
-	NARROW_P=bulk/c042/0001 # 10 names
-	RANGE_P=bulk/c042/      # 10,000 names
-	RANGE_SQL="where name >= 'bulk/c042/' and name < 'bulk/c0420'"
-	s_tab_pg() { VAULT_DATABASE_URL=$(url vscale) COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get "$NARROW_P" >/dev/null; }
-	s_tab_lite() { VAULT_DATABASE_URL=$SCALE_LITE COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get "$NARROW_P" >/dev/null; }
-	s_tab_wide_pg() { VAULT_DATABASE_URL=$(url vscale) COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get bulk/ >/dev/null; }
-	s_tab_wide_lite() { VAULT_DATABASE_URL=$SCALE_LITE COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get bulk/ >/dev/null; }
-	s_ls_range_pg() { VAULT_DATABASE_URL=$(url vscale) "${PFX[@]}" "$VAULT" ls "$RANGE_P" | cat >/dev/null; }
-	s_psql_range() { "${PFX[@]}" "$PSQL" -X -A -t -q "$(url vscale)" -c "select name from vault.secrets ${RANGE_SQL//name/name collate \"C\"} order by name collate \"C\"" | cat >/dev/null; }
-	s_ls_range_lite() { VAULT_DATABASE_URL=$SCALE_LITE "${PFX[@]}" "$VAULT" ls "$RANGE_P" | cat >/dev/null; }
-	s_sqlite3_range() { "${PFX[@]}" sqlite3 "$SCALE_DB" "select name from secrets $RANGE_SQL order by name" | cat >/dev/null; }
-	s_ls_all_pg() { VAULT_DATABASE_URL=$(url vscale) "${PFX[@]}" "$VAULT" ls | cat >/dev/null; }
-	s_psql_all() { "${PFX[@]}" "$PSQL" -X -A -t -q "$(url vscale)" -c 'select name from vault.secrets order by name collate "C"' | cat >/dev/null; }
-	s_ls_all_lite() { VAULT_DATABASE_URL=$SCALE_LITE "${PFX[@]}" "$VAULT" ls | cat >/dev/null; }
-	s_sqlite3_all() { "${PFX[@]}" sqlite3 "$SCALE_DB" "select name from secrets where name is not null order by name" | cat >/dev/null; }
-	[[ $(s_tab_pg; VAULT_DATABASE_URL=$(url vscale) COMPLETE=fish "$VAULT" -- vault get "$NARROW_P" | wc -l) == 10 ]] ||
-		die "completion of $NARROW_P does not offer its 10 names"
-	HEADER=("| what, $N secrets (medians; ratio = median of paired vault/floor) | vault | vault RSS | floor | floor RSS | ratio | target: met? |"
-		"|---|---|---|---|---|---|---|")
-	single "completion, one TAB, a prefix of 10 names, PostgreSQL" "$RUNS" s_tab_pg 10
-	single "completion, one TAB, a prefix of 10 names, SQLite" "$RUNS" s_tab_lite 10
-	single "completion, one TAB, \`bulk/\` (a screenful of levels), PostgreSQL (info)" "$RUNS" s_tab_wide_pg 1500
-	single "completion, one TAB, \`bulk/\` (a screenful of levels), SQLite (info)" "$RUNS" s_tab_wide_lite 1500
-	pair "\`vault ls PREFIX\` (10,000 names), PostgreSQL vs psql's index range query" "$RUNS" s_ls_range_pg s_psql_range 1.2
-	pair "\`vault ls PREFIX\` (10,000 names), SQLite vs sqlite3's range query" "$RUNS" s_ls_range_lite s_sqlite3_range 1.2
-	pair "\`vault ls\` of every name, PostgreSQL vs psql" "$HEAVY" s_ls_all_pg s_psql_all 1.0
-	pair "\`vault ls\` of every name, SQLite vs sqlite3" "$HEAVY" s_ls_all_lite s_sqlite3_all 1.5
-	{
-		echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, \`$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')\`, $N secrets per backend; $RUNS pairs per row ($HEAVY for every name)."
-		echo
-		printf '%s\n' "${HEADER[@]}" "${ROWS[@]}"
-	} >"$W/scale.md"
-	echo
-	cat "$W/scale.md"
-	mkdir -p "$ROOT/target/bench"
-	cp "$W/scale.md" "$ROOT/target/bench/scale.md"
+	# shellcheck source=benches/scale.sh
+	source "$ROOT/benches/scale.sh"
 	exit 0
 fi
 
@@ -399,17 +355,17 @@ v_ls_big() { VAULT_DATABASE_URL=$(url vbig) "${PFX[@]}" "$VAULT" ls | cat >/dev/
 psql_ls_big() { "${PFX[@]}" "$PSQL" -X -A -t -q "$(url vbig)" -c 'select name from vault.secrets order by name collate "C"' | cat >/dev/null; }
 reset_imp() { sql vimp "delete from vault.secrets; delete from vault.versions" >/dev/null; }
 import_floor() {
-	"${PFX[@]}" "$AGE_FLOOR" seal 10000 2>/dev/null
+	age_prep seal 10000
 	"${PFX[@]}" "$PSQL" -X -q -1 -v ON_ERROR_STOP=1 "$(url vimp)" \
 		-c "\\copy vault.secrets (id, name, description, secret, key_id, nonce) from '$W/import_rows.csv' csv" >/dev/null
 }
 v_rotate_h() { VAULT_DATABASE_URL=$(url vroth) "${PFX[@]}" "$VAULT" -q "${ROTATE_ARGS[@]}" </dev/null >/dev/null; }
 rotate_floor_h() {
-	"${PFX[@]}" "$AGE_FLOOR" reseal 10000 2>/dev/null
+	age_prep reseal 10000
 	"${PFX[@]}" "$PSQL" -X -q -v ON_ERROR_STOP=1 "$(url vrothfloor)" -f "$W/roth_floor.sql" >/dev/null
 }
 rotate_floor() {
-	"${PFX[@]}" "$AGE_FLOOR" reseal 10000 2>/dev/null
+	age_prep reseal 10000
 	"${PFX[@]}" "$PSQL" -X -q -v ON_ERROR_STOP=1 "$(url vrotfloor)" -f "$W/rotate_floor.sql" >/dev/null
 }
 
