@@ -407,7 +407,7 @@ else
 	row "| \`vault get\`, SQLite vs \`pass show\` | pass not installable here | | | | n/a | |"
 fi
 if [[ $HAVE_AGE_CLI == 1 ]]; then
-	pair "\`vault get\`, SQLite vs \`age -d\` of one file (info: passage's core)" "$RUNS" v_get_sqlite age_show -
+	pair "\`vault get\`, SQLite vs \`age -d\` of one file (passage's core)" "$RUNS" v_get_sqlite age_show 1.0
 fi
 pair "\`vault put\` (stdin), PostgreSQL vs \`vault get\`" "$RUNS" v_put_pg v_get_pg 1.3
 if has_cmd unlock; then
