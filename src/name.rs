@@ -179,10 +179,16 @@ pub fn escape(name: &str) -> String {
 /// Like [`escape`] but without quotes when nothing needed escaping: for
 /// listings, where plain names should stay plain.
 pub fn display(name: &str) -> String {
+    shown(name).into_owned()
+}
+
+/// [`display`], borrowed when nothing needed escaping (`ls` of a million
+/// names allocates nothing per plain name).
+pub fn shown(name: &str) -> Cow<'_, str> {
     if name.chars().any(|c| is_unsafe(c) || c == '"' || c == '\\') {
-        escape(name)
+        Cow::Owned(escape(name))
     } else {
-        name.to_owned()
+        Cow::Borrowed(name)
     }
 }
 
