@@ -138,24 +138,12 @@ fn names_within((url, schema): &(DbUrl, String), prefix: &str) -> Option<Vec<Str
 
 /// At most this many candidates per TAB: about a screenful.
 const SCREENFUL: usize = 100;
-/// A prefix with at most this many names under it is read in one range of
-/// the name index and grouped in memory; a wider one is walked level by level.
-const NARROW: usize = 200;
-
-/// The next level under `prefix` that `name` (which starts with it) belongs
-/// to: up to and including the first `/` after the prefix, like a directory
-/// in pass, or the whole name.
-fn level<'a>(prefix: &str, name: &'a str) -> &'a str {
-    match name.get(prefix.len()..).and_then(|rest| rest.find('/')) {
-        Some(i) => &name[..prefix.len() + i + 1],
-        None => name,
-    }
-}
 
 /// The only part that touches the store: the next level of names under
-/// `prefix` (`db/`, `app/`, `top`), read-only, at most a screenful. Each
-/// read is a range of the name index, so a TAB costs the same in a vault of
-/// a hundred names or a million.
+/// `prefix` (`db/`, `app/`, `top`), read-only, at most a screenful, in one
+/// statement that seeks the name index once per level, so a TAB costs the
+/// same in a vault of a hundred names or a million, and a prefix with a
+/// million names under it costs what a narrow one does.
 async fn fetch_names(url: &DbUrl, schema: &str, prefix: Option<&str>) -> Result<Vec<String>> {
     let opts = store::OpenOptions {
         create: false,
@@ -163,40 +151,8 @@ async fn fetch_names(url: &DbUrl, schema: &str, prefix: Option<&str>) -> Result<
         timeout: COMPLETE_TIMEOUT,
         schema: schema.to_owned(),
     };
-    let prefix = prefix.unwrap_or_default();
     let mut index = Index::new(store::open(url, opts).await?, None);
-    let narrow = index.names_from(prefix, prefix, false, NARROW + 1).await?;
-    let mut levels: Vec<String> = Vec::new();
-    if narrow.len() <= NARROW {
-        // Sorted bytewise, so each level's names are together.
-        for name in &narrow {
-            let l = level(prefix, name);
-            if levels.last().map(String::as_str) != Some(l) {
-                levels.push(l.to_owned());
-            }
-        }
-        levels.truncate(SCREENFUL);
-        return Ok(levels);
-    }
-    // Wide: one read per level, skipping each "directory" whole.
-    let (mut from, mut after) = (prefix.to_owned(), false);
-    while levels.len() < SCREENFUL {
-        let Some(name) = index.names_from(prefix, &from, after, 1).await?.pop() else {
-            break;
-        };
-        let l = level(prefix, &name).to_owned();
-        let next = if l.ends_with('/') {
-            store::sql::successor(&l).map(|s| (s, false))
-        } else {
-            Some((l.clone(), true))
-        };
-        levels.push(l);
-        match next {
-            Some((f, a)) => (from, after) = (f, a),
-            None => break,
-        }
-    }
-    Ok(levels)
+    index.levels(prefix.unwrap_or_default(), SCREENFUL).await
 }
 
 /// bash, registered by vault itself; the protocol to the binary
@@ -358,17 +314,6 @@ pub fn fix_static_bash(script: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn levels_stop_at_the_next_slash() {
-        assert_eq!(level("", "db/password"), "db/");
-        assert_eq!(level("", "top"), "top");
-        assert_eq!(level("db/", "db/password"), "db/password");
-        assert_eq!(level("db/", "db/prod/password"), "db/prod/");
-        assert_eq!(level("db", "db/x"), "db/");
-        assert_eq!(level("db", "dbx"), "dbx");
-        assert_eq!(level("caf\u{e9}", "caf\u{e9}/\u{e9}t\u{e9}"), "caf\u{e9}/");
-    }
 
     #[test]
     fn static_bash_has_no_unquoted_compreply() {

@@ -179,10 +179,22 @@ pub fn escape(name: &str) -> String {
 /// Like [`escape`] but without quotes when nothing needed escaping: for
 /// listings, where plain names should stay plain.
 pub fn display(name: &str) -> String {
+    shown(name).into_owned()
+}
+
+/// [`display`], borrowed when nothing needed escaping (`ls` of a million
+/// names allocates nothing per plain name).
+pub fn shown(name: &str) -> Cow<'_, str> {
+    // Printable ASCII (the common case) is decided a byte at a time, without
+    // decoding characters or looking up their category; the rest by character.
+    let plain = |b: &u8| (b' '..=b'~').contains(b) && *b != b'"' && *b != b'\\';
+    if name.bytes().all(|b| plain(&b)) {
+        return Cow::Borrowed(name);
+    }
     if name.chars().any(|c| is_unsafe(c) || c == '"' || c == '\\') {
-        escape(name)
+        Cow::Owned(escape(name))
     } else {
-        name.to_owned()
+        Cow::Borrowed(name)
     }
 }
 
@@ -306,6 +318,17 @@ mod tests {
             terminal("invoice\u{2067}fdp.exe\u{2069}"),
             "invoice\\u{2067}fdp.exe\\u{2069}"
         );
+    }
+
+    #[test]
+    fn shown_decides_ascii_like_the_character_rules() {
+        for b in 0u8..128 {
+            let name = format!("a{}b", b as char);
+            let by_char = name.chars().any(|c| is_unsafe(c) || c == '"' || c == '\\');
+            assert_eq!(matches!(shown(&name), Cow::Owned(_)), by_char, "{b:#x}");
+        }
+        assert!(matches!(shown("caf\u{e9}/x"), Cow::Borrowed(_)));
+        assert_eq!(shown("a\u{2066}b"), "\"a\\u{2066}b\"");
     }
 
     #[test]

@@ -62,16 +62,10 @@ impl Index {
         self.store.list_names(prefix, each).await
     }
 
-    /// Up to `limit` names under `prefix`, from `from` on (`after`: strictly
-    /// after it), bytewise: one range of the name index (shell completion).
-    pub async fn names_from(
-        &mut self,
-        prefix: &str,
-        from: &str,
-        after: bool,
-        limit: usize,
-    ) -> Result<Vec<String>> {
-        self.store.names_from(prefix, from, after, limit).await
+    /// The first `limit` levels under `prefix` (`db/`, `app/`, `top`), in
+    /// one read however many names lie under it (shell completion).
+    pub async fn levels(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        self.store.levels(prefix, limit).await
     }
 
     /// Removes all the names, or none. Returns the names removed, sorted

@@ -96,7 +96,7 @@ pub async fn run(args: LsArgs, ctx: &Context) -> Result<()> {
         // Names only: one column streamed, nothing else decoded.
         index
             .list_names(prefix, &mut |n: &str| {
-                out.write(name::display(n).as_bytes())?;
+                out.write(name::shown(n).as_bytes())?;
                 out.write(b"\n")
             })
             .await?;

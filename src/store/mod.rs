@@ -790,25 +790,55 @@ impl Store {
         self.db.names(&range, &params, each).await
     }
 
-    /// Up to `limit` names, in bytewise order, from `from` on (`after`:
-    /// strictly after it) and under `prefix`: one range of the name index,
-    /// however many names the vault holds (shell completion).
-    pub async fn names_from(
-        &mut self,
-        prefix: &str,
-        from: &str,
-        after: bool,
-        limit: usize,
-    ) -> Result<Vec<String>> {
-        let (range, params) = sql::name_range(self.db.dialect(), Some(prefix), 2);
-        let n = self.db.dialect().name_bytewise;
-        let op = if after { ">" } else { ">=" };
+    /// The first `limit` levels under `prefix`, bytewise: each is a name's
+    /// text up to and including the first `/` after the prefix (a
+    /// "directory", like in pass), or the whole name when it has none (shell
+    /// completion).
+    ///
+    /// One statement, so one round trip however wide the prefix: a
+    /// recursive query that seeks the name index once per level (a loose
+    /// index scan) and then jumps past the whole level, so a level with a
+    /// million names under it costs one seek. Past a directory `x/` the next
+    /// name is `>= x0` (`0` follows `/`); past a name `x` it is `>= x\u{1}`,
+    /// the smallest text after it that a name can be (PostgreSQL text holds
+    /// no NUL; in SQLite a name with one is never offered anyway).
+    pub async fn levels(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        let d = self.db.dialect();
+        let (n, pos) = (d.name_bytewise, d.strpos);
+        // $1 the prefix, $2 what follows a name, $3 the end of the range.
+        let hi = sql::successor(prefix);
+        let below = if hi.is_some() {
+            format!(" AND {n} < $3")
+        } else {
+            String::new()
+        };
+        let level = format!(
+            "CASE WHEN {pos}(substr(name, length($1) + 1), '/') > 0 \
+             THEN substr(name, 1, length($1) + {pos}(substr(name, length($1) + 1), '/')) \
+             ELSE name END"
+        );
+        let first = format!(
+            "SELECT {level} FROM {{s}}secrets WHERE name IS NOT NULL AND {n} >= $1{below} \
+             ORDER BY name{{C}} LIMIT 1"
+        );
+        let next = format!(
+            "SELECT {level} FROM {{s}}secrets WHERE name IS NOT NULL AND {n} >= \
+             (CASE WHEN substr(walk.lvl, length(walk.lvl)) = '/' \
+              THEN substr(walk.lvl, 1, length(walk.lvl) - 1) || '0' \
+              ELSE walk.lvl || $2 END){below} \
+             ORDER BY name{{C}} LIMIT 1"
+        );
         let sql = self.sql(&format!(
-            "SELECT name FROM {{s}}secrets WHERE name IS NOT NULL AND {n} {op} $1{range} \
-             ORDER BY name{{C}} LIMIT {limit}"
+            "WITH RECURSIVE walk(lvl, n) AS ( \
+               SELECT ({first}), 1 \
+               UNION ALL \
+               SELECT ({next}), n + 1 FROM walk WHERE lvl IS NOT NULL AND n < {limit} \
+             ) SELECT lvl FROM walk WHERE lvl IS NOT NULL"
         ));
-        let mut args = vec![Arg::Text(from)];
-        args.extend(params.iter().map(|p| Arg::Text(p)));
+        let mut args = vec![Arg::Text(prefix), Arg::Text("\u{1}")];
+        if let Some(hi) = &hi {
+            args.push(Arg::Text(hi));
+        }
         let mut out = Vec::new();
         self.db
             .for_each(&sql, &args, &mut |r| {

@@ -116,6 +116,9 @@ pub(crate) struct Dialect {
     pub lock: &'static str,
     /// `s.updated_at` as Unix seconds.
     pub updated_epoch: &'static str,
+    /// The function giving the 1-based character position of a needle in a
+    /// text, 0 when absent (`strpos(text, needle)`; SQLite spells it `instr`).
+    pub strpos: &'static str,
 }
 
 impl Dialect {
@@ -142,6 +145,7 @@ impl Dialect {
             name_bytewise: "name COLLATE \"C\"",
             lock: " FOR UPDATE",
             updated_epoch: "CAST(extract(epoch FROM s.updated_at) AS bigint)",
+            strpos: "strpos",
         }
     }
 
@@ -153,6 +157,7 @@ impl Dialect {
             name_bytewise: "name",
             lock: "",
             updated_epoch: "CAST(strftime('%s', s.updated_at) AS INTEGER)",
+            strpos: "instr",
         }
     }
 }

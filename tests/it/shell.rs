@@ -20,6 +20,7 @@ both!(
     get_json_utf8_and_binary,
     put_generate_and_json,
     bash_completes_live_names,
+    completion_levels_in_bytewise_order,
     unreachable_vault_completes_nothing,
 );
 
@@ -546,6 +547,77 @@ fn bash_completes_live_names(env: &Env) {
     std::fs::remove_file(env.identity_path()).unwrap();
     let out = bash_complete(env, &["vault", "get", "db/p"], &[]);
     assert_eq!(lines(&out), ["db/password"]);
+}
+
+/// The level walk (one statement: seek, then jump past the level) next to
+/// names that sort right after a name or a "directory", non-ASCII levels,
+/// names written behind vault's back that cannot be typed, and the
+/// screenful limit.
+fn completion_levels_in_bytewise_order(env: &Env) {
+    env.init();
+    for n in [
+        "a",
+        "a+",
+        "a/x",
+        "a/y/z",
+        "a/y/w",
+        "a0",
+        "caf\u{e9}/\u{e9}t\u{e9}",
+        "caf\u{e9}s",
+        "caf\u{e9}/x",
+        "esc",
+        "z\u{10ffff}/q",
+        "z\u{10ffff}\u{10ffff}",
+    ] {
+        env.put(n, b"v");
+    }
+    // Sorts between "a" and "a+", and right after "a0" (a name after a
+    // directory's `0` successor); neither can be typed, so neither is offered.
+    env.db().rename("esc", "a\u{1}b");
+    env.put("esc", b"v");
+    env.db().rename("esc", "a0\u{1b}[31m");
+    // fish's protocol: the words offered, one a line, unquoted.
+    let get = |prefix: &str| -> Vec<String> {
+        let out = env
+            .vault(&["--", "vault", "get", prefix])
+            .env("COMPLETE", "fish")
+            .ok();
+        assert_eq!(out.stderr, "");
+        let offered = out.stdout_str();
+        offered
+            .lines()
+            .map(|l| l.split('\t').next().unwrap().to_owned())
+            .filter(|l| !l.starts_with('-'))
+            .collect()
+    };
+    assert_eq!(
+        get(""),
+        [
+            "a",
+            "a+",
+            "a/",
+            "a0",
+            "caf\u{e9}/",
+            "caf\u{e9}s",
+            "z\u{10ffff}/",
+            "z\u{10ffff}\u{10ffff}"
+        ]
+    );
+    assert_eq!(get("a"), ["a", "a+", "a/", "a0"]);
+    assert_eq!(get("a/"), ["a/x", "a/y/"]);
+    assert_eq!(get("a/y"), ["a/y/"]);
+    assert_eq!(get("a/y/"), ["a/y/w", "a/y/z"]);
+    assert_eq!(get("caf\u{e9}"), ["caf\u{e9}/", "caf\u{e9}s"]);
+    assert_eq!(get("caf\u{e9}/"), ["caf\u{e9}/x", "caf\u{e9}/\u{e9}t\u{e9}"]);
+    assert_eq!(get("z\u{10ffff}"), ["z\u{10ffff}/", "z\u{10ffff}\u{10ffff}"]);
+    assert!(get("b").is_empty());
+    // A screenful at most: 150 levels under one prefix offer the first 100.
+    for i in 0..150 {
+        env.put(&format!("many/d{i:03}/x"), b"v");
+    }
+    let got = get("many/");
+    assert_eq!(got.len(), 100, "{got:?}");
+    assert_eq!((got[0].as_str(), got[99].as_str()), ("many/d000/", "many/d099/"));
 }
 
 fn unreachable_vault_completes_nothing(env: &Env) {

@@ -99,3 +99,20 @@ fn a_database_made_by_something_else_is_refused_untouched() {
     assert_eq!(db.foreign_secrets(), ["theirs"]);
     assert_eq!(db.tables(), ["secrets"]);
 }
+
+/// `ls` reads names many to a row, joined by NUL: a name holding a NUL
+/// (written behind vault's back; vault refuses control characters) must
+/// still list exactly, escaped, in bytewise order, with its neighbours.
+#[test]
+fn ls_lists_a_name_holding_a_nul_exactly() {
+    let env = env();
+    env.init();
+    for n in ["a", "odd", "a/x", "b"] {
+        env.put(n, b"v");
+    }
+    env.db().rename("odd", "a\0nul");
+    let out = env.vault(&["ls"]).ok();
+    assert_eq!(out.stdout_str(), "a\n\"a\\u{0}nul\"\na/x\nb\n");
+    let out = env.vault(&["ls", "a"]).ok();
+    assert_eq!(out.stdout_str(), "a\n\"a\\u{0}nul\"\na/x\n");
+}
