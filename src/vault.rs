@@ -448,19 +448,7 @@ impl Vault {
         mode: PutMode,
         op: crate::history::Op,
     ) -> Result<Vec<PutOutcome>> {
-        let mut seen = HashMap::new();
-        for (item, value) in &entries {
-            name::check_value(value.len())?;
-            if let Some(d) = &item.description {
-                name::check_description(d)?;
-            }
-            if seen.insert(item.name.as_str(), ()).is_some() {
-                return Err(
-                    Error::usage(format!("{} is given more than once", name::escape(&item.name)))
-                        .hint("give each name once; nothing was stored"),
-                );
-            }
-        }
+        check_entries(&entries)?;
         let (items, values): (Vec<PutItem>, Vec<Value>) = entries.into_iter().unzip();
         let recipient = self.me.recipient().to_owned();
         self.refresh().await?;
@@ -473,6 +461,7 @@ impl Vault {
                 trust: &self.trust,
                 values: &values,
                 op,
+                opened: None,
             };
             match self.store.put(&items, mode, &recipient, &sealer).await {
                 Err(e)
@@ -483,6 +472,74 @@ impl Vault {
             }
         }
         unreachable!("the last attempt returns")
+    }
+
+    /// Writes values that arrive in chunks (`next` gives the next chunk,
+    /// `None` at the end) in ONE transaction, each as a new version signed
+    /// by this member: all or nothing, like [`Vault::put`], but only one
+    /// chunk is held (and sealed, and sent) at a time. An error from `next`
+    /// rolls everything back. `mode` is `Upsert` or `CreateOnly`; names must
+    /// be unique across chunks (the caller checks: the store would replace
+    /// the earlier one). Returns how many were created and replaced.
+    pub async fn put_stream(
+        &mut self,
+        mode: PutMode,
+        op: crate::history::Op,
+        next: &mut dyn FnMut() -> Result<Option<Vec<(PutItem, Value)>>>,
+    ) -> Result<(usize, usize)> {
+        let recipient = self.me.recipient().to_owned();
+        self.refresh().await?;
+        // The current key is opened once, before any chunk: a rotation that
+        // made a new key current since the refresh moved the log too, and
+        // another try sees both (as in `put`).
+        let mut attempt = 0;
+        let (key, vault_key) = loop {
+            let key = self.store.begin_put(&recipient).await?;
+            match open_current(&self.trust, &self.me, &key, Need::Write) {
+                Ok(opened) => break (key, opened),
+                Err(e) => {
+                    let _ = self.store.end_put(false).await;
+                    attempt += 1;
+                    if !(attempt < RETRIES
+                        && e.kind == crate::error::Kind::Integrity
+                        && self.refresh().await?)
+                    {
+                        return Err(e);
+                    }
+                }
+            }
+        };
+        let written = async {
+            let (mut created, mut updated) = (0, 0);
+            while let Some(entries) = next()? {
+                check_entries(&entries)?;
+                let (items, values): (Vec<PutItem>, Vec<Value>) = entries.into_iter().unzip();
+                let sealer = ValueSealer {
+                    me: &self.me,
+                    trust: &self.trust,
+                    values: &values,
+                    op,
+                    opened: Some(&vault_key),
+                };
+                let done = self.store.put_chunk(&key, &items, mode, &sealer).await?;
+                let new = done.iter().filter(|o| o.created).count();
+                created += new;
+                updated += done.len() - new;
+            }
+            Ok((created, updated))
+        }
+        .await;
+        match written {
+            Ok(counts) => {
+                self.store.end_put(true).await?;
+                Ok(counts)
+            }
+            Err(e) => {
+                // The error that stopped the put is the one to report.
+                let _ = self.store.end_put(false).await;
+                Err(e)
+            }
+        }
     }
 
     /// Every secret (or those under `prefix`), opened: one query, each vault
@@ -594,6 +651,25 @@ impl Vault {
     }
 }
 
+/// Refuses values over the size limit, bad descriptions, and a name given
+/// twice in one put.
+fn check_entries(entries: &[(PutItem, Value)]) -> Result<()> {
+    let mut seen = HashMap::new();
+    for (item, value) in entries {
+        name::check_value(value.len())?;
+        if let Some(d) = &item.description {
+            name::check_description(d)?;
+        }
+        if seen.insert(item.name.as_str(), ()).is_some() {
+            return Err(
+                Error::usage(format!("{} is given more than once", name::escape(&item.name)))
+                    .hint("give each name once; nothing was stored"),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// How many times a read or write is tried when a rotation by another
 /// member moves the log under it (each try sees a newer head).
 const RETRIES: usize = 5;
@@ -683,6 +759,9 @@ struct ValueSealer<'a> {
     trust: &'a Trust,
     values: &'a [Value],
     op: crate::history::Op,
+    /// The current key, already opened (a chunked put opens it once);
+    /// `None`: opened from the key the store passes.
+    opened: Option<&'a VaultKey>,
 }
 
 /// Opens `me`'s copy of a key the log has retiring.
@@ -726,7 +805,15 @@ impl Sealer for ValueSealer<'_> {
         use crate::history::{Statement, digest, new_salt, sign_all};
         // The table's current key must be the log's: a key planted as
         // current is refused before anything is sealed to it.
-        let vault_key = open_current(self.trust, self.me, key, Need::Write)?;
+        let owned;
+        let vault_key = match self.opened {
+            Some(k) if k.id() == key.id => k,
+            Some(_) => return Err(Error::internal("the key opened is not the store's current key")),
+            None => {
+                owned = open_current(self.trust, self.me, key, Need::Write)?;
+                &owned
+            }
+        };
         let state = self.trust.state();
         let time = chrono::Utc::now().timestamp();
         let value_of = |slot: &Slot<'_>| {
@@ -849,6 +936,7 @@ mod tests {
             trust: &trust,
             values: &values,
             op: crate::history::Op::Put,
+            opened: None,
         };
         let sealed = sealer.seal(&key, &slots).unwrap();
         assert_eq!(sealed.len(), 3);

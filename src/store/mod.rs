@@ -32,6 +32,7 @@ pub use crate::model::{
 use sql::{Arg, Row, Tx};
 
 pub(crate) mod postgres;
+mod session;
 pub(crate) mod sql;
 pub(crate) mod sqlite;
 
@@ -898,6 +899,18 @@ impl Store {
         sealer: &dyn Sealer,
     ) -> Result<Option<Vec<PutOutcome>>> {
         let key = self.current_key(member).await?.ok_or_else(no_key)?;
+        self.write_items(&key, items, mode, sealer).await
+    }
+
+    /// [`Store::try_put`] once the current key is read (and locked against
+    /// rotation by the transaction): locks the existing rows, seals, writes.
+    async fn write_items(
+        &mut self,
+        key: &KeyRecord,
+        items: &[PutItem],
+        mode: PutMode,
+        sealer: &dyn Sealer,
+    ) -> Result<Option<Vec<PutOutcome>>> {
         let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
         let mut existing = self.db.lock_existing(&names).await?;
         match mode {
@@ -942,7 +955,7 @@ impl Store {
                 },
             })
             .collect();
-        let mut sealed: HashMap<Uuid, SealedVersion> = sealer.seal(&key, &slots)?.into_iter().collect();
+        let mut sealed: HashMap<Uuid, SealedVersion> = sealer.seal(key, &slots)?.into_iter().collect();
         let mut rows = Vec::with_capacity(slots.len());
         for slot in &slots {
             // Each value goes to the row it was sealed for: the sealer names it.

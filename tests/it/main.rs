@@ -16,6 +16,7 @@ mod dotenv;
 mod faults;
 mod golden;
 mod history;
+mod import;
 mod leaks;
 mod legacy;
 mod members;

@@ -1,0 +1,142 @@
+//! `vault import` of files larger than one chunk (the import seals and
+//! writes 1,024 entries at a time, in one transaction): everything arrives,
+//! and a mistake anywhere, the last chunk included, stores nothing.
+
+use crate::both;
+use crate::harness::Env;
+
+/// Ten chunks of 1,024 entries (the last one partly filled).
+const ENTRIES: usize = 10_000;
+
+both!(
+    a_file_of_many_chunks_imports_fully,
+    a_mistake_in_the_last_chunk_stores_nothing,
+    no_overwrite_in_a_later_chunk_stores_nothing,
+);
+
+/// `KEY_i=value-i` lines, with a multi-line quoted value now and then.
+fn dotenv(n: usize) -> String {
+    let mut text = String::with_capacity(n * 24);
+    for i in 0..n {
+        if i % 1000 == 7 {
+            text.push_str(&format!("K_{i}=\"multi\nline {i}\"\n"));
+        } else {
+            text.push_str(&format!("K_{i}=value-{i}\n"));
+        }
+    }
+    text
+}
+
+fn versions(env: &Env) -> usize {
+    env.scalar(&format!("SELECT count(*) FROM {}", env.table("versions")))
+        .parse()
+        .unwrap()
+}
+
+fn import(env: &Env, text: &str, extra: &[&str]) -> crate::harness::Run {
+    let file = env.home.path().join("big.env");
+    std::fs::write(&file, text).unwrap();
+    let mut args = vec!["import"];
+    args.extend_from_slice(extra);
+    args.push(file.to_str().unwrap());
+    env.vault(&args)
+}
+
+fn a_file_of_many_chunks_imports_fully(env: &Env) {
+    env.init();
+    env.put("K_5000", b"old");
+    let out = import(env, &dotenv(ENTRIES), &[]).ok();
+    assert!(
+        out.stderr.contains(&format!(
+            "imported {ENTRIES} secret(s): {} created, 1 updated",
+            ENTRIES - 1
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.db().count(), ENTRIES);
+    // One version per entry, plus the archived value of the one replaced.
+    assert_eq!(versions(env), ENTRIES + 1);
+    for i in [0, 1023, 1024, 5000, 8191, 8192, ENTRIES - 1] {
+        assert_eq!(
+            env.get(&format!("K_{i}")),
+            format!("value-{i}").as_bytes(),
+            "K_{i}"
+        );
+    }
+    assert_eq!(env.get("K_9007"), b"multi\nline 9007");
+    // Each is a signed version whose operation is "import".
+    let h = env.vault(&["history", "K_9999", "--json"]).ok().stdout;
+    let h: serde_json::Value = serde_json::from_slice(&h).unwrap();
+    assert_eq!(h[0]["op"], "import", "{h}");
+    assert_eq!(h[0]["verified"], true, "{h}");
+    let h = env.vault(&["history", "K_5000", "--json"]).ok().stdout;
+    let h: serde_json::Value = serde_json::from_slice(&h).unwrap();
+    assert_eq!(h.as_array().unwrap().len(), 2, "{h}");
+}
+
+fn a_mistake_in_the_last_chunk_stores_nothing(env: &Env) {
+    env.init();
+    env.put("K_1", b"original");
+    let (rows, kept) = (env.db().count(), versions(env));
+    let good = dotenv(ENTRIES);
+    // The line of an entry appended to `good`, and of entry K_i in it.
+    let last = good.lines().count() + 1;
+    let line_of = |i: usize| i + 1 + (0..i).filter(|j| j % 1000 == 7).count();
+    let big = "x".repeat(1024 * 1024 + 1);
+    let cases = [
+        (
+            format!("{good}this line is wrong\n"),
+            format!("line {last}: expected KEY=VALUE"),
+        ),
+        (format!("{good}bad name=1\n"), format!("line {last}")),
+        (
+            format!("{good}-x=1\n"),
+            format!("line {last}: invalid secret name"),
+        ),
+        (
+            format!("{good}K_9000=again\n"),
+            format!(
+                "line {last}: \"K_9000\" is given more than once (first line {})",
+                line_of(9000)
+            ),
+        ),
+        (
+            format!("{good}K_3=again\n"),
+            format!(
+                "line {last}: \"K_3\" is given more than once (first line {})",
+                line_of(3)
+            ),
+        ),
+        (
+            format!("{good}B=\"never closed\n"),
+            format!("line {last}: the double quote is never closed"),
+        ),
+        (
+            format!("{good}BIG={big}\n"),
+            format!("line {last}: the value is 1048577 bytes, over the limit"),
+        ),
+    ];
+    for (text, needle) in &cases {
+        import(env, text, &[]).fails(2, needle);
+        assert_eq!((env.db().count(), versions(env)), (rows, kept), "{needle}");
+    }
+    let mut bytes = good.into_bytes();
+    bytes.extend_from_slice(b"B=\xff\n");
+    let file = env.home.path().join("bad.env");
+    std::fs::write(&file, &bytes).unwrap();
+    env.vault(&["import", file.to_str().unwrap()])
+        .fails(2, &format!("line {last}: not UTF-8 text"));
+    assert_eq!((env.db().count(), versions(env)), (rows, kept));
+    assert_eq!(env.get("K_1"), b"original");
+}
+
+fn no_overwrite_in_a_later_chunk_stores_nothing(env: &Env) {
+    env.init();
+    env.put("K_9999", b"mine");
+    let (rows, kept) = (env.db().count(), versions(env));
+    import(env, &dotenv(ENTRIES), &["--no-overwrite"])
+        .fails(4, "\"K_9999\" already exists; nothing was changed");
+    assert_eq!((env.db().count(), versions(env)), (rows, kept));
+    assert_eq!(env.get("K_9999"), b"mine");
+}
