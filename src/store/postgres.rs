@@ -1078,9 +1078,10 @@ impl Backend for PgStore {
         let sized = query(size).bind(&table).fetch_one(&mut *tx).await.map_err(err)?;
         let pages: i64 = sized.try_get("pages").map_err(err)?;
         if i64::from(page) >= pages {
-            // Past the end: every row sealed to `from` was looked at. (Rows
-            // the batches write go to pages at or after the ones they
-            // left; a later pass finds any row something else moved back.)
+            // Past the end: every row sealed to `from` was looked at. (The
+            // rows the batches wrote are under `to`, wherever they landed;
+            // a row under `from` that something else moved behind the scan,
+            // a VACUUM FULL, is found by the next pass before retirement.)
             tx.commit().await.map_err(err)?;
             return Ok(BatchOutcome {
                 seen: 0,
