@@ -102,12 +102,23 @@ pub struct RotationState {
     pub versions: u64,
 }
 
+/// Where a pass of re-seal batches over the secrets stands, in the order the
+/// backend walks the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResealCursor {
+    /// SQLite: after this id (id order).
+    Id(Uuid),
+    /// PostgreSQL: after the row at heap page `page`, line `line` (`ctid`),
+    /// in physical order; `span` is how many pages the next batch reads.
+    Tid { page: u32, line: u16, span: u32 },
+}
+
 /// What one re-seal batch did.
 pub struct BatchOutcome {
-    /// How many rows the batch locked and looked at (0: the pass is done).
+    /// How many rows the batch locked and looked at.
     pub seen: usize,
-    /// The highest id looked at: the next batch starts after it.
-    pub last: Option<Uuid>,
+    /// Where the next batch starts; `None`: the pass is done.
+    pub next: Option<ResealCursor>,
     /// How many rows now refer to the new key.
     pub moved: u64,
     /// Rows that failed to open, left exactly as they were: (id, name).

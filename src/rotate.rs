@@ -402,11 +402,11 @@ async fn move_and_retire(
                     .store
                     .reseal_batch(old, new.id(), after, batch, &resealer)
                     .await?;
-                progress.batch(done.seen, done.moved, started.elapsed());
-                if done.seen == 0 {
-                    break;
+                // (A PostgreSQL batch may read a stretch of pages holding
+                // none of the old key's rows: nothing worth reporting.)
+                if done.seen > 0 {
+                    progress.batch(done.seen, done.moved, started.elapsed());
                 }
-                after = done.last;
                 s.moved += done.moved;
                 for (id, name) in done.failed {
                     if bad.insert(id) {
@@ -415,6 +415,10 @@ async fn move_and_retire(
                             None => format!("(no name, id {id})"),
                         });
                     }
+                }
+                match done.next {
+                    Some(next) => after = Some(next),
+                    None => break,
                 }
             }
             // Then the earlier versions: no ciphertext of any version may

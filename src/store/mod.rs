@@ -26,8 +26,8 @@ use crate::config::{Backend as Kind, DbUrl};
 use crate::error::{Error, Result};
 pub use crate::model::{
     BatchOutcome, GotRow, KeyRecord, KeyStatus, LogRow, Logged, MemberInfo, MemberRecord, Meta, PutItem,
-    PutMode, PutOutcome, Repair, Retention, Rewrite, RewriteKind, RotationState, Sealed, SealedRow,
-    SealedVersion, Slot, Tables, VersionMeta, VersionRow, Versions,
+    PutMode, PutOutcome, Repair, ResealCursor, Retention, Rewrite, RewriteKind, RotationState, Sealed,
+    SealedRow, SealedVersion, Slot, Tables, VersionMeta, VersionRow, Versions,
 };
 use sql::{Arg, Row, Tx};
 
@@ -252,15 +252,15 @@ pub(crate) trait Backend {
                 .hint("use --database-url postgres://… for the Supabase project"),
         )
     }
-    /// In one transaction: locks up to `limit` rows sealed to `from` with an
-    /// id above `after` (in id order), re-seals them with `resealer` and
-    /// writes those that opened back as sealed to `to`. Rows that did not
-    /// open are left exactly as they were.
+    /// In one transaction: locks up to `limit` rows sealed to `from` past
+    /// `after` (`None`: from the start) in the backend's order, re-seals
+    /// them with `resealer` and writes those that opened back as sealed to
+    /// `to`. Rows that did not open are left exactly as they were.
     async fn reseal_batch(
         &mut self,
         from: Uuid,
         to: Uuid,
-        after: Option<Uuid>,
+        after: Option<ResealCursor>,
         limit: usize,
         resealer: &dyn Resealer,
     ) -> Result<BatchOutcome>;
@@ -1419,7 +1419,7 @@ impl Store {
             Ok((
                 BatchOutcome {
                     seen: rows.len(),
-                    last: last.map(|(id, _)| id),
+                    next: last.map(|(id, _)| ResealCursor::Id(id)),
                     moved,
                     failed,
                 },
@@ -1543,15 +1543,15 @@ impl Store {
         })
     }
 
-    /// In one transaction: locks up to `limit` rows sealed to `from` with an
-    /// id above `after` (in id order), re-seals them with `resealer` and
-    /// writes those that opened back as sealed to `to`. Rows that did not
-    /// open are left exactly as they were.
+    /// In one transaction: locks up to `limit` rows sealed to `from` past
+    /// `after` (`None`: from the start; see [`ResealCursor`]), re-seals them
+    /// with `resealer` and writes those that opened back as sealed to `to`.
+    /// Rows that did not open are left exactly as they were.
     pub async fn reseal_batch(
         &mut self,
         from: Uuid,
         to: Uuid,
-        after: Option<Uuid>,
+        after: Option<ResealCursor>,
         limit: usize,
         resealer: &dyn Resealer,
     ) -> Result<BatchOutcome> {

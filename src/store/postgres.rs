@@ -24,7 +24,7 @@ use sqlx::{AssertSqlSafe, Connection, Row as _};
 use uuid::Uuid;
 
 use super::sql::{self, Arg, Row, Tx, bind_all};
-use super::{Backend, BatchOutcome, KeyRecord, Resealer, SealedRow, WriteRow};
+use super::{Backend, BatchOutcome, KeyRecord, ResealCursor, Resealer, SealedRow, WriteRow};
 use crate::config::DbUrl;
 use crate::error::{Error, Result};
 
@@ -1019,7 +1019,7 @@ impl Backend for PgStore {
         &mut self,
         from: Uuid,
         to: Uuid,
-        after: Option<Uuid>,
+        after: Option<ResealCursor>,
         limit: usize,
         resealer: &dyn Resealer,
     ) -> Result<BatchOutcome> {
@@ -1029,15 +1029,37 @@ impl Backend for PgStore {
             "UPDATE {{s}}rotation_lease SET expires_at = now() + interval '{LEASE_SECS} seconds' \
              WHERE holder = $1"
         ));
+        // The table's length in pages now, and the planner's estimate of
+        // rows per page (for the first batch's stretch of pages).
+        let size = "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint AS pages, \
+                    c.relpages::bigint AS relpages, c.reltuples::float8 AS tuples \
+                    FROM pg_class c WHERE c.oid = $1::regclass";
+        // Physical order, one stretch of pages at a time (a TID range
+        // scan): every heap page is visited by one batch, and written once
+        // per rotation. In id order (uuids are random) each batch touched
+        // as many scattered pages as rows; once the table outgrew
+        // shared_buffers every page was read, dirtied, evicted and written
+        // back once per row on it, with a full-page image in the WAL after
+        // each checkpoint. `IS NOT DISTINCT FROM` (the same as `=` for a
+        // key id) keeps the planner off secrets_key_id_idx, whose
+        // statistics are stale right after a rotation, so the plan is
+        // always the range scan.
         let select = self.sql(
-            "SELECT id, name, secret, key_id, nonce FROM {s}secrets \
-             WHERE key_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3 FOR UPDATE",
+            "SELECT (ctid::text::point)[0]::bigint AS page, (ctid::text::point)[1]::bigint AS line, \
+             id, name, secret, key_id, nonce FROM {s}secrets \
+             WHERE ctid > $2::text::tid AND ctid < $3::text::tid AND key_id IS NOT DISTINCT FROM $1 \
+             ORDER BY ctid LIMIT $4 FOR UPDATE",
         );
         let update = self.sql(
             "UPDATE {s}secrets AS s SET secret = u.secret, nonce = u.nonce, key_id = $1 \
              FROM UNNEST($2::uuid[], $3::text[], $4::bytea[]) AS u(id, secret, nonce) \
              WHERE s.id = u.id AND s.key_id = $5",
         );
+        let table = self.sql("{s}secrets");
+        let (page, line, span) = match after {
+            Some(ResealCursor::Tid { page, line, span }) => (page, line, span),
+            Some(ResealCursor::Id(_)) | None => (0, 0, 0),
+        };
         let lease = self.lease;
         let mut tx = self.conn.begin().await.map_err(err)?;
         // The batch commits only while this rotation holds the lease (and
@@ -1053,17 +1075,47 @@ impl Backend for PgStore {
                 return Err(lease_lost());
             }
         }
+        let sized = query(size).bind(&table).fetch_one(&mut *tx).await.map_err(err)?;
+        let pages: i64 = sized.try_get("pages").map_err(err)?;
+        if i64::from(page) >= pages {
+            // Past the end: every row sealed to `from` was looked at. (The
+            // rows the batches wrote are under `to`, wherever they landed;
+            // a row under `from` that something else moved behind the scan,
+            // a VACUUM FULL, is found by the next pass before retirement.)
+            tx.commit().await.map_err(err)?;
+            return Ok(BatchOutcome {
+                seen: 0,
+                next: None,
+                moved: 0,
+                failed: vec![],
+            });
+        }
+        let span = if span > 0 {
+            span
+        } else {
+            let relpages: i64 = sized.try_get("relpages").map_err(err)?;
+            let tuples: f64 = sized.try_get("tuples").map_err(err)?;
+            first_span(limit, relpages, tuples)
+        };
+        let end = u64::from(page) + u64::from(span);
         // FOR UPDATE: a put to one of these rows waits for this batch (and
         // a row a put already moved to the new key no longer matches).
+        let mut at = Vec::new();
         let rows: Vec<SealedRow> = query(&select)
             .bind(from)
-            .bind(after)
+            .bind(format!("({page},{line})"))
+            .bind(format!("({end},0)"))
             .bind(limit as i64)
             .fetch_all(&mut *tx)
             .await
             .map_err(err)?
             .into_iter()
-            .map(pg_sealed_row)
+            .map(|r| {
+                let page: i64 = r.try_get("page").map_err(err)?;
+                let line: i64 = r.try_get("line").map_err(err)?;
+                at.push((page, line));
+                pg_sealed_row(r)
+            })
             .collect::<Result<_>>()?;
         let sealed = resealer.reseal(&rows);
         let (mut ids, mut secrets, mut nonces, mut failed) = (vec![], vec![], vec![], vec![]);
@@ -1094,10 +1146,46 @@ impl Backend for PgStore {
         tx.commit().await.map_err(err)?;
         Ok(BatchOutcome {
             seen: rows.len(),
-            last: rows.last().map(|r| r.id),
+            next: Some(next_cursor(page, span, end, limit, &at)),
             moved,
             failed,
         })
+    }
+}
+
+/// How many heap pages the first re-seal batch reads: enough for `limit`
+/// rows at the planner's estimate of rows per page (64 without one).
+fn first_span(limit: usize, relpages: i64, tuples: f64) -> u32 {
+    if relpages <= 0 || tuples < 1.0 {
+        return 64;
+    }
+    let per_page = tuples / relpages as f64;
+    (limit as f64 / per_page).ceil().clamp(1.0, MAX_SPAN as f64) as u32
+}
+
+/// The most pages one re-seal batch reads (1 GiB of 8 KiB pages).
+const MAX_SPAN: u32 = 1 << 17;
+
+/// Where the batch after one that read pages `page..end` (`span` of them)
+/// and found rows at `at` (page, line; `limit` at most) starts, and how many
+/// pages it reads: from the last row when the limit cut the stretch short
+/// (fewer pages next time), else from `end` (more pages if it found fewer
+/// rows than `limit`, at most 4 times as many).
+fn next_cursor(page: u32, span: u32, end: u64, limit: usize, at: &[(i64, i64)]) -> ResealCursor {
+    match at.last() {
+        Some(&(last_page, last_line)) if at.len() >= limit => ResealCursor::Tid {
+            page: last_page.clamp(0, i64::from(u32::MAX)) as u32,
+            line: last_line.clamp(0, i64::from(u16::MAX)) as u16,
+            span: (last_page - i64::from(page) + 1).clamp(1, i64::from(MAX_SPAN)) as u32,
+        },
+        _ => {
+            let want = (span as u64 * limit as u64) / (at.len() as u64).max(1);
+            ResealCursor::Tid {
+                page: end.min(u64::from(u32::MAX)) as u32,
+                line: 0,
+                span: want.clamp(1, u64::from(span) * 4).min(u64::from(MAX_SPAN)) as u32,
+            }
+        }
     }
 }
 
@@ -1126,6 +1214,62 @@ mod tests {
         assert_eq!(
             BEGIN_EXCLUSIVE,
             format!("BEGIN; SELECT pg_advisory_xact_lock({LOCK_CLASS}, {KEYS_LOCK})")
+        );
+    }
+
+    #[test]
+    fn first_span_covers_a_batch_at_the_estimated_density() {
+        // 100,000 rows on 21,816 pages: 219 pages hold about 1,000.
+        assert_eq!(first_span(1000, 21_816, 100_000.0), 219);
+        // Never analysed (reltuples -1) or empty: a fixed guess.
+        assert_eq!(first_span(1000, 0, -1.0), 64);
+        assert_eq!(first_span(1000, 10, 0.0), 64);
+        // Dense pages: at least one page.
+        assert_eq!(first_span(1, 1, 200.0), 1);
+    }
+
+    #[test]
+    fn a_full_batch_resumes_after_its_last_row_with_fewer_pages() {
+        let at: Vec<(i64, i64)> = (0..10).map(|i| (100 + i / 5, 1 + i % 5)).collect();
+        assert_eq!(
+            next_cursor(100, 50, 150, 10, &at),
+            ResealCursor::Tid {
+                page: 101,
+                line: 5,
+                span: 2
+            }
+        );
+    }
+
+    #[test]
+    fn a_short_batch_moves_past_its_pages_and_reads_more_next_time() {
+        // Half the rows wanted: twice the pages.
+        let at = vec![(3, 1); 5];
+        assert_eq!(
+            next_cursor(0, 8, 8, 10, &at),
+            ResealCursor::Tid {
+                page: 8,
+                line: 0,
+                span: 16
+            }
+        );
+        // None at all (pages of rows already moved): four times, no more.
+        assert_eq!(
+            next_cursor(8, 8, 16, 10, &[]),
+            ResealCursor::Tid {
+                page: 16,
+                line: 0,
+                span: 32
+            }
+        );
+        // More pages than rows wanted: never a larger span than the cap.
+        assert_eq!(
+            next_cursor(0, MAX_SPAN, u64::from(MAX_SPAN), 1000, &[]),
+            ResealCursor::Tid {
+                page: MAX_SPAN,
+                line: 0,
+                span: MAX_SPAN
+            }
         );
     }
 

@@ -23,7 +23,7 @@ use sqlx::{AssertSqlSafe, Connection};
 use uuid::Uuid;
 
 use super::sql::{self, Arg, Row, Tx, bind_all};
-use super::{Backend, BatchOutcome, KeyRecord, Resealer, SealedRow, WriteRow};
+use super::{Backend, BatchOutcome, KeyRecord, ResealCursor, Resealer, SealedRow, WriteRow};
 use crate::config::DbUrl;
 use crate::error::{Error, Result};
 use crate::secure_fs;
@@ -563,10 +563,15 @@ impl Backend for SqliteStore {
         &mut self,
         from: Uuid,
         to: Uuid,
-        after: Option<Uuid>,
+        after: Option<ResealCursor>,
         limit: usize,
         resealer: &dyn Resealer,
     ) -> Result<BatchOutcome> {
+        let after = match after {
+            Some(ResealCursor::Id(id)) => Some(id),
+            // Only PostgreSQL hands out page positions.
+            Some(ResealCursor::Tid { .. }) | None => None,
+        };
         let path = self.path.clone();
         let err = |e| file_error(&path, e);
         let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await.map_err(err)?;
@@ -590,8 +595,12 @@ impl Backend for SqliteStore {
             match s {
                 Ok(s) => {
                     // One prepared statement (sqlx caches it), one step per row.
+                    // updated_at is set here, so the touch trigger (which
+                    // fires only when an UPDATE left it as it was) does not
+                    // rewrite every row a second time.
                     moved += sqlx::query(
-                        "UPDATE secrets SET secret = $2, nonce = $3, key_id = $4 WHERE id = $1 AND key_id = $5",
+                        "UPDATE secrets SET secret = $2, nonce = $3, key_id = $4, \
+                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = $1 AND key_id = $5",
                     )
                     .bind(row.id)
                     .bind(&s.secret)
@@ -609,7 +618,7 @@ impl Backend for SqliteStore {
         tx.commit().await.map_err(err)?;
         Ok(BatchOutcome {
             seen: rows.len(),
-            last: rows.last().map(|r| r.id),
+            next: rows.last().map(|r| ResealCursor::Id(r.id)),
             moved,
             failed,
         })
