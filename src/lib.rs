@@ -220,14 +220,22 @@ impl Context {
     /// Opens the configured vault with an identity already loaded, and
     /// verifies its signed log.
     pub async fn open_vault_as(&self, me: Personal) -> Result<vault::Vault> {
-        let (store, trust) = self.open_trusted().await?;
+        let (store, trust) = self.open_trusted(false).await?;
+        Ok(vault::Vault { store, me, trust })
+    }
+
+    /// [`Context::open_vault`] for a command that only reads (`get`): the
+    /// store is opened read-only (see [`store::OpenOptions::read_only`]).
+    pub async fn open_vault_to_read(&self) -> Result<vault::Vault> {
+        let me = self.load_identity()?;
+        let (store, trust) = self.open_trusted(true).await?;
         Ok(vault::Vault { store, me, trust })
     }
 
     /// Opens what needs no identity (names, metadata, removal, members),
     /// after verifying the signed log like every other command.
     pub async fn open_index(&self) -> Result<vault::Index> {
-        let (mut store, mut trust) = self.open_trusted().await?;
+        let (mut store, mut trust) = self.open_trusted(false).await?;
         // Names need no key, but the log is verified up to its head, and a
         // key planted as current is an alteration every command reports.
         trust.refresh_and_check_current(&mut store).await?;
@@ -235,8 +243,8 @@ impl Context {
     }
 
     /// Connects, checks the schema and verifies the log.
-    async fn open_trusted(&self) -> Result<(store::Store, trusted::Trust)> {
-        let mut store = self.open_store().await?;
+    async fn open_trusted(&self, read_only: bool) -> Result<(store::Store, trusted::Trust)> {
+        let mut store = self.open_store(read_only).await?;
         let (trust, first) = trusted::Trust::load(&mut store, self.anchor()?).await?;
         self.announce(first.as_ref(), &trust);
         Ok((store, trust))
@@ -289,7 +297,7 @@ impl Context {
     }
 
     /// Connects and checks the schema, without needing an identity.
-    async fn open_store(&self) -> Result<store::Store> {
+    async fn open_store(&self, read_only: bool) -> Result<store::Store> {
         let (url, source) = self.database_url()?;
         let from = match source {
             Source::Given => "given",
@@ -298,7 +306,11 @@ impl Context {
         };
         // Never change a message's case: a redacted URL keeps its own.
         self.report.verbose(format!("database {url} (from {from})"));
-        let mut store = store::open(&url, self.store_options()?).await?;
+        let opts = store::OpenOptions {
+            read_only,
+            ..self.store_options()?
+        };
+        let mut store = store::open(&url, opts).await?;
         store.check_schema().await?;
         store.set_retention(config::resolve_retention(&self.config)?);
         Ok(store)

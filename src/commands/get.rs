@@ -13,7 +13,9 @@ use crate::{name, output};
 
 pub async fn run(args: GetArgs, ctx: &Context) -> Result<()> {
     let name = name::canonical(&args.name)?;
-    let mut vault = ctx.open_vault().await?;
+    // Reads only: SQLite is opened read-only (its -wal/-shm files stay for
+    // the next command instead of being rebuilt by every `get`).
+    let mut vault = ctx.open_vault_to_read().await?;
     let got = match args.version {
         Some(v) => vault.get_version(&name, v).await?,
         None => vault.get_current(&name).await?,

@@ -98,7 +98,8 @@ pub trait Granter {
 pub struct OpenOptions {
     /// `vault init` only: an embedded database file may be created.
     pub create: bool,
-    /// Never write (shell completion): SQLite is opened read-only.
+    /// Never write (shell completion, `get`): SQLite is opened read-only,
+    /// which also leaves its -wal/-shm files in place when it closes.
     pub read_only: bool,
     /// How long to wait for a connection before giving up.
     pub timeout: Duration,

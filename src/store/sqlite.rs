@@ -7,6 +7,17 @@
 //! locked". Writes take the write lock up front (`BEGIN IMMEDIATE`) and read
 //! the current key inside it, so they serialise with key switches the same
 //! way the PostgreSQL backend's advisory lock does.
+//!
+//! Commands that only read (`get`, completion) open the file read-only. In
+//! WAL mode that is still a full reader beside writers (same snapshot rules,
+//! same shared-memory index); what changes is the close: the last read-write
+//! connection to close checkpoints the WAL and deletes the -wal and -shm
+//! files, and a read-only one cannot, so they stay for the next command.
+//! Creating them again (and, as the last one out, checkpointing and deleting
+//! them) was a measurable part of every `get` (see README, Performance). They
+//! hold nothing a reader put there: a reader writes no WAL frames, and the
+//! -shm file is only an index of the WAL. A purge still empties the WAL
+//! (`scrub`), and the next read-write command to close last removes both.
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
@@ -113,6 +124,9 @@ impl SqliteStore {
             .read_only(opts.read_only)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
+        // A reader needs neither: the file is in WAL mode already (`init`
+        // made it so, and every read-write open keeps it so), and it syncs
+        // nothing. Each would be one more statement on every `get`.
         if !opts.read_only {
             connect = connect
                 .journal_mode(SqliteJournalMode::Wal)

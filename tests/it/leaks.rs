@@ -299,7 +299,7 @@ fn error_paths_print_no_secret_or_backtrace(env: &Env) {
 }
 
 /// No temporary files: a private TMPDIR stays empty, and HOME holds exactly
-/// the files init made (SQLite's -wal/-shm files are gone after each command).
+/// the files init made (besides SQLite's -wal/-shm files, which a reader leaves).
 fn no_temporary_files(env: &Env) {
     let tmp = tempfile::tempdir().unwrap();
     let with_tmp = |args: &[&str]| env.vault(args).env("TMPDIR", tmp.path());
