@@ -11,6 +11,7 @@
 use std::io::Write;
 use std::iter;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use age::armor::{ArmoredReader, ArmoredWriter, Format};
 use age::secrecy::{ExposeSecret, SecretString};
@@ -43,11 +44,14 @@ struct AgentHeld {
 
 /// How this member signs log entries and version statements.
 enum Signer {
-    /// Derived from the age identity when it was loaded (cheap).
-    Derived(SigningKey),
+    /// Derived from the age X25519 identity on first use: an ed25519 key
+    /// from HKDF of the secret, then a scalar multiplication for its public
+    /// half, which `get` and the other read-only commands never need.
+    Derived(Box<Derived>),
     /// An SSH key: the file and its passphrase are kept (wiped on drop) and
-    /// the key unlocked again only when a log entry is signed, so commands
-    /// that sign nothing pay the key derivation once, not twice.
+    /// the key unlocked again when the first log entry is signed (and kept
+    /// for the rest of the command: an import signs once per chunk), so
+    /// commands that sign nothing pay the key derivation once, not twice.
     Ssh(Box<SshSigner>),
     /// An SSH key held by ssh-agent (a plugin member's companion key);
     /// ssh-agent is looked up only when something is signed, so commands
@@ -64,6 +68,38 @@ struct SshSigner {
     pem: Zeroizing<String>,
     passphrase: Option<SecretString>,
     verifying: VerifyingKey,
+    unlocked: OnceLock<SigningKey>,
+}
+
+impl SshSigner {
+    fn key(&self) -> Result<&SigningKey> {
+        if let Some(key) = self.unlocked.get() {
+            return Ok(key);
+        }
+        let key = SigningKey::from_openssh(&self.pem, self.passphrase.as_ref())?;
+        Ok(self.unlocked.get_or_init(|| key))
+    }
+}
+
+/// An age X25519 identity's signing key, derived when first asked for.
+struct Derived {
+    /// A copy of the identity (its secret is wiped on drop).
+    identity: age::x25519::Identity,
+    key: OnceLock<SigningKey>,
+}
+
+impl Derived {
+    fn signer(identity: &age::x25519::Identity) -> Signer {
+        Signer::Derived(Box::new(Derived {
+            identity: identity.clone(),
+            key: OnceLock::new(),
+        }))
+    }
+
+    fn key(&self) -> &SigningKey {
+        self.key
+            .get_or_init(|| SigningKey::from_age_identity(&self.identity))
+    }
 }
 
 /// A plugin member's companion signing key, as configured (`signing_key`).
@@ -157,7 +193,7 @@ impl Personal {
         file.push('\n');
         (
             Personal {
-                signer: Signer::Derived(SigningKey::from_age_identity(&identity)),
+                signer: Derived::signer(&identity),
                 identity: Box::new(identity),
                 recipient,
                 kind: IdentityKind::X25519,
@@ -244,7 +280,7 @@ impl Personal {
         let identity = found.ok_or_else(bad)?;
         let recipient = identity.to_public().to_string();
         Ok(Personal {
-            signer: Signer::Derived(SigningKey::from_age_identity(&identity)),
+            signer: Derived::signer(&identity),
             identity: Box::new(identity),
             recipient,
             kind: IdentityKind::X25519,
@@ -349,6 +385,7 @@ impl Personal {
                 pem,
                 passphrase: kept,
                 verifying,
+                unlocked: OnceLock::new(),
             })),
             agent: None,
             plugin: None,
@@ -369,7 +406,7 @@ impl Personal {
     /// The key others check this member's log entries with.
     pub(crate) fn verifying_key(&self) -> Result<VerifyingKey> {
         match &self.signer {
-            Signer::Derived(k) => Ok(k.verifying_key()),
+            Signer::Derived(d) => Ok(d.key().verifying_key()),
             Signer::Ssh(ssh) => Ok(ssh.verifying.clone()),
             Signer::SshAgent(_, vk) | Signer::Agent(_, vk) => Ok(vk.clone()),
             Signer::Missing => Err(no_companion()),
@@ -402,8 +439,8 @@ impl Personal {
             }
         };
         match &self.signer {
-            Signer::Derived(k) => with_key(k),
-            Signer::Ssh(ssh) => with_key(&SigningKey::from_openssh(&ssh.pem, ssh.passphrase.as_ref())?),
+            Signer::Derived(d) => with_key(d.key()),
+            Signer::Ssh(ssh) => with_key(ssh.key()?),
             Signer::SshAgent(public, _) => crate::trust::ssh_agent::AgentSigner::new((**public).clone())?
                 .sign_many(purpose.namespace(), msgs),
             Signer::Agent(client, _) => client.sign(purpose.code(), msgs),
@@ -561,6 +598,7 @@ impl Personal {
                     verifying: key.verifying_key(),
                     pem,
                     passphrase,
+                    unlocked: OnceLock::from(key),
                 }))
             }
             Companion::SshAgent(public) => {
