@@ -224,8 +224,10 @@ impl Context {
         Ok(vault::Vault { store, me, trust })
     }
 
-    /// [`Context::open_vault`] for a command that only reads (`get`): the
-    /// store is opened read-only (see [`store::OpenOptions::read_only`]).
+    /// [`Context::open_vault`] for a command that only reads (`get`, `env`,
+    /// `run`, `export`): the store is opened read-only (see
+    /// [`store::OpenOptions::read_only`]): on SQLite the -wal/-shm files stay
+    /// for the next command instead of being checkpointed and deleted.
     pub async fn open_vault_to_read(&self) -> Result<vault::Vault> {
         let me = self.load_identity()?;
         let (store, trust) = self.open_trusted(true).await?;
@@ -235,7 +237,17 @@ impl Context {
     /// Opens what needs no identity (names, metadata, removal, members),
     /// after verifying the signed log like every other command.
     pub async fn open_index(&self) -> Result<vault::Index> {
-        let (mut store, mut trust) = self.open_trusted(false).await?;
+        self.open_index_with(false).await
+    }
+
+    /// [`Context::open_index`] for a command that only reads (`ls`,
+    /// `history`, `log`, `member ls`): the store is opened read-only.
+    pub async fn open_index_to_read(&self) -> Result<vault::Index> {
+        self.open_index_with(true).await
+    }
+
+    async fn open_index_with(&self, read_only: bool) -> Result<vault::Index> {
+        let (mut store, mut trust) = self.open_trusted(read_only).await?;
         // Names need no key, but the log is verified up to its head, and a
         // key planted as current is an alteration every command reports.
         trust.refresh_and_check_current(&mut store).await?;

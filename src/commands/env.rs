@@ -12,7 +12,7 @@ use crate::vault::Selection;
 
 pub async fn run(args: EnvArgs, ctx: &Context) -> Result<()> {
     let sel = Selection::from_selectors(&args.select)?;
-    let mut vault = ctx.open_vault().await?;
+    let mut vault = ctx.open_vault_to_read().await?;
     let secrets = vault.open_selected(&sel).await?;
     drop(vault);
     let vars = envvars::variables(secrets)?;

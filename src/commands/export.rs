@@ -13,7 +13,7 @@ use crate::output::Stdout;
 pub async fn run(args: ExportArgs, ctx: &Context) -> Result<()> {
     let prefix = args.prefix.as_deref().map(crate::vault::prefix);
     let prefix = prefix.as_deref().filter(|p| !p.is_empty());
-    let mut vault = ctx.open_vault().await?;
+    let mut vault = ctx.open_vault_to_read().await?;
     let secrets = vault.open_all(prefix).await?;
     drop(vault);
     // Check everything before printing anything.

@@ -127,7 +127,7 @@ fn refused(problems: &[String]) -> Result<()> {
 
 pub async fn run(args: HistoryArgs, ctx: &Context) -> Result<()> {
     let shown = name::canonical(&args.name)?;
-    let mut index = ctx.open_index().await?;
+    let mut index = ctx.open_index_to_read().await?;
     let h = index.history(&shown).await?;
     let mut out = Stdout::new();
     if args.json {
@@ -258,7 +258,7 @@ fn event_json(e: &LogEvent) -> Json {
 
 pub async fn log(args: LogArgs, ctx: &Context) -> Result<()> {
     let only = args.name.as_deref().map(name::canonical).transpose()?;
-    let mut index = ctx.open_index().await?;
+    let mut index = ctx.open_index_to_read().await?;
     let (events, problems) = index.log(only.as_deref(), args.limit).await?;
     let mut out = Stdout::new();
     if args.json {

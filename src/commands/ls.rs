@@ -31,7 +31,7 @@ fn rfc3339(t: &chrono::DateTime<chrono::Utc>) -> String {
 pub async fn run(args: LsArgs, ctx: &Context) -> Result<()> {
     let prefix = args.prefix.as_deref().map(crate::vault::prefix);
     let prefix = prefix.as_deref().filter(|p| !p.is_empty());
-    let mut index = ctx.open_index().await?;
+    let mut index = ctx.open_index_to_read().await?;
     let mut out = Stdout::new();
     if args.json {
         let mut first = true;

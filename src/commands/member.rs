@@ -56,7 +56,7 @@ struct JsonMember<'a> {
 }
 
 async fn ls(args: MemberLsArgs, ctx: &Context) -> Result<()> {
-    let mut index = ctx.open_index().await?;
+    let mut index = ctx.open_index_to_read().await?;
     let (members, altered) = index.members().await?;
     let names: HashMap<&str, &str> = members
         .iter()

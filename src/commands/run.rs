@@ -21,7 +21,7 @@ use crate::vault::Selection;
 
 pub async fn run(args: RunArgs, ctx: &Context) -> Result<()> {
     let sel = Selection::from_parts(&args.only, &args.prefix)?;
-    let mut vault = ctx.open_vault().await?;
+    let mut vault = ctx.open_vault_to_read().await?;
     let secrets = vault.open_selected(&sel).await?;
     drop(vault); // close the connection before exec
     let vars = envvars::variables(secrets)?;

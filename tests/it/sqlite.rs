@@ -162,3 +162,61 @@ fn readers_keep_the_wal_files_and_see_every_commit() {
     assert_eq!(env.get("k"), b"v6");
     assert_eq!(db.sqlite_pragma("integrity_check"), "ok");
 }
+
+/// Every command that only reads opens the file read-only, like `get`: it
+/// leaves the -wal/-shm files for the next command (a read-write connection
+/// closing last checkpoints and deletes them), is not blocked by a writer
+/// holding the write lock, and sees a commit that is only in the WAL.
+#[test]
+fn every_read_only_command_keeps_the_wal_files() {
+    let env = env();
+    env.init();
+    env.put("app/k", b"v1");
+    let db = env.db();
+    // An older snapshot held open keeps the next commit in the WAL.
+    let reader = db.hold_read();
+    env.put("app/k", b"v2");
+    assert_eq!(env.get("app/k"), b"v2");
+    let writer = db.hold_write_lock();
+    let commands: [&[&str]; 9] = [
+        &["ls"],
+        &["ls", "--json", "app/"],
+        &["history", "app/k"],
+        &["log"],
+        &["member", "ls"],
+        &["env", "app/"],
+        &["export", "app/"],
+        &[
+            "run",
+            "--prefix",
+            "app/",
+            "--",
+            "sh",
+            "-c",
+            "test \"$APP_K\" = v2",
+        ],
+        &["get", "app/k"],
+    ];
+    for args in commands {
+        let out = env.vault(args).ok();
+        if args[0] == "env" || args[0] == "export" {
+            assert!(
+                out.stdout_str().contains("v2"),
+                "{args:?} read the WAL-only commit: {out:?}"
+            );
+        }
+    }
+    writer.rollback();
+    reader.rollback();
+    // Alone now: a read-write connection would be the last one out.
+    for args in commands {
+        env.vault(args).ok();
+        for name in ["vault.db-wal", "vault.db-shm"] {
+            assert!(
+                env.data_dir().join(name).exists(),
+                "{name} is gone after {args:?}"
+            );
+        }
+    }
+    assert_eq!(db.sqlite_pragma("integrity_check"), "ok");
+}
