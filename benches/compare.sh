@@ -182,18 +182,23 @@ done
 # 5,000 secrets written twice: 5,000 current values and 5,000 earlier versions.
 init_vault "$(url vroth)" && fill "$(url vroth)" h/ 5000 && fill "$(url vroth)" h/ 5000
 [[ $(sql vroth "select count(*) from vault.versions where secret is not null") == 5000 ]] || die "vroth lacks its 5,000 earlier versions"
+# rotate_floor_sql CSV: the psql script a rotation floor runs: the (id,
+# secret, nonce) rows in CSV written back with one UPDATE … FROM.
+rotate_floor_sql() {
+	cat <<EOF
+begin;
+create temp table t (id uuid, secret text, nonce bytea);
+\\copy t from '$1' csv
+update vault.secrets s set secret = t.secret, nonce = t.nonce from t where s.id = t.id;
+commit;
+EOF
+}
 # Precomputed rows for the \copy floors: real sealed rows, exported, then removed.
 fill "$(url vimp)" BENCH_K 10000
 sql vimp "\\copy (select id, name, description, secret, key_id, nonce from vault.secrets) to '$W/import_rows.csv' csv"
 sql vimp "delete from vault.secrets; delete from vault.versions"
 sql vrot "\\copy (select id, secret, nonce from vault.secrets) to '$W/rotate_rows.csv' csv"
-cat >"$W/rotate_floor.sql" <<EOF
-begin;
-create temp table t (id uuid, secret text, nonce bytea);
-\\copy t from '$W/rotate_rows.csv' csv
-update vault.secrets s set secret = t.secret, nonce = t.nonce from t where s.id = t.id;
-commit;
-EOF
+rotate_floor_sql "$W/rotate_rows.csv" >"$W/rotate_floor.sql"
 # A dotenv file of 10,000 entries, 32 hex characters each.
 awk 'BEGIN { srand(7); for (i = 0; i < 10000; i++) { v = ""; for (j = 0; j < 4; j++) v = v sprintf("%08x", int(rand() * 4294967296)); printf "BENCH_K%05d=%s\n", i, v } }' >"$W/import.env"
 for db in vget vbig vimp vrot; do sql "$db" "vacuum analyze" >/dev/null; done

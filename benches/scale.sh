@@ -193,13 +193,7 @@ fi
 rot_setup() {
 	local tag=$1 db=$2 file=$3
 	sql "$db" "\\copy (select id, secret, nonce from vault.secrets) to '$W/rot_$tag.csv' csv"
-	cat >"$W/rot_$tag.sql" <<EOF
-begin;
-create temp table t (id uuid, secret text, nonce bytea);
-\\copy t from '$W/rot_$tag.csv' csv
-update vault.secrets s set secret = t.secret, nonce = t.nonce from t where s.id = t.id;
-commit;
-EOF
+	rotate_floor_sql "$W/rot_$tag.csv" >"$W/rot_$tag.sql"
 	clone_pg "$db" "${db}floor"
 	rm -f "$W/rot_$tag.db"
 	sqlite3 "$file" "attach '$W/rot_$tag.db' as r; create table r.t as select id, secret, nonce from secrets"
