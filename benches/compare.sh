@@ -134,6 +134,17 @@ unset VAULT_IDENTITY VAULT_CONNECT_TIMEOUT VAULT_AGENT VAULT_PASSPHRASE_FILE VAU
 SQLITE_URL=sqlite://$W/home/vault.db
 init_vault() { VAULT_DATABASE_URL=$1 "$VAULT" -q init >/dev/null; }
 fill() { VAULT_DATABASE_URL=$1 "$FILL" "$2" "$3" 2>/dev/null; }
+# rotate_floor_sql CSV: the psql script a rotation floor runs: the (id,
+# secret, nonce) rows in CSV written back with one UPDATE … FROM.
+rotate_floor_sql() {
+	cat <<EOF
+begin;
+create temp table t (id uuid, secret text, nonce bytea);
+\\copy t from '$1' csv
+update vault.secrets s set secret = t.secret, nonce = t.nonce from t where s.id = t.id;
+commit;
+EOF
+}
 
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/value.txt"
 if [[ $SCALE == 0 ]]; then
@@ -182,17 +193,6 @@ done
 # 5,000 secrets written twice: 5,000 current values and 5,000 earlier versions.
 init_vault "$(url vroth)" && fill "$(url vroth)" h/ 5000 && fill "$(url vroth)" h/ 5000
 [[ $(sql vroth "select count(*) from vault.versions where secret is not null") == 5000 ]] || die "vroth lacks its 5,000 earlier versions"
-# rotate_floor_sql CSV: the psql script a rotation floor runs: the (id,
-# secret, nonce) rows in CSV written back with one UPDATE … FROM.
-rotate_floor_sql() {
-	cat <<EOF
-begin;
-create temp table t (id uuid, secret text, nonce bytea);
-\\copy t from '$1' csv
-update vault.secrets s set secret = t.secret, nonce = t.nonce from t where s.id = t.id;
-commit;
-EOF
-}
 # Precomputed rows for the \copy floors: real sealed rows, exported, then removed.
 fill "$(url vimp)" BENCH_K 10000
 sql vimp "\\copy (select id, name, description, secret, key_id, nonce from vault.secrets) to '$W/import_rows.csv' csv"
