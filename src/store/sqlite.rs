@@ -30,7 +30,7 @@ use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{AssertSqlSafe, Connection};
+use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite};
 use uuid::Uuid;
 
 use super::sql::{self, Arg, Row, Tx, bind_all};
@@ -98,6 +98,10 @@ fn migrator() -> Migrator {
             .collect(),
     )
 }
+
+/// Rows per multi-row INSERT: 7 parameters each stays well under SQLite's
+/// limit of 32,766 per statement; an import chunk (1,024) is one statement.
+const ROWS_PER_INSERT: usize = 1024;
 
 impl SqliteStore {
     /// Opens the database `url` names. With `opts.create` (only `vault
@@ -463,45 +467,66 @@ impl Backend for SqliteStore {
         retention: super::Retention,
     ) -> Result<bool> {
         let keep = retention.versions;
-        // One prepared statement each (sqlx caches them), one step per row.
-        for r in rows {
-            let (sql, description) = if r.created {
-                (
-                    "INSERT INTO secrets (id, name, description, secret, key_id, nonce) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                    Some(r.description.unwrap_or("")),
-                )
-            } else {
-                (
-                    "UPDATE secrets SET name = $2, description = COALESCE($3, description), \
-                     secret = $4, key_id = $5, nonce = $6 WHERE id = $1",
-                    r.description,
-                )
-            };
-            sqlx::query(sql)
-                .bind(r.id)
-                .bind(r.name)
-                .bind(description)
-                .bind(&r.sealed.secret)
-                .bind(key)
-                .bind(&r.sealed.nonce)
-                .execute(&mut self.conn)
-                .await
-                .map_err(|e| self.err(e))?;
+        // Rows of existing secrets: one UPDATE each (a put replaces one, an
+        // import of new names none).
+        for r in rows.iter().filter(|r| !r.created) {
             sqlx::query(
-                "INSERT INTO versions (secret_id, version, name, written_at, author, statement, sig) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "UPDATE secrets SET name = $2, description = COALESCE($3, description), \
+                 secret = $4, key_id = $5, nonce = $6 WHERE id = $1",
             )
             .bind(r.id)
-            .bind(r.meta.version as i64)
             .bind(r.name)
-            .bind(r.meta.written_at)
-            .bind(&r.meta.author)
-            .bind(r.meta.statement.as_deref())
-            .bind(r.meta.sig.as_deref())
+            .bind(r.description)
+            .bind(&r.sealed.secret)
+            .bind(key)
+            .bind(&r.sealed.nonce)
             .execute(&mut self.conn)
             .await
             .map_err(|e| self.err(e))?;
+        }
+        // New secrets and every version row: many rows per INSERT. sqlx runs
+        // SQLite on a worker thread and every statement is a round trip to
+        // it (~20 futex and epoll calls); an import of a million written a
+        // row per statement spent most of its time handing them over.
+        let created: Vec<&WriteRow<'_>> = rows.iter().filter(|r| r.created).collect();
+        for group in created.chunks(ROWS_PER_INSERT) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO secrets (id, name, description, secret, key_id, nonce) ",
+            );
+            insert.push_values(group, |mut b, r| {
+                b.push_bind(r.id)
+                    .push_bind(r.name)
+                    .push_bind(r.description.unwrap_or(""))
+                    .push_bind(r.sealed.secret.as_str())
+                    .push_bind(key)
+                    .push_bind(r.sealed.nonce.as_slice());
+            });
+            insert
+                .build()
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| self.err(e))?;
+        }
+        for group in rows.chunks(ROWS_PER_INSERT) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO versions (secret_id, version, name, written_at, author, statement, sig) ",
+            );
+            insert.push_values(group, |mut b, r| {
+                b.push_bind(r.id)
+                    .push_bind(r.meta.version as i64)
+                    .push_bind(r.name)
+                    .push_bind(r.meta.written_at)
+                    .push_bind(r.meta.author.as_str())
+                    .push_bind(r.meta.statement.as_deref())
+                    .push_bind(r.meta.sig.as_deref());
+            });
+            insert
+                .build()
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| self.err(e))?;
+        }
+        for r in rows {
             let below = r.meta.version as i64 - keep as i64;
             if below >= 1 {
                 sqlx::query("DELETE FROM versions WHERE secret_id = $1 AND version <= $2")
