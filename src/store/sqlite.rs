@@ -29,6 +29,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::query_builder::Separated;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite};
 use uuid::Uuid;
@@ -104,6 +105,27 @@ fn migrator() -> Migrator {
 const ROWS_PER_INSERT: usize = 1024;
 
 impl SqliteStore {
+    /// Writes `rows` with multi-row INSERTs, [`ROWS_PER_INSERT`] at a time:
+    /// `head` names the table and its columns, `bind` binds one row's values
+    /// in that order.
+    async fn insert_many<T: Sync>(
+        &mut self,
+        head: &'static str,
+        rows: &[T],
+        bind: impl Fn(&mut Separated<'_, Sqlite, &'static str>, &T) + Send + Sync,
+    ) -> Result<()> {
+        for group in rows.chunks(ROWS_PER_INSERT) {
+            let mut insert = QueryBuilder::<Sqlite>::new(head);
+            insert.push_values(group, |mut b, r| bind(&mut b, r));
+            insert
+                .build()
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
     /// Opens the database `url` names. With `opts.create` (only `vault
     /// init`) a missing file is created; with `opts.read_only` (shell
     /// completion) nothing is ever created or written.
@@ -489,29 +511,23 @@ impl Backend for SqliteStore {
         // it (~20 futex and epoll calls); an import of a million written a
         // row per statement spent most of its time handing them over.
         let created: Vec<&WriteRow<'_>> = rows.iter().filter(|r| r.created).collect();
-        for group in created.chunks(ROWS_PER_INSERT) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO secrets (id, name, description, secret, key_id, nonce) ",
-            );
-            insert.push_values(group, |mut b, r| {
+        self.insert_many(
+            "INSERT INTO secrets (id, name, description, secret, key_id, nonce) ",
+            &created,
+            |b, r| {
                 b.push_bind(r.id)
                     .push_bind(r.name)
                     .push_bind(r.description.unwrap_or(""))
                     .push_bind(r.sealed.secret.as_str())
                     .push_bind(key)
                     .push_bind(r.sealed.nonce.as_slice());
-            });
-            insert
-                .build()
-                .execute(&mut self.conn)
-                .await
-                .map_err(|e| self.err(e))?;
-        }
-        for group in rows.chunks(ROWS_PER_INSERT) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO versions (secret_id, version, name, written_at, author, statement, sig) ",
-            );
-            insert.push_values(group, |mut b, r| {
+            },
+        )
+        .await?;
+        self.insert_many(
+            "INSERT INTO versions (secret_id, version, name, written_at, author, statement, sig) ",
+            rows,
+            |b, r| {
                 b.push_bind(r.id)
                     .push_bind(r.meta.version as i64)
                     .push_bind(r.name)
@@ -519,13 +535,9 @@ impl Backend for SqliteStore {
                     .push_bind(r.meta.author.as_str())
                     .push_bind(r.meta.statement.as_deref())
                     .push_bind(r.meta.sig.as_deref());
-            });
-            insert
-                .build()
-                .execute(&mut self.conn)
-                .await
-                .map_err(|e| self.err(e))?;
-        }
+            },
+        )
+        .await?;
         for r in rows {
             let below = r.meta.version as i64 - keep as i64;
             if below >= 1 {
@@ -628,31 +640,40 @@ impl Backend for SqliteStore {
         .map(|r| super::sealed_row(&Row::Lite(r)))
         .collect::<Result<_>>()?;
         let sealed = resealer.reseal(&rows);
-        let mut moved = 0;
         let mut failed = vec![];
+        let mut done = Vec::with_capacity(rows.len());
         for (row, s) in rows.iter().zip(sealed) {
             match s {
-                Ok(s) => {
-                    // One prepared statement (sqlx caches it), one step per row.
-                    // updated_at is set here, so the touch trigger (which
-                    // fires only when an UPDATE left it as it was) does not
-                    // rewrite every row a second time.
-                    moved += sqlx::query(
-                        "UPDATE secrets SET secret = $2, nonce = $3, key_id = $4, \
-                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = $1 AND key_id = $5",
-                    )
-                    .bind(row.id)
-                    .bind(&s.secret)
-                    .bind(&s.nonce)
-                    .bind(to)
-                    .bind(from)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(err)?
-                    .rows_affected();
-                }
+                Ok(s) => done.push((row.id, s)),
                 Err(_) => failed.push((row.id, row.name.clone())),
             }
+        }
+        // The whole batch in one UPDATE … FROM (VALUES …): a statement per
+        // row was a round trip to sqlx's worker thread each. updated_at is
+        // set here, so the touch trigger (which fires only when an UPDATE
+        // left it as it was) does not rewrite every row a second time.
+        let mut moved = 0;
+        for group in done.chunks(ROWS_PER_INSERT) {
+            let mut update = QueryBuilder::<Sqlite>::new("WITH v (id, secret, nonce) AS (");
+            update.push_values(group, |mut b, (id, s)| {
+                b.push_bind(*id)
+                    .push_bind(s.secret.as_str())
+                    .push_bind(s.nonce.as_slice());
+            });
+            update
+                .push(") UPDATE secrets SET secret = v.secret, nonce = v.nonce, key_id = ")
+                .push_bind(to)
+                .push(
+                    ", updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+                     FROM v WHERE secrets.id = v.id AND secrets.key_id = ",
+                )
+                .push_bind(from);
+            moved += update
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?
+                .rows_affected();
         }
         tx.commit().await.map_err(err)?;
         Ok(BatchOutcome {
