@@ -640,40 +640,31 @@ impl Backend for SqliteStore {
         .map(|r| super::sealed_row(&Row::Lite(r)))
         .collect::<Result<_>>()?;
         let sealed = resealer.reseal(&rows);
+        let mut moved = 0;
         let mut failed = vec![];
-        let mut done = Vec::with_capacity(rows.len());
         for (row, s) in rows.iter().zip(sealed) {
             match s {
-                Ok(s) => done.push((row.id, s)),
+                Ok(s) => {
+                    // One prepared statement (sqlx caches it), one step per row.
+                    // updated_at is set here, so the touch trigger (which
+                    // fires only when an UPDATE left it as it was) does not
+                    // rewrite every row a second time.
+                    moved += sqlx::query(
+                        "UPDATE secrets SET secret = $2, nonce = $3, key_id = $4, \
+                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = $1 AND key_id = $5",
+                    )
+                    .bind(row.id)
+                    .bind(&s.secret)
+                    .bind(&s.nonce)
+                    .bind(to)
+                    .bind(from)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?
+                    .rows_affected();
+                }
                 Err(_) => failed.push((row.id, row.name.clone())),
             }
-        }
-        // The whole batch in one UPDATE … FROM (VALUES …): a statement per
-        // row was a round trip to sqlx's worker thread each. updated_at is
-        // set here, so the touch trigger (which fires only when an UPDATE
-        // left it as it was) does not rewrite every row a second time.
-        let mut moved = 0;
-        for group in done.chunks(ROWS_PER_INSERT) {
-            let mut update = QueryBuilder::<Sqlite>::new("WITH v (id, secret, nonce) AS (");
-            update.push_values(group, |mut b, (id, s)| {
-                b.push_bind(*id)
-                    .push_bind(s.secret.as_str())
-                    .push_bind(s.nonce.as_slice());
-            });
-            update
-                .push(") UPDATE secrets SET secret = v.secret, nonce = v.nonce, key_id = ")
-                .push_bind(to)
-                .push(
-                    ", updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
-                     FROM v WHERE secrets.id = v.id AND secrets.key_id = ",
-                )
-                .push_bind(from);
-            moved += update
-                .build()
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?
-                .rows_affected();
         }
         tx.commit().await.map_err(err)?;
         Ok(BatchOutcome {
