@@ -57,6 +57,7 @@ pub enum PutMode {
 }
 
 /// The row a value is about to be sealed for.
+#[derive(Clone)]
 pub struct Slot<'a> {
     pub id: Uuid,
     pub name: &'a str,
@@ -133,6 +134,7 @@ pub struct MemberInfo {
 }
 
 /// What the database stores for a sealed value.
+#[derive(Clone)]
 pub struct Sealed {
     pub secret: String,
     pub nonce: Vec<u8>,
@@ -152,6 +154,7 @@ pub struct VersionMeta {
 }
 
 /// A value sealed for a new version: the sealed value and its metadata.
+#[derive(Clone)]
 pub struct SealedVersion {
     pub sealed: Sealed,
     pub meta: VersionMeta,

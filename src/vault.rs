@@ -462,6 +462,7 @@ impl Vault {
                 values: &values,
                 op,
                 opened: None,
+                ahead: None,
             };
             match self.store.put(&items, mode, &recipient, &sealer).await {
                 Err(e)
@@ -509,22 +510,52 @@ impl Vault {
                 }
             }
         };
+        let vault_key = std::sync::Arc::new(vault_key);
         let written = async {
             let (mut created, mut updated) = (0, 0);
-            while let Some(entries) = next()? {
-                check_entries(&entries)?;
-                let (items, values): (Vec<PutItem>, Vec<Value>) = entries.into_iter().unzip();
+            // While the store writes one chunk, the next is sealed ahead as
+            // new secrets (which is what an import mostly writes). After a
+            // chunk that mostly replaced existing secrets, the next is not:
+            // its values would be sealed twice (see `Store::put_chunk`).
+            let mut speculate = true;
+            let mut pending = next()?.map(Chunk::Plain);
+            while let Some(this) = pending.take() {
+                let (chunk, sealed_ahead) = match this {
+                    Chunk::Plain(chunk) => {
+                        check_entries(&chunk)?;
+                        (chunk, None)
+                    }
+                    Chunk::Sealing(job) => {
+                        let mut ahead = job
+                            .join()
+                            .map_err(|_| Error::internal("the sealing thread stopped unexpectedly"))??;
+                        (std::mem::take(&mut ahead.entries), Some(ahead))
+                    }
+                };
+                pending = match next()? {
+                    Some(following) if speculate => {
+                        check_entries(&following)?;
+                        let state = self.trust.state();
+                        Some(Chunk::Sealing(seal_ahead(
+                            &self.me, state, op, &vault_key, following,
+                        )?))
+                    }
+                    following => following.map(Chunk::Plain),
+                };
+                let (items, values): (Vec<PutItem>, Vec<Value>) = chunk.into_iter().unzip();
                 let sealer = ValueSealer {
                     me: &self.me,
                     trust: &self.trust,
                     values: &values,
                     op,
                     opened: Some(&vault_key),
+                    ahead: sealed_ahead.as_ref(),
                 };
                 let done = self.store.put_chunk(&key, &items, mode, &sealer).await?;
                 let new = done.iter().filter(|o| o.created).count();
                 created += new;
                 updated += done.len() - new;
+                speculate = new * 2 >= done.len();
             }
             Ok((created, updated))
         }
@@ -762,6 +793,8 @@ struct ValueSealer<'a> {
     /// The current key, already opened (a chunked put opens it once);
     /// `None`: opened from the key the store passes.
     opened: Option<&'a VaultKey>,
+    /// Values of this chunk sealed ahead as new secrets (a chunked put).
+    ahead: Option<&'a Ahead>,
 }
 
 /// Opens `me`'s copy of a key the log has retiring.
@@ -802,7 +835,6 @@ pub(crate) fn open_current(
 
 impl Sealer for ValueSealer<'_> {
     fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> Result<Vec<(Uuid, crate::store::SealedVersion)>> {
-        use crate::history::{Statement, digest, new_salt, sign_all};
         // The table's current key must be the log's: a key planted as
         // current is refused before anything is sealed to it.
         let owned;
@@ -814,67 +846,167 @@ impl Sealer for ValueSealer<'_> {
                 &owned
             }
         };
-        let state = self.trust.state();
-        let time = chrono::Utc::now().timestamp();
         let value_of = |slot: &Slot<'_>| {
             self.values
                 .get(slot.item)
                 .ok_or_else(|| Error::internal(format!("no value was given for {}", name::escape(slot.name))))
         };
-        // Each value's statement, signed in one go (one unlocking of the
-        // signing key), then sealed on all cores.
-        let statements = slots
-            .iter()
-            .map(|slot| {
-                let salt = new_salt()?;
-                let statement = Statement {
-                    vault: state.vault_id,
-                    secret: slot.id,
-                    name: slot.name.to_owned(),
-                    version: slot.version,
-                    op: self.op,
-                    from: None,
-                    author: self.me.recipient().to_owned(),
-                    seq: state.head.seq,
-                    time,
-                    digest: digest(&salt, value_of(slot)?),
-                };
-                Ok((statement, salt))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let headers = sign_all(self.me, &statements)?;
-        // Each slot names the item whose value it receives, and each sealed
-        // value carries the id of the row it is bound to: nothing is paired
-        // by position, so a reordering anywhere cannot put A's value under B.
-        let seal_one = |(slot, header): (&Slot<'_>, &crate::seal::VersionHeader)| -> Result<(Uuid, crate::store::SealedVersion)> {
-            let sealed = vault_key.seal_version(
-                Binding {
-                    id: slot.id,
-                    name: slot.name,
-                },
-                header,
-                value_of(slot)?,
-            )?;
-            Ok((
-                slot.id,
-                crate::store::SealedVersion {
-                    sealed,
-                    meta: crate::store::VersionMeta {
-                        version: slot.version,
-                        written_at: time,
-                        author: self.me.recipient().to_owned(),
-                        statement: Some(header.statement.clone()),
-                        sig: Some(header.sig.clone()),
-                    },
-                },
-            ))
-        };
-        if slots.len() < PARALLEL_FROM {
-            slots.iter().zip(&headers).map(seal_one).collect()
-        } else {
-            slots.par_iter().zip(&headers).map(seal_one).collect()
-        }
+        let values = slots.iter().map(value_of).collect::<Result<Vec<_>>>()?;
+        let time = chrono::Utc::now().timestamp();
+        let headers = sign_versions(self.me, self.trust.state(), self.op, time, slots, &values)?;
+        seal_versions(vault_key, self.me.recipient(), time, slots, &headers, &values)
     }
+
+    fn sealed_ahead(&self, key: &KeyRecord, name: &str) -> Option<(Uuid, crate::store::SealedVersion)> {
+        let ahead = self.ahead.filter(|a| a.key_id == key.id)?;
+        ahead.sealed.get(name).cloned()
+    }
+}
+
+/// Each value's statement, signed in one go (one unlocking of the signing
+/// key): the version headers for `slots`, in their order.
+fn sign_versions(
+    me: &Personal,
+    state: &TrustState,
+    op: crate::history::Op,
+    time: i64,
+    slots: &[Slot<'_>],
+    values: &[&Value],
+) -> Result<Vec<crate::seal::VersionHeader>> {
+    use crate::history::{Statement, digest, new_salt, sign_all};
+    let statements = slots
+        .iter()
+        .zip(values)
+        .map(|(slot, value)| {
+            let salt = new_salt()?;
+            let statement = Statement {
+                vault: state.vault_id,
+                secret: slot.id,
+                name: slot.name.to_owned(),
+                version: slot.version,
+                op,
+                from: None,
+                author: me.recipient().to_owned(),
+                seq: state.head.seq,
+                time,
+                digest: digest(&salt, value),
+            };
+            Ok((statement, salt))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    sign_all(me, &statements)
+}
+
+/// Seals each slot's value under its signed header, on all cores. Each
+/// sealed value carries the id of the row it is bound to, and the result
+/// pairs it with that id: nothing is paired by position, so a reordering
+/// anywhere cannot put A's value under B.
+fn seal_versions(
+    vault_key: &VaultKey,
+    author: &str,
+    time: i64,
+    slots: &[Slot<'_>],
+    headers: &[crate::seal::VersionHeader],
+    values: &[&Value],
+) -> Result<Vec<(Uuid, crate::store::SealedVersion)>> {
+    let seal_one = |((slot, header), value): ((&Slot<'_>, &crate::seal::VersionHeader), &&Value)| {
+        let sealed = vault_key.seal_version(
+            Binding {
+                id: slot.id,
+                name: slot.name,
+            },
+            header,
+            value,
+        )?;
+        Ok((
+            slot.id,
+            crate::store::SealedVersion {
+                sealed,
+                meta: crate::store::VersionMeta {
+                    version: slot.version,
+                    written_at: time,
+                    author: author.to_owned(),
+                    statement: Some(header.statement.clone()),
+                    sig: Some(header.sig.clone()),
+                },
+            },
+        ))
+    };
+    if slots.len() < PARALLEL_FROM {
+        slots.iter().zip(headers).zip(values).map(seal_one).collect()
+    } else {
+        slots.par_iter().zip(headers).zip(values).map(seal_one).collect()
+    }
+}
+
+/// The next chunk of a streamed put: as read, or being sealed ahead.
+enum Chunk {
+    Plain(Vec<(PutItem, Value)>),
+    Sealing(std::thread::JoinHandle<Result<Ahead>>),
+}
+
+/// A chunk of a streamed put with its values sealed ahead as new secrets.
+struct Ahead {
+    entries: Vec<(PutItem, Value)>,
+    key_id: Uuid,
+    sealed: HashMap<String, (Uuid, crate::store::SealedVersion)>,
+}
+
+/// Signs `entries` as new secrets (version 1 of fresh UUIDv7 rows) here,
+/// then seals them on another thread (and all cores), so that the store
+/// can write the chunk before while they are being sealed: a streamed
+/// import otherwise alternates between the cores sealing and one core
+/// writing. The chunk's entries come back with the sealed values.
+fn seal_ahead(
+    me: &Personal,
+    state: &TrustState,
+    op: crate::history::Op,
+    vault_key: &std::sync::Arc<VaultKey>,
+    entries: Vec<(PutItem, Value)>,
+) -> Result<std::thread::JoinHandle<Result<Ahead>>> {
+    let time = chrono::Utc::now().timestamp();
+    let ids: Vec<Uuid> = entries.iter().map(|_| Uuid::now_v7()).collect();
+    let slots = new_slots(&entries, &ids);
+    let values: Vec<&Value> = entries.iter().map(|(_, v)| v).collect();
+    let headers = sign_versions(me, state, op, time, &slots, &values)?;
+    drop((slots, values));
+    let author = me.recipient().to_owned();
+    let vault_key = std::sync::Arc::clone(vault_key);
+    std::thread::Builder::new()
+        .name("vault-seal-ahead".into())
+        .spawn(move || {
+            let slots = new_slots(&entries, &ids);
+            let values: Vec<&Value> = entries.iter().map(|(_, v)| v).collect();
+            let sealed = seal_versions(&vault_key, &author, time, &slots, &headers, &values)?;
+            let sealed = slots
+                .iter()
+                .zip(sealed)
+                .map(|(slot, (id, s))| (slot.name.to_owned(), (id, s)))
+                .collect();
+            drop((slots, values));
+            Ok(Ahead {
+                entries,
+                key_id: vault_key.id(),
+                sealed,
+            })
+        })
+        .map_err(|e| Error::internal(format!("cannot start a sealing thread: {e}")))
+}
+
+/// The slots of `entries` as new secrets with the row ids `ids`.
+fn new_slots<'a>(entries: &'a [(PutItem, Value)], ids: &[Uuid]) -> Vec<Slot<'a>> {
+    entries
+        .iter()
+        .zip(ids)
+        .enumerate()
+        .map(|(item, ((i, _), id))| Slot {
+            id: *id,
+            name: &i.name,
+            created: true,
+            item,
+            version: 1,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -937,6 +1069,7 @@ mod tests {
             values: &values,
             op: crate::history::Op::Put,
             opened: None,
+            ahead: None,
         };
         let sealed = sealer.seal(&key, &slots).unwrap();
         assert_eq!(sealed.len(), 3);

@@ -76,6 +76,15 @@ pub trait Sealer: Sync {
     /// sealed version)` pairs; the store writes each sealed value to the row
     /// its id names, never by position.
     fn seal(&self, key: &KeyRecord, slots: &[Slot<'_>]) -> Result<Vec<(Uuid, SealedVersion)>>;
+
+    /// A value sealed ahead for `name` as a NEW secret under `key` (version
+    /// 1 of the row id returned, which it is bound to), if there is one: the
+    /// store uses it when `name` turns out not to exist, and seals every
+    /// other slot with [`Sealer::seal`]. A streamed import seals the next
+    /// chunk this way while the store writes the current one.
+    fn sealed_ahead(&self, _key: &KeyRecord, _name: &str) -> Option<(Uuid, SealedVersion)> {
+        None
+    }
 }
 
 /// Re-seals locked rows inside a store transaction.
@@ -914,6 +923,12 @@ impl Store {
     ) -> Result<Option<Vec<PutOutcome>>> {
         let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
         let mut existing = self.db.lock_existing(&names).await?;
+        // Values sealed ahead serve the names that are new (version 1).
+        let ahead: HashMap<&str, (Uuid, SealedVersion)> = names
+            .iter()
+            .filter(|n| !existing.contains_key(**n))
+            .filter_map(|n| Some((*n, sealer.sealed_ahead(key, n)?)))
+            .collect();
         match mode {
             PutMode::CreateOnly | PutMode::IfVersion(0) if !existing.is_empty() => {
                 return Err(exists_error(existing.keys()));
@@ -952,9 +967,13 @@ impl Store {
                 // of a million dirties a few pages per chunk, not one per
                 // row per index (on SQLite, whose page cache then spilled
                 // the same pages to the WAL over and over). The id says when
-                // the row was made, which `created_at` says anyway.
+                // the row was made, which `created_at` says anyway. A value
+                // sealed ahead names its own (UUIDv7) id.
                 None => Slot {
-                    id: Uuid::now_v7(),
+                    id: ahead
+                        .get(i.name.as_str())
+                        .map(|(id, _)| *id)
+                        .unwrap_or_else(Uuid::now_v7),
                     name: &i.name,
                     created: true,
                     item,
@@ -962,7 +981,13 @@ impl Store {
                 },
             })
             .collect();
-        let mut sealed: HashMap<Uuid, SealedVersion> = sealer.seal(key, &slots)?.into_iter().collect();
+        let to_seal: Vec<Slot<'_>> = slots
+            .iter()
+            .filter(|s| !(s.created && ahead.contains_key(s.name)))
+            .cloned()
+            .collect();
+        let mut sealed: HashMap<Uuid, SealedVersion> = sealer.seal(key, &to_seal)?.into_iter().collect();
+        sealed.extend(ahead.into_values());
         let mut rows = Vec::with_capacity(slots.len());
         for slot in &slots {
             // Each value goes to the row it was sealed for: the sealer names it.

@@ -450,19 +450,32 @@ impl Backend for SqliteStore {
     }
 
     async fn lock_existing(&mut self, names: &[&str]) -> Result<HashMap<String, (Uuid, u64)>> {
-        // The write lock is already held (BEGIN IMMEDIATE): plain lookups.
+        // The write lock is already held (BEGIN IMMEDIATE): plain lookups,
+        // many names to a statement (an import of a million new names asked
+        // once per name: a million round trips to sqlx's worker thread).
         let mut existing = HashMap::new();
-        for name in names {
-            if let Some(r) = self
-                .fetch_optional(
-                    "SELECT s.id, (SELECT max(v.version) FROM versions v WHERE v.secret_id = s.id) AS version \
-                     FROM secrets s WHERE s.name = $1",
-                    &[Arg::Text(name)],
-                )
-                .await?
-            {
+        for group in names.chunks(ROWS_PER_INSERT) {
+            let mut find = QueryBuilder::<Sqlite>::new(
+                "SELECT s.name, s.id, (SELECT max(v.version) FROM versions v WHERE v.secret_id = s.id) AS version \
+                 FROM secrets s WHERE s.name IN (",
+            );
+            let mut list = find.separated(", ");
+            for name in group {
+                list.push_bind(*name);
+            }
+            find.push(")");
+            let rows = find
+                .build()
+                .fetch_all(&mut self.conn)
+                .await
+                .map_err(|e| self.err(e))?;
+            for r in rows {
+                let r = Row::Lite(r);
                 let version: Option<i64> = r.get("version")?;
-                existing.insert((*name).to_owned(), (r.get("id")?, version.unwrap_or(1).max(1) as u64));
+                existing.insert(
+                    r.get::<String>("name")?,
+                    (r.get("id")?, version.unwrap_or(1).max(1) as u64),
+                );
             }
         }
         // Their current values are about to be replaced: archived first.

@@ -12,6 +12,7 @@ both!(
     a_file_of_many_chunks_imports_fully,
     a_mistake_in_the_last_chunk_stores_nothing,
     no_overwrite_in_a_later_chunk_stores_nothing,
+    importing_again_replaces_every_chunk,
 );
 
 /// `KEY_i=value-i` lines, with a multi-line quoted value now and then.
@@ -139,4 +140,35 @@ fn no_overwrite_in_a_later_chunk_stores_nothing(env: &Env) {
         .fails(4, "\"K_9999\" already exists; nothing was changed");
     assert_eq!((env.db().count(), versions(env)), (rows, kept));
     assert_eq!(env.get("K_9999"), b"mine");
+}
+
+/// The import seals the next chunk ahead as new secrets while it writes
+/// the current one; a second import of the same names replaces them all,
+/// so every value sealed ahead is sealed again for the existing row and its
+/// next version, and must open as that (not as a new row's version 1).
+fn importing_again_replaces_every_chunk(env: &Env) {
+    const N: usize = 3_000;
+    env.init();
+    import(env, &dotenv(N), &[]).ok();
+    let again: String = (0..N).map(|i| format!("K_{i}=again-{i}\n")).collect();
+    let out = import(env, &again, &[]).ok();
+    assert!(
+        out.stderr
+            .contains(&format!("imported {N} secret(s): 0 created, {N} updated")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(env.db().count(), N);
+    assert_eq!(versions(env), 2 * N);
+    for i in [0, 1023, 1024, 2047, 2048, N - 1] {
+        assert_eq!(
+            env.get(&format!("K_{i}")),
+            format!("again-{i}").as_bytes(),
+            "K_{i}"
+        );
+        let h = env.vault(&["history", &format!("K_{i}"), "--json"]).ok().stdout;
+        let h: serde_json::Value = serde_json::from_slice(&h).unwrap();
+        assert_eq!(h.as_array().unwrap().len(), 2, "{h}");
+        assert_eq!(h[0]["verified"], true, "{h}");
+    }
 }
