@@ -34,7 +34,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::seal::{self, Binding, Need, Sealed, SealedRow, VaultKey};
-use crate::store::{KeyStatus, Logged, Resealer};
+use crate::store::{KeyStatus, Logged, Resealer, SharedResealer};
 use crate::trust::{Body, KeySpec};
 use crate::vault::Vault;
 
@@ -391,7 +391,11 @@ async fn move_and_retire(
 ) -> Result<()> {
     let mut bad = HashSet::new();
     if let Some(old_open) = old_open {
-        let resealer = Reseal { old: old_open, new };
+        // Owned copies: SQLite re-seals on another thread while it writes.
+        let resealer: SharedResealer = std::sync::Arc::new(Reseal {
+            old: old_open.clone(),
+            new: new.clone(),
+        });
         // Normally one pass. Another only if rows were left under `old`
         // without failing (none are: no writer seals to it after the switch).
         for _ in 0..3 {
@@ -428,7 +432,7 @@ async fn move_and_retire(
                 let started = std::time::Instant::now();
                 let (done, last) = vault
                     .store
-                    .reseal_versions_batch(old, new.id(), after, batch, &resealer)
+                    .reseal_versions_batch(old, new.id(), after, batch, &*resealer)
                     .await?;
                 progress.batch(done.seen, done.moved, started.elapsed());
                 if done.seen == 0 {
@@ -461,12 +465,12 @@ async fn move_and_retire(
 
 /// Opens with the old key (verifying binding and MAC) and seals the same
 /// value for the same row with the new key.
-struct Reseal<'a> {
-    old: &'a VaultKey,
-    new: &'a VaultKey,
+struct Reseal {
+    old: VaultKey,
+    new: VaultKey,
 }
 
-impl Resealer for Reseal<'_> {
+impl Resealer for Reseal {
     fn reseal(&self, rows: &[SealedRow]) -> Vec<Result<Sealed>> {
         let one = |row: &SealedRow| -> Result<Sealed> {
             // The version header (author's statement, salt) travels as it is.

@@ -49,6 +49,7 @@ pub struct Opened {
 }
 
 /// An opened vault key: can seal new values and open existing ones.
+#[derive(Clone)]
 pub struct VaultKey {
     id: Uuid,
     identity: age::x25519::Identity,

@@ -87,6 +87,10 @@ pub trait Sealer: Sync {
     }
 }
 
+/// A [`Resealer`] a backend may hand to another thread (SQLite re-seals
+/// the next rows of a batch while it writes the ones before).
+pub type SharedResealer = std::sync::Arc<dyn Resealer + Send>;
+
 /// Re-seals locked rows inside a store transaction.
 pub trait Resealer: Sync {
     /// One result per row, in order: the row's value sealed to the new key
@@ -272,7 +276,7 @@ pub(crate) trait Backend {
         to: Uuid,
         after: Option<ResealCursor>,
         limit: usize,
-        resealer: &dyn Resealer,
+        resealer: &SharedResealer,
     ) -> Result<BatchOutcome>;
 }
 
@@ -1585,7 +1589,7 @@ impl Store {
         to: Uuid,
         after: Option<ResealCursor>,
         limit: usize,
-        resealer: &dyn Resealer,
+        resealer: &SharedResealer,
     ) -> Result<BatchOutcome> {
         self.db.reseal_batch(from, to, after, limit, resealer).await
     }

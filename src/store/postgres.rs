@@ -24,7 +24,7 @@ use sqlx::{AssertSqlSafe, Connection, Row as _};
 use uuid::Uuid;
 
 use super::sql::{self, Arg, Row, Tx, bind_all};
-use super::{Backend, BatchOutcome, KeyRecord, ResealCursor, Resealer, SealedRow, WriteRow};
+use super::{Backend, BatchOutcome, KeyRecord, ResealCursor, SealedRow, SharedResealer, WriteRow};
 use crate::config::DbUrl;
 use crate::error::{Error, Result};
 
@@ -1021,7 +1021,7 @@ impl Backend for PgStore {
         to: Uuid,
         after: Option<ResealCursor>,
         limit: usize,
-        resealer: &dyn Resealer,
+        resealer: &SharedResealer,
     ) -> Result<BatchOutcome> {
         let url = self.url.clone();
         let err = |e| super::query_error(&url, e);

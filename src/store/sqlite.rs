@@ -35,7 +35,7 @@ use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite};
 use uuid::Uuid;
 
 use super::sql::{self, Arg, Row, Tx, bind_all};
-use super::{Backend, BatchOutcome, KeyRecord, ResealCursor, Resealer, SealedRow, WriteRow};
+use super::{Backend, BatchOutcome, KeyRecord, ResealCursor, Sealed, SealedRow, SharedResealer, WriteRow};
 use crate::config::DbUrl;
 use crate::error::{Error, Result};
 use crate::secure_fs;
@@ -99,6 +99,11 @@ fn migrator() -> Migrator {
             .collect(),
     )
 }
+
+/// Rows a rotation batch re-seals at a time on its sealing thread, while
+/// the connection writes the stretch before: enough for every core, few
+/// enough that the first stretch (not overlapped) is a small part of a batch.
+const RESEAL_STRETCH: usize = 64;
 
 /// Rows per multi-row INSERT: 7 parameters each stays well under SQLite's
 /// limit of 32,766 per statement; an import chunk (1,024) is one statement.
@@ -629,7 +634,7 @@ impl Backend for SqliteStore {
         to: Uuid,
         after: Option<ResealCursor>,
         limit: usize,
-        resealer: &dyn Resealer,
+        resealer: &SharedResealer,
     ) -> Result<BatchOutcome> {
         let after = match after {
             Some(ResealCursor::Id(id)) => Some(id),
@@ -652,33 +657,62 @@ impl Backend for SqliteStore {
         .into_iter()
         .map(|r| super::sealed_row(&Row::Lite(r)))
         .collect::<Result<_>>()?;
-        let sealed = resealer.reseal(&rows);
+        // The rows are re-sealed on another thread (and all cores), a
+        // stretch at a time, while this one writes the stretch before: one
+        // after the other, the cores sat idle while the single connection
+        // wrote, and the connection while the cores sealed.
+        let rows = std::sync::Arc::new(rows);
+        let (send, sealed) = std::sync::mpsc::sync_channel::<Vec<Result<Sealed>>>(1);
+        let sealer = {
+            let (rows, resealer) = (std::sync::Arc::clone(&rows), std::sync::Arc::clone(resealer));
+            std::thread::Builder::new()
+                .name("vault-reseal".into())
+                .spawn(move || {
+                    for stretch in rows.chunks(RESEAL_STRETCH) {
+                        // The receiver is gone when the batch failed: stop.
+                        if send.send(resealer.reseal(stretch)).is_err() {
+                            break;
+                        }
+                    }
+                })
+                .map_err(|e| Error::internal(format!("cannot start a sealing thread: {e}")))?
+        };
         let mut moved = 0;
         let mut failed = vec![];
-        for (row, s) in rows.iter().zip(sealed) {
-            match s {
-                Ok(s) => {
-                    // One prepared statement (sqlx caches it), one step per row.
-                    // updated_at is set here, so the touch trigger (which
-                    // fires only when an UPDATE left it as it was) does not
-                    // rewrite every row a second time.
-                    moved += sqlx::query(
-                        "UPDATE secrets SET secret = $2, nonce = $3, key_id = $4, \
-                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = $1 AND key_id = $5",
-                    )
-                    .bind(row.id)
-                    .bind(&s.secret)
-                    .bind(&s.nonce)
-                    .bind(to)
-                    .bind(from)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(err)?
-                    .rows_affected();
+        for stretch in rows.chunks(RESEAL_STRETCH) {
+            // Blocks this (the runtime's only) thread until the stretch is
+            // sealed; nothing else runs on it meanwhile, and sqlx's SQLite
+            // worker is a thread of its own.
+            let resealed = sealed
+                .recv()
+                .map_err(|_| Error::internal("the sealing thread stopped unexpectedly"))?;
+            for (row, s) in stretch.iter().zip(resealed) {
+                match s {
+                    Ok(s) => {
+                        // One prepared statement (sqlx caches it), one step per row.
+                        // updated_at is set here, so the touch trigger (which
+                        // fires only when an UPDATE left it as it was) does not
+                        // rewrite every row a second time.
+                        moved += sqlx::query(
+                            "UPDATE secrets SET secret = $2, nonce = $3, key_id = $4, \
+                             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = $1 AND key_id = $5",
+                        )
+                        .bind(row.id)
+                        .bind(&s.secret)
+                        .bind(&s.nonce)
+                        .bind(to)
+                        .bind(from)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?
+                        .rows_affected();
+                    }
+                    Err(_) => failed.push((row.id, row.name.clone())),
                 }
-                Err(_) => failed.push((row.id, row.name.clone())),
             }
         }
+        drop(sealed);
+        let _ = sealer.join();
         tx.commit().await.map_err(err)?;
         Ok(BatchOutcome {
             seen: rows.len(),
