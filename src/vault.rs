@@ -527,8 +527,8 @@ impl Vault {
                     }
                     Chunk::Sealing(job) => {
                         let mut ahead = job
-                            .join()
-                            .map_err(|_| Error::internal("the sealing thread stopped unexpectedly"))??;
+                            .recv()
+                            .map_err(|_| Error::internal("sealing ahead stopped unexpectedly"))??;
                         (std::mem::take(&mut ahead.entries), Some(ahead))
                     }
                 };
@@ -942,7 +942,9 @@ fn seal_versions(
 /// The next chunk of a streamed put: as read, or being sealed ahead.
 enum Chunk {
     Plain(Vec<(PutItem, Value)>),
-    Sealing(std::thread::JoinHandle<Result<Ahead>>),
+    /// Blocking on it blocks the runtime's only thread, which has nothing
+    /// else to do then.
+    Sealing(std::sync::mpsc::Receiver<Result<Ahead>>),
 }
 
 /// A chunk of a streamed put with its values sealed ahead as new secrets.
@@ -953,7 +955,7 @@ struct Ahead {
 }
 
 /// Signs `entries` as new secrets (version 1 of fresh UUIDv7 rows) here,
-/// then seals them on another thread (and all cores), so that the store
+/// then seals them on the thread pool (all cores), so that the store
 /// can write the chunk before while they are being sealed: a streamed
 /// import otherwise alternates between the cores sealing and one core
 /// writing. The chunk's entries come back with the sealed values.
@@ -963,7 +965,7 @@ fn seal_ahead(
     op: crate::history::Op,
     vault_key: &std::sync::Arc<VaultKey>,
     entries: Vec<(PutItem, Value)>,
-) -> Result<std::thread::JoinHandle<Result<Ahead>>> {
+) -> Result<std::sync::mpsc::Receiver<Result<Ahead>>> {
     let time = chrono::Utc::now().timestamp();
     let ids: Vec<Uuid> = entries.iter().map(|_| Uuid::now_v7()).collect();
     let slots = new_slots(&entries, &ids);
@@ -972,25 +974,32 @@ fn seal_ahead(
     drop((slots, values));
     let author = me.recipient().to_owned();
     let vault_key = std::sync::Arc::clone(vault_key);
-    std::thread::Builder::new()
-        .name("vault-seal-ahead".into())
-        .spawn(move || {
+    // On the pool, not a thread of its own per chunk: a new thread per
+    // chunk also took a malloc arena of its own, and the RSS grew with it.
+    let (send, receive) = std::sync::mpsc::sync_channel(1);
+    rayon::spawn(move || {
+        let seal = || {
             let slots = new_slots(&entries, &ids);
             let values: Vec<&Value> = entries.iter().map(|(_, v)| v).collect();
             let sealed = seal_versions(&vault_key, &author, time, &slots, &headers, &values)?;
-            let sealed = slots
+            Ok(slots
                 .iter()
                 .zip(sealed)
                 .map(|(slot, (id, s))| (slot.name.to_owned(), (id, s)))
-                .collect();
-            drop((slots, values));
-            Ok(Ahead {
-                entries,
-                key_id: vault_key.id(),
-                sealed,
-            })
-        })
-        .map_err(|e| Error::internal(format!("cannot start a sealing thread: {e}")))
+                .collect())
+        };
+        // A panic on the pool would abort the process: it becomes an error.
+        let sealed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(seal))
+            .unwrap_or_else(|_| Err(Error::internal("sealing ahead failed unexpectedly")));
+        let ahead = sealed.map(|sealed| Ahead {
+            entries,
+            key_id: vault_key.id(),
+            sealed,
+        });
+        // The receiver is gone when the put failed meanwhile: nothing to do.
+        let _ = send.send(ahead);
+    });
+    Ok(receive)
 }
 
 /// The slots of `entries` as new secrets with the row ids `ids`.

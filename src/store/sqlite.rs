@@ -686,30 +686,48 @@ impl Backend for SqliteStore {
             let resealed = sealed
                 .recv()
                 .map_err(|_| Error::internal("the sealing thread stopped unexpectedly"))?;
+            // The stretch's rows in one statement: a statement per row
+            // spent more in the hand-over to sqlx's worker thread (futex
+            // and eventfd wake-ups on both sides) than SQLite spent updating.
+            // updated_at is set here, so the touch trigger (which fires
+            // only when an UPDATE left it as it was) does not rewrite every
+            // row a second time; `key_id = from` skips a row a writer moved
+            // meanwhile (none can: the write lock is held since the read).
+            let mut good = Vec::with_capacity(stretch.len());
             for (row, s) in stretch.iter().zip(resealed) {
                 match s {
-                    Ok(s) => {
-                        // One prepared statement (sqlx caches it), one step per row.
-                        // updated_at is set here, so the touch trigger (which
-                        // fires only when an UPDATE left it as it was) does not
-                        // rewrite every row a second time.
-                        moved += sqlx::query(
-                            "UPDATE secrets SET secret = $2, nonce = $3, key_id = $4, \
-                             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = $1 AND key_id = $5",
-                        )
-                        .bind(row.id)
-                        .bind(&s.secret)
-                        .bind(&s.nonce)
-                        .bind(to)
-                        .bind(from)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(err)?
-                        .rows_affected();
-                    }
+                    Ok(s) => good.push((row.id, s)),
                     Err(_) => failed.push((row.id, row.name.clone())),
                 }
             }
+            if good.is_empty() {
+                continue;
+            }
+            // The rows to update are looked up by id (an IN list), each
+            // value by a scan of the stretch: a join (`UPDATE … FROM
+            // (VALUES …)`) was planned as a scan of the old key's rows,
+            // probing the stretch for each (100,000 secrets: 100 s).
+            let mut update = QueryBuilder::<Sqlite>::new("WITH v(id, secret, nonce) AS (");
+            update.push_values(&good, |mut b, (id, s)| {
+                b.push_bind(*id)
+                    .push_bind(s.secret.as_str())
+                    .push_bind(s.nonce.as_slice());
+            });
+            update
+                .push(
+                    ") UPDATE secrets SET secret = (SELECT v.secret FROM v WHERE v.id = secrets.id), \
+                     nonce = (SELECT v.nonce FROM v WHERE v.id = secrets.id), key_id = ",
+                )
+                .push_bind(to)
+                .push(", updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE key_id = ")
+                .push_bind(from)
+                .push(" AND id IN (SELECT id FROM v)");
+            moved += update
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?
+                .rows_affected();
         }
         drop(sealed);
         let _ = sealer.join();
