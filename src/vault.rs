@@ -513,13 +513,33 @@ impl Vault {
         let vault_key = std::sync::Arc::new(vault_key);
         let written = async {
             let (mut created, mut updated) = (0, 0);
-            // While the store writes one chunk, the next is sealed ahead as
-            // new secrets (which is what an import mostly writes). After a
-            // chunk that mostly replaced existing secrets, the next is not:
-            // its values would be sealed twice (see `Store::put_chunk`).
+            // While the store writes one chunk, the next two are sealed
+            // ahead as new secrets (which is what an import mostly writes):
+            // two, so that the pool still has one to seal while this thread
+            // reads and signs the one after. After a chunk that mostly
+            // replaced existing secrets, no more are: their values would be
+            // sealed twice (see `Store::put_chunk`).
             let mut speculate = true;
-            let mut pending = next()?.map(Chunk::Plain);
-            while let Some(this) = pending.take() {
+            let mut ended = false;
+            let mut pending = std::collections::VecDeque::with_capacity(SEALED_AHEAD + 1);
+            pending.extend(next()?.map(Chunk::Plain));
+            while let Some(this) = pending.pop_front() {
+                while !ended && pending.len() < SEALED_AHEAD {
+                    match next()? {
+                        Some(following) if speculate => {
+                            check_entries(&following)?;
+                            let state = self.trust.state();
+                            pending.push_back(Chunk::Sealing(seal_ahead(
+                                &self.me, state, op, &vault_key, following,
+                            )?));
+                        }
+                        Some(following) => {
+                            pending.push_back(Chunk::Plain(following));
+                            break;
+                        }
+                        None => ended = true,
+                    }
+                }
                 let (chunk, sealed_ahead) = match this {
                     Chunk::Plain(chunk) => {
                         check_entries(&chunk)?;
@@ -531,16 +551,6 @@ impl Vault {
                             .map_err(|_| Error::internal("sealing ahead stopped unexpectedly"))??;
                         (std::mem::take(&mut ahead.entries), Some(ahead))
                     }
-                };
-                pending = match next()? {
-                    Some(following) if speculate => {
-                        check_entries(&following)?;
-                        let state = self.trust.state();
-                        Some(Chunk::Sealing(seal_ahead(
-                            &self.me, state, op, &vault_key, following,
-                        )?))
-                    }
-                    following => following.map(Chunk::Plain),
                 };
                 let (items, values): (Vec<PutItem>, Vec<Value>) = chunk.into_iter().unzip();
                 let sealer = ValueSealer {
@@ -938,6 +948,9 @@ fn seal_versions(
         slots.par_iter().zip(headers).zip(values).map(seal_one).collect()
     }
 }
+
+/// How many chunks of a streamed put are sealed ahead of the one written.
+const SEALED_AHEAD: usize = 2;
 
 /// The next chunk of a streamed put: as read, or being sealed ahead.
 enum Chunk {

@@ -27,10 +27,10 @@ const MAX_JSON_BYTES: usize = 64 * 1024 * 1024;
 const PIPE_GUESS: usize = 64 * 1024;
 /// Entries sealed and written at a time: enough that per-statement costs
 /// vanish, few enough that a chunk's buffers stay a few MiB.
-const CHUNK_ENTRIES: usize = 1024;
+const CHUNK_ENTRIES: usize = 512;
 /// A chunk also ends once its values reach this many bytes (values may be
 /// up to 1 MiB each).
-const CHUNK_BYTES: usize = 8 * 1024 * 1024;
+const CHUNK_BYTES: usize = 4 * 1024 * 1024;
 /// The longest text one dotenv entry may take: a 1 MiB value written with
 /// escapes, plus room for its key and comment.
 const MAX_ENTRY_TEXT: usize = 4 * 1024 * 1024;

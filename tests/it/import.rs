@@ -1,11 +1,11 @@
 //! `vault import` of files larger than one chunk (the import seals and
-//! writes 1,024 entries at a time, in one transaction): everything arrives,
+//! writes 512 entries at a time, in one transaction): everything arrives,
 //! and a mistake anywhere, the last chunk included, stores nothing.
 
 use crate::both;
 use crate::harness::Env;
 
-/// Ten chunks of 1,024 entries (the last one partly filled).
+/// Twenty chunks of 512 entries (the last one partly filled).
 const ENTRIES: usize = 10_000;
 
 both!(
@@ -58,7 +58,7 @@ fn a_file_of_many_chunks_imports_fully(env: &Env) {
     assert_eq!(env.db().count(), ENTRIES);
     // One version per entry, plus the archived value of the one replaced.
     assert_eq!(versions(env), ENTRIES + 1);
-    for i in [0, 1023, 1024, 5000, 8191, 8192, ENTRIES - 1] {
+    for i in [0, 511, 512, 1023, 1024, 5000, 8191, 8192, ENTRIES - 1] {
         assert_eq!(
             env.get(&format!("K_{i}")),
             format!("value-{i}").as_bytes(),
@@ -160,7 +160,7 @@ fn importing_again_replaces_every_chunk(env: &Env) {
     );
     assert_eq!(env.db().count(), N);
     assert_eq!(versions(env), 2 * N);
-    for i in [0, 1023, 1024, 2047, 2048, N - 1] {
+    for i in [0, 511, 512, 1023, 1024, 2047, 2048, N - 1] {
         assert_eq!(
             env.get(&format!("K_{i}")),
             format!("again-{i}").as_bytes(),
