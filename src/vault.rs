@@ -524,23 +524,40 @@ impl Vault {
             let mut pending = std::collections::VecDeque::with_capacity(SEALED_AHEAD + 1);
             pending.extend(next()?.map(Chunk::Plain));
             while let Some(this) = pending.pop_front() {
+                // A problem found while reading ahead waits for its turn:
+                // the first problem in input order is the one reported (a
+                // name that exists, for --no-overwrite, before a bad line
+                // further down).
                 while !ended && pending.len() < SEALED_AHEAD {
-                    match next()? {
-                        Some(following) if speculate => {
-                            check_entries(&following)?;
-                            let state = self.trust.state();
-                            pending.push_back(Chunk::Sealing(seal_ahead(
-                                &self.me, state, op, &vault_key, following,
-                            )?));
-                        }
-                        Some(following) => {
-                            pending.push_back(Chunk::Plain(following));
+                    let following = match next() {
+                        Ok(Some(following)) => following,
+                        Ok(None) => {
+                            ended = true;
                             break;
                         }
-                        None => ended = true,
+                        Err(e) => {
+                            pending.push_back(Chunk::Failed(e));
+                            ended = true;
+                            break;
+                        }
+                    };
+                    if !speculate {
+                        pending.push_back(Chunk::Plain(following));
+                        break;
+                    }
+                    let state = self.trust.state();
+                    match check_entries(&following)
+                        .and_then(|()| seal_ahead(&self.me, state, op, &vault_key, following))
+                    {
+                        Ok(job) => pending.push_back(Chunk::Sealing(job)),
+                        Err(e) => {
+                            pending.push_back(Chunk::Failed(e));
+                            ended = true;
+                        }
                     }
                 }
                 let (chunk, sealed_ahead) = match this {
+                    Chunk::Failed(e) => return Err(e),
                     Chunk::Plain(chunk) => {
                         check_entries(&chunk)?;
                         (chunk, None)
@@ -955,6 +972,8 @@ const SEALED_AHEAD: usize = 2;
 /// The next chunk of a streamed put: as read, or being sealed ahead.
 enum Chunk {
     Plain(Vec<(PutItem, Value)>),
+    /// What reading (or checking, or signing) it failed with.
+    Failed(Error),
     /// Blocking on it blocks the runtime's only thread, which has nothing
     /// else to do then.
     Sealing(std::sync::mpsc::Receiver<Result<Ahead>>),

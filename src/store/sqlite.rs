@@ -106,7 +106,7 @@ fn migrator() -> Migrator {
 const RESEAL_STRETCH: usize = 64;
 
 /// Rows per multi-row INSERT: 7 parameters each stays well under SQLite's
-/// limit of 32,766 per statement; an import chunk (1,024) is one statement.
+/// limit of 32,766 per statement; an import chunk (512) is one statement.
 const ROWS_PER_INSERT: usize = 1024;
 
 impl SqliteStore {

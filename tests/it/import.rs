@@ -13,6 +13,7 @@ both!(
     a_mistake_in_the_last_chunk_stores_nothing,
     no_overwrite_in_a_later_chunk_stores_nothing,
     importing_again_replaces_every_chunk,
+    the_first_problem_in_file_order_is_reported,
 );
 
 /// `KEY_i=value-i` lines, with a multi-line quoted value now and then.
@@ -171,4 +172,26 @@ fn importing_again_replaces_every_chunk(env: &Env) {
         assert_eq!(h.as_array().unwrap().len(), 2, "{h}");
         assert_eq!(h[0]["verified"], true, "{h}");
     }
+}
+
+/// The import reads and seals chunks ahead of the one it writes; a problem
+/// found ahead (a bad line in the next chunk) must not hide an
+/// earlier one that only the database shows (a name that exists, with
+/// --no-overwrite): the first in file order is reported.
+fn the_first_problem_in_file_order_is_reported(env: &Env) {
+    env.init();
+    env.put("K_10", b"mine");
+    let (rows, kept) = (env.db().count(), versions(env));
+    // 1 KB values: the first chunk (512 entries) is read with the reader's
+    // first three 256 KiB blocks; the bad line, 900 KB in, lies beyond them,
+    // in the second chunk, which is read ahead while the first is written.
+    let value = "v".repeat(1000);
+    let good: String = (0..900).map(|i| format!("K_{i}={value}\n")).collect();
+    let text = format!("{good}this line is wrong\n");
+    import(env, &text, &["--no-overwrite"]).fails(4, "\"K_10\" already exists; nothing was changed");
+    assert_eq!((env.db().count(), versions(env)), (rows, kept));
+    // Without --no-overwrite, the bad line is the first problem.
+    import(env, &text, &[]).fails(2, "line 901: expected KEY=VALUE");
+    assert_eq!((env.db().count(), versions(env)), (rows, kept));
+    assert_eq!(env.get("K_10"), b"mine");
 }
