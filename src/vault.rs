@@ -452,10 +452,7 @@ impl Vault {
         let (items, values): (Vec<PutItem>, Vec<Value>) = entries.into_iter().unzip();
         let recipient = self.me.recipient().to_owned();
         self.refresh().await?;
-        // A rotation may make a new key current between the refresh and the
-        // put: then the log has moved too, and another try sees both. A real
-        // disagreement leaves the log where it was and is reported.
-        for attempt in 0..RETRIES {
+        let first = {
             let sealer = ValueSealer {
                 me: &self.me,
                 trust: &self.trust,
@@ -464,15 +461,50 @@ impl Vault {
                 opened: None,
                 ahead: None,
             };
-            match self.store.put(&items, mode, &recipient, &sealer).await {
+            self.store.put(&items, mode, &recipient, &sealer).await
+        };
+        let disagreed = match first {
+            Err(e) if e.kind == crate::error::Kind::Integrity => e,
+            other => return other,
+        };
+        // A rotation may have made a new key current between the refresh and
+        // the put; then the log moved too. Try once more with the key locked
+        // against rotation, catching up with the log inside that lock: the
+        // key cannot change again before the commit, so one catch-up always
+        // suffices, however many rotations run back to back. When the log
+        // had not moved, the disagreement is real and is reported.
+        let key = self.store.begin_put(&recipient).await?;
+        let written = async {
+            if !self.trust.refresh(&mut self.store).await? {
+                return Err(disagreed);
+            }
+            let sealer = ValueSealer {
+                me: &self.me,
+                trust: &self.trust,
+                values: &values,
+                op,
+                opened: None,
+                ahead: None,
+            };
+            self.store.put_chunk(&key, &items, mode, &sealer).await
+        }
+        .await;
+        self.end_put(written).await
+    }
+
+    /// Commits the put [`Store::begin_put`] began when `written` is Ok,
+    /// else rolls it back and returns the error that stopped it.
+    async fn end_put<T>(&mut self, written: Result<T>) -> Result<T> {
+        match written {
+            Ok(done) => {
+                self.store.end_put(true).await?;
+                Ok(done)
+            }
+            Err(e) => {
+                let _ = self.store.end_put(false).await;
                 Err(e)
-                    if attempt + 1 < RETRIES
-                        && e.kind == crate::error::Kind::Integrity
-                        && self.refresh().await? => {}
-                other => return other,
             }
         }
-        unreachable!("the last attempt returns")
     }
 
     /// Writes values that arrive in chunks (`next` gives the next chunk,
@@ -490,25 +522,25 @@ impl Vault {
     ) -> Result<(usize, usize)> {
         let recipient = self.me.recipient().to_owned();
         self.refresh().await?;
-        // The current key is opened once, before any chunk: a rotation that
-        // made a new key current since the refresh moved the log too, and
-        // another try sees both (as in `put`).
-        let mut attempt = 0;
-        let (key, vault_key) = loop {
-            let key = self.store.begin_put(&recipient).await?;
-            match open_current(&self.trust, &self.me, &key, Need::Write) {
-                Ok(opened) => break (key, opened),
-                Err(e) => {
-                    let _ = self.store.end_put(false).await;
-                    attempt += 1;
-                    if !(attempt < RETRIES
-                        && e.kind == crate::error::Kind::Integrity
-                        && self.refresh().await?)
-                    {
+        // The current key is opened once, before any chunk. A rotation that
+        // made a new key current since the refresh moved the log too: catch
+        // up inside the transaction, where the key is locked (as in `put`).
+        let key = self.store.begin_put(&recipient).await?;
+        let opened = match open_current(&self.trust, &self.me, &key, Need::Write) {
+            Err(e) if e.kind == crate::error::Kind::Integrity => {
+                async {
+                    if !self.trust.refresh(&mut self.store).await? {
                         return Err(e);
                     }
+                    open_current(&self.trust, &self.me, &key, Need::Write)
                 }
+                .await
             }
+            other => other,
+        };
+        let vault_key = match opened {
+            Ok(opened) => opened,
+            Err(e) => return self.end_put(Err(e)).await,
         };
         let vault_key = std::sync::Arc::new(vault_key);
         let written = async {
@@ -587,17 +619,7 @@ impl Vault {
             Ok((created, updated))
         }
         .await;
-        match written {
-            Ok(counts) => {
-                self.store.end_put(true).await?;
-                Ok(counts)
-            }
-            Err(e) => {
-                // The error that stopped the put is the one to report.
-                let _ = self.store.end_put(false).await;
-                Err(e)
-            }
-        }
+        self.end_put(written).await
     }
 
     /// Every secret (or those under `prefix`), opened: one query, each vault
@@ -728,8 +750,9 @@ fn check_entries(entries: &[(PutItem, Value)]) -> Result<()> {
     Ok(())
 }
 
-/// How many times a read or write is tried when a rotation by another
-/// member moves the log under it (each try sees a newer head).
+/// How many times a read is tried when a rotation by another member moves
+/// the log under it (each try sees a newer head). A write needs no count:
+/// its second try catches up inside the lock that keeps the key in place.
 const RETRIES: usize = 5;
 
 /// Whether a failed read is worth another try: it failed verification while

@@ -1,6 +1,10 @@
 //! A put that arrives in chunks (`vault import` of a large file): one
 //! transaction, written a chunk at a time, so neither this process nor the
-//! database server holds the whole input at once.
+//! database server holds the whole input at once. [`Vault::put`] uses the
+//! same three steps, with one chunk, when it must catch up with the log
+//! while the key is locked (a rotation moved it under the first try).
+//!
+//! [`Vault::put`]: crate::vault::Vault::put
 //!
 //! [`Store::begin_put`] opens the transaction the way [`Store::put`] does
 //! (the current key locked against rotation until the end) and returns the
@@ -35,9 +39,10 @@ impl Store {
         }
     }
 
-    /// Writes one chunk under `key` (from [`Store::begin_put`]); `Upsert`
-    /// or `CreateOnly` only. After an error the caller must end the put
-    /// with a rollback.
+    /// Writes one chunk under `key` (from [`Store::begin_put`]). A chunked
+    /// import writes `Upsert` or `CreateOnly` chunks; a version condition
+    /// (`IfVersion`) holds for one put of one chunk. After an error the
+    /// caller must end the put with a rollback.
     pub async fn put_chunk(
         &mut self,
         key: &KeyRecord,
@@ -45,9 +50,6 @@ impl Store {
         mode: PutMode,
         sealer: &dyn Sealer,
     ) -> Result<Vec<PutOutcome>> {
-        if !matches!(mode, PutMode::Upsert | PutMode::CreateOnly) {
-            return Err(Error::internal("a chunked put only creates or replaces"));
-        }
         for _ in 0..10 {
             self.db.execute("SAVEPOINT put_chunk", &[]).await?;
             match self.write_items(key, items, mode, sealer).await? {
@@ -55,7 +57,7 @@ impl Store {
                     self.db.execute("RELEASE SAVEPOINT put_chunk", &[]).await?;
                     return Ok(done);
                 }
-                None if mode == PutMode::CreateOnly => {
+                None if matches!(mode, PutMode::CreateOnly | PutMode::IfVersion(0)) => {
                     return Err(exists_error(items.iter().map(|i| &i.name)));
                 }
                 None => {
