@@ -579,11 +579,11 @@ impl Backend for SqliteStore {
     async fn scrub(&mut self) -> Result<()> {
         // Deleted rows leave their bytes in free pages and in the WAL:
         // rewrite the file without them, then empty the WAL. secure_delete
-        // first: VACUUM builds its pages in recycled page-cache buffers and,
-        // without it, leaves their unused space as it found it, which can be
-        // a fragment of a page it just read (seen: one 60-byte trace of a
-        // purged ciphertext in the rewritten file). VACUUM passes the setting
-        // on to the copy it builds.
+        // first, so that the copy VACUUM builds (it passes the setting on)
+        // zeroes the unused space of every page it writes, whatever buffer
+        // the page was built in. (A "60-byte trace" once blamed on VACUUM was
+        // the test's: that window is the same in every age file up to two
+        // bits, and a key grant matched it.)
         for sql in [
             "PRAGMA secure_delete = ON",
             "VACUUM",
