@@ -28,6 +28,7 @@ pub mod model;
 mod name;
 mod output;
 mod passphrase;
+mod pool;
 mod rotate;
 pub mod seal;
 mod secure_fs;

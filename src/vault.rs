@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::name;
+use crate::pool::Pending;
 use crate::seal::{Binding, Need, Personal, SealedRow, VaultKey};
 use crate::store::{
     KeyRecord, MemberInfo, MemberRecord, Meta, PutItem, PutMode, PutOutcome, Sealer, Slot, Store,
@@ -595,9 +596,7 @@ impl Vault {
                         (chunk, None)
                     }
                     Chunk::Sealing(job) => {
-                        let mut ahead = job
-                            .recv()
-                            .map_err(|_| Error::internal("sealing ahead stopped unexpectedly"))??;
+                        let mut ahead = job.wait()?;
                         (std::mem::take(&mut ahead.entries), Some(ahead))
                     }
                 };
@@ -999,7 +998,7 @@ enum Chunk {
     Failed(Error),
     /// Blocking on it blocks the runtime's only thread, which has nothing
     /// else to do then.
-    Sealing(std::sync::mpsc::Receiver<Result<Ahead>>),
+    Sealing(Pending<Ahead>),
 }
 
 /// A chunk of a streamed put with its values sealed ahead as new secrets.
@@ -1020,7 +1019,7 @@ fn seal_ahead(
     op: crate::history::Op,
     vault_key: &std::sync::Arc<VaultKey>,
     entries: Vec<(PutItem, Value)>,
-) -> Result<std::sync::mpsc::Receiver<Result<Ahead>>> {
+) -> Result<Pending<Ahead>> {
     let time = chrono::Utc::now().timestamp();
     let ids: Vec<Uuid> = entries.iter().map(|_| Uuid::now_v7()).collect();
     let slots = new_slots(&entries, &ids);
@@ -1029,32 +1028,21 @@ fn seal_ahead(
     drop((slots, values));
     let author = me.recipient().to_owned();
     let vault_key = std::sync::Arc::clone(vault_key);
-    // On the pool, not a thread of its own per chunk: a new thread per
-    // chunk also took a malloc arena of its own, and the RSS grew with it.
-    let (send, receive) = std::sync::mpsc::sync_channel(1);
-    rayon::spawn(move || {
-        let seal = || {
-            let slots = new_slots(&entries, &ids);
-            let values: Vec<&Value> = entries.iter().map(|(_, v)| v).collect();
-            let sealed = seal_versions(&vault_key, &author, time, &slots, &headers, &values)?;
-            Ok(slots
-                .iter()
-                .zip(sealed)
-                .map(|(slot, (id, s))| (slot.name.to_owned(), (id, s)))
-                .collect())
-        };
-        // A panic on the pool would abort the process: it becomes an error.
-        let sealed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(seal))
-            .unwrap_or_else(|_| Err(Error::internal("sealing ahead failed unexpectedly")));
-        let ahead = sealed.map(|sealed| Ahead {
+    Ok(Pending::spawn("sealing ahead", move || {
+        let slots = new_slots(&entries, &ids);
+        let values: Vec<&Value> = entries.iter().map(|(_, v)| v).collect();
+        let sealed = seal_versions(&vault_key, &author, time, &slots, &headers, &values)?
+            .into_iter()
+            .zip(&slots)
+            .map(|((id, s), slot)| (slot.name.to_owned(), (id, s)))
+            .collect();
+        drop((slots, values));
+        Ok(Ahead {
             entries,
             key_id: vault_key.id(),
             sealed,
-        });
-        // The receiver is gone when the put failed meanwhile: nothing to do.
-        let _ = send.send(ahead);
-    });
-    Ok(receive)
+        })
+    }))
 }
 
 /// The slots of `entries` as new secrets with the row ids `ids`.

@@ -35,9 +35,10 @@ use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite};
 use uuid::Uuid;
 
 use super::sql::{self, Arg, Row, Tx, bind_all};
-use super::{Backend, BatchOutcome, KeyRecord, ResealCursor, Sealed, SealedRow, SharedResealer, WriteRow};
+use super::{Backend, BatchOutcome, KeyRecord, ResealCursor, SealedRow, SharedResealer, WriteRow};
 use crate::config::DbUrl;
 use crate::error::{Error, Result};
+use crate::pool::Pending;
 use crate::secure_fs;
 
 /// How long a writer waits for another process's write lock.
@@ -657,35 +658,35 @@ impl Backend for SqliteStore {
         .into_iter()
         .map(|r| super::sealed_row(&Row::Lite(r)))
         .collect::<Result<_>>()?;
-        // The rows are re-sealed on another thread (and all cores), a
-        // stretch at a time, while this one writes the stretch before: one
-        // after the other, the cores sat idle while the single connection
-        // wrote, and the connection while the cores sealed.
+        // The rows are re-sealed on the pool (all cores), a stretch at a
+        // time, while this thread writes the stretch before: one after the
+        // other, the cores sat idle while the single connection wrote, and
+        // the connection while the cores sealed. Two stretches are in
+        // flight, so the pool still has one while this thread collects the
+        // other.
         let rows = std::sync::Arc::new(rows);
-        let (send, sealed) = std::sync::mpsc::sync_channel::<Vec<Result<Sealed>>>(1);
-        let sealer = {
+        let stretches = rows.len().div_ceil(RESEAL_STRETCH);
+        let reseal = |i: usize| {
             let (rows, resealer) = (std::sync::Arc::clone(&rows), std::sync::Arc::clone(resealer));
-            std::thread::Builder::new()
-                .name("vault-reseal".into())
-                .spawn(move || {
-                    for stretch in rows.chunks(RESEAL_STRETCH) {
-                        // The receiver is gone when the batch failed: stop.
-                        if send.send(resealer.reseal(stretch)).is_err() {
-                            break;
-                        }
-                    }
-                })
-                .map_err(|e| Error::internal(format!("cannot start a sealing thread: {e}")))?
+            Pending::spawn("re-sealing", move || {
+                let end = ((i + 1) * RESEAL_STRETCH).min(rows.len());
+                Ok(resealer.reseal(&rows[i * RESEAL_STRETCH..end]))
+            })
         };
+        let mut in_flight: std::collections::VecDeque<_> = (0..stretches.min(2)).map(reseal).collect();
         let mut moved = 0;
         let mut failed = vec![];
-        for stretch in rows.chunks(RESEAL_STRETCH) {
+        for (i, stretch) in rows.chunks(RESEAL_STRETCH).enumerate() {
+            let next = in_flight
+                .pop_front()
+                .ok_or_else(|| Error::internal("a stretch was not re-sealed"))?;
+            if i + 2 < stretches {
+                in_flight.push_back(reseal(i + 2));
+            }
             // Blocks this (the runtime's only) thread until the stretch is
             // sealed; nothing else runs on it meanwhile, and sqlx's SQLite
             // worker is a thread of its own.
-            let resealed = sealed
-                .recv()
-                .map_err(|_| Error::internal("the sealing thread stopped unexpectedly"))?;
+            let resealed = next.wait()?;
             // The stretch's rows in one statement: a statement per row
             // spent more in the hand-over to sqlx's worker thread (futex
             // and eventfd wake-ups on both sides) than SQLite spent updating.
@@ -729,8 +730,6 @@ impl Backend for SqliteStore {
                 .map_err(err)?
                 .rows_affected();
         }
-        drop(sealed);
-        let _ = sealer.join();
         tx.commit().await.map_err(err)?;
         Ok(BatchOutcome {
             seen: rows.len(),
