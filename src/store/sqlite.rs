@@ -110,6 +110,10 @@ const RESEAL_STRETCH: usize = 64;
 /// limit of 32,766 per statement; an import chunk (512) is one statement.
 const ROWS_PER_INSERT: usize = 1024;
 
+/// Replaced rows written by one UPDATE (and pruned by one DELETE): each row
+/// finds its value by a scan of the stretch, so a stretch stays short.
+const REPLACE_STRETCH: usize = 64;
+
 impl SqliteStore {
     /// Writes `rows` with multi-row INSERTs, [`ROWS_PER_INSERT`] at a time:
     /// `head` names the table and its columns, `bind` binds one row's values
@@ -491,11 +495,26 @@ impl Backend for SqliteStore {
     }
 
     async fn archive(&mut self, ids: &[Uuid]) -> Result<()> {
-        let statements = [super::ARCHIVE_LEGACY, super::ARCHIVE_CURRENT]
-            .map(|t| self.dialect.sql(&t.replace("{ids}", "= $1")));
-        for id in ids {
-            for sql in &statements {
-                self.execute(sql, &[Arg::Uuid(*id)]).await?;
+        // Many ids to a statement, as in `lock_existing`: a re-import of a
+        // million names archived them two statements per name.
+        for template in [super::ARCHIVE_LEGACY, super::ARCHIVE_CURRENT] {
+            let sql = self.dialect.sql(template);
+            let (head, tail) = sql
+                .split_once("{ids}")
+                .ok_or_else(|| Error::internal("an archive statement names no ids"))?;
+            for group in ids.chunks(ROWS_PER_INSERT) {
+                let mut archive = QueryBuilder::<Sqlite>::new(head);
+                archive.push("IN (");
+                let mut list = archive.separated(", ");
+                for id in group {
+                    list.push_bind(*id);
+                }
+                archive.push(")").push(tail);
+                archive
+                    .build()
+                    .execute(&mut self.conn)
+                    .await
+                    .map_err(|e| self.err(e))?;
             }
         }
         Ok(())
@@ -508,9 +527,14 @@ impl Backend for SqliteStore {
         retention: super::Retention,
     ) -> Result<bool> {
         let keep = retention.versions;
-        // Rows of existing secrets: one UPDATE each (a put replaces one, an
-        // import of new names none).
-        for r in rows.iter().filter(|r| !r.created) {
+        // Rows of existing secrets: a put replaces one (one plain UPDATE), a
+        // re-import many (a stretch per statement, the way a rotation writes
+        // them: each row looked up by id in an IN list, each value by a scan
+        // of the stretch; an UPDATE per row was a round trip to sqlx's worker
+        // thread per row). updated_at is set in the statement, so the touch
+        // trigger does not rewrite each row a second time.
+        let replaced: Vec<&WriteRow<'_>> = rows.iter().filter(|r| !r.created).collect();
+        if let [r] = replaced[..] {
             sqlx::query(
                 "UPDATE secrets SET name = $2, description = COALESCE($3, description), \
                  secret = $4, key_id = $5, nonce = $6 WHERE id = $1",
@@ -524,6 +548,34 @@ impl Backend for SqliteStore {
             .execute(&mut self.conn)
             .await
             .map_err(|e| self.err(e))?;
+        } else {
+            for group in replaced.chunks(REPLACE_STRETCH) {
+                let mut update =
+                    QueryBuilder::<Sqlite>::new("WITH v(id, name, description, secret, nonce) AS (");
+                update.push_values(group, |mut b, r| {
+                    b.push_bind(r.id)
+                        .push_bind(r.name)
+                        .push_bind(r.description)
+                        .push_bind(r.sealed.secret.as_str())
+                        .push_bind(r.sealed.nonce.as_slice());
+                });
+                update
+                    .push(
+                        ") UPDATE secrets SET \
+                         name = (SELECT v.name FROM v WHERE v.id = secrets.id), \
+                         description = COALESCE((SELECT v.description FROM v WHERE v.id = secrets.id), description), \
+                         secret = (SELECT v.secret FROM v WHERE v.id = secrets.id), \
+                         nonce = (SELECT v.nonce FROM v WHERE v.id = secrets.id), \
+                         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), key_id = ",
+                    )
+                    .push_bind(key)
+                    .push(" WHERE id IN (SELECT id FROM v)");
+                update
+                    .build()
+                    .execute(&mut self.conn)
+                    .await
+                    .map_err(|e| self.err(e))?;
+            }
         }
         // New secrets and every version row: many rows per INSERT. sqlx runs
         // SQLite on a worker thread and every statement is a round trip to
@@ -557,16 +609,26 @@ impl Backend for SqliteStore {
             },
         )
         .await?;
-        for r in rows {
-            let below = r.meta.version as i64 - keep as i64;
-            if below >= 1 {
-                sqlx::query("DELETE FROM versions WHERE secret_id = $1 AND version <= $2")
-                    .bind(r.id)
-                    .bind(below)
-                    .execute(&mut self.conn)
-                    .await
-                    .map_err(|e| self.err(e))?;
-            }
+        // Versions beyond what retention keeps, many secrets a statement.
+        let prune: Vec<(Uuid, i64)> = rows
+            .iter()
+            .map(|r| (r.id, r.meta.version as i64 - keep as i64))
+            .filter(|(_, below)| *below >= 1)
+            .collect();
+        for group in prune.chunks(REPLACE_STRETCH) {
+            let mut delete = QueryBuilder::<Sqlite>::new("WITH p(id, below) AS (");
+            delete.push_values(group, |mut b, (id, below)| {
+                b.push_bind(*id).push_bind(*below);
+            });
+            delete.push(
+                ") DELETE FROM versions WHERE secret_id IN (SELECT id FROM p) \
+                 AND version <= (SELECT p.below FROM p WHERE p.id = versions.secret_id)",
+            );
+            delete
+                .build()
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| self.err(e))?;
         }
         let cutoff = chrono::Utc::now().timestamp() - retention.removed_secs;
         sqlx::query("DELETE FROM versions WHERE removed_at IS NOT NULL AND removed_at < $1")

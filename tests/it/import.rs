@@ -151,6 +151,10 @@ fn importing_again_replaces_every_chunk(env: &Env) {
     const N: usize = 3_000;
     env.init();
     import(env, &dotenv(N), &[]).ok();
+    // A description given once is kept by every later replace.
+    env.vault(&["put", "K_700", "--description", "seven hundred"])
+        .stdin(b"described")
+        .ok();
     let again: String = (0..N).map(|i| format!("K_{i}=again-{i}\n")).collect();
     let out = import(env, &again, &[]).ok();
     assert!(
@@ -160,7 +164,7 @@ fn importing_again_replaces_every_chunk(env: &Env) {
         out.stderr
     );
     assert_eq!(env.db().count(), N);
-    assert_eq!(versions(env), 2 * N);
+    assert_eq!(versions(env), 2 * N + 1, "K_700 has three");
     for i in [0, 511, 512, 1023, 1024, 2047, 2048, N - 1] {
         assert_eq!(
             env.get(&format!("K_{i}")),
@@ -172,6 +176,33 @@ fn importing_again_replaces_every_chunk(env: &Env) {
         assert_eq!(h.as_array().unwrap().len(), 2, "{h}");
         assert_eq!(h[0]["verified"], true, "{h}");
     }
+    assert_eq!(env.db().row("K_700").description, "seven hundred");
+    // A third time, keeping two versions: every secret drops its first.
+    let third: String = (0..N).map(|i| format!("K_{i}=third-{i}\n")).collect();
+    import(env, &third, &[]).env("VAULT_KEEP_VERSIONS", "2").ok();
+    assert_eq!(versions(env), 2 * N);
+    for i in [0, 700, 1024, N - 1] {
+        let name = format!("K_{i}");
+        assert_eq!(env.get(&name), format!("third-{i}").as_bytes(), "{name}");
+        let h = env.vault(&["history", &name, "--json"]).ok().stdout;
+        let h: serde_json::Value = serde_json::from_slice(&h).unwrap();
+        let kept: Vec<u64> = h
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["version"].as_u64().unwrap())
+            .collect();
+        let newest = if i == 700 { 4 } else { 3 };
+        assert_eq!(kept, [newest, newest - 1], "{name}: {h}");
+        assert_eq!(
+            env.vault(&["get", &name, "--version", &(newest - 1).to_string()])
+                .ok()
+                .stdout,
+            format!("again-{i}").into_bytes(),
+            "{name}"
+        );
+    }
+    assert_eq!(env.db().row("K_700").description, "seven hundred");
 }
 
 /// The import reads and seals chunks ahead of the one it writes; a problem
