@@ -10,14 +10,18 @@
 //!
 //! Commands that only read (`get`, completion) open the file read-only. In
 //! WAL mode that is still a full reader beside writers (same snapshot rules,
-//! same shared-memory index); what changes is the close: the last read-write
-//! connection to close checkpoints the WAL and deletes the -wal and -shm
-//! files, and a read-only one cannot, so they stay for the next command.
-//! Creating them again (and, as the last one out, checkpointing and deleting
-//! them) was a measurable part of every `get` (see README, Performance). They
-//! hold nothing a reader put there: a reader writes no WAL frames, and the
-//! -shm file is only an index of the WAL. A purge still empties the WAL
-//! (`scrub`), and the next read-write command to close last removes both.
+//! same shared-memory index); a read-only connection just never checkpoints
+//! or deletes the -wal and -shm files, so they stay for the next command
+//! (creating them again was a measurable part of every `get`; see README,
+//! Performance). They hold nothing a reader put there: a reader writes no
+//! WAL frames, and the -shm file is only an index of the WAL.
+//!
+//! Each command is the file's only connection when it opens it, so SQLite
+//! rebuilds the -shm index by reading every frame of the WAL. A process
+//! that exits does not get to checkpoint on close, so the WAL grew with
+//! every write (3 MB after 65 puts) and every later command read it all.
+//! A write therefore empties the WAL after its commit (`empty_wal`), and
+//! the next command finds nothing to read. A purge empties it too (`scrub`).
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
@@ -55,6 +59,8 @@ pub(crate) struct SqliteStore {
     /// with LOCK_UN and the fd lives until the process exits.
     rotation_lock: Option<ManuallyDrop<std::fs::File>>,
     dialect: sql::Dialect,
+    /// The open transaction writes (began IMMEDIATE).
+    writing: bool,
 }
 
 /// The migrations, in order: every file of `migrations/sqlite/` (a test
@@ -177,11 +183,27 @@ impl SqliteStore {
             path,
             rotation_lock: None,
             dialect: sql::Dialect::sqlite(),
+            writing: false,
         })
     }
 
     fn err(&self, e: sqlx::Error) -> Error {
         file_error(&self.path, e)
+    }
+
+    /// After a committed write: checkpoints the WAL into the database and
+    /// truncates it, so that the next command to open the file has no WAL
+    /// to index (see the module's doc). Never waits: when another process
+    /// reads or writes meanwhile, the checkpoint is busy and the WAL stays
+    /// until a later write. Nothing depends on it, so nothing fails for it.
+    async fn empty_wal(&mut self) {
+        let _ = sqlx::raw_sql("PRAGMA busy_timeout = 0; PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut self.conn)
+            .await;
+        let restore = format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis());
+        let _ = sqlx::raw_sql(AssertSqlSafe(restore))
+            .execute(&mut self.conn)
+            .await;
     }
 
     async fn schema_version(&mut self) -> Result<Option<i64>> {
@@ -232,7 +254,9 @@ impl Backend for SqliteStore {
             .execute(&mut self.conn)
             .await
             .map(drop)
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        self.writing = tx != Tx::Snapshot;
+        Ok(())
     }
 
     async fn commit(&mut self) -> Result<()> {
@@ -240,10 +264,15 @@ impl Backend for SqliteStore {
             .execute(&mut self.conn)
             .await
             .map(drop)
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        if std::mem::take(&mut self.writing) {
+            self.empty_wal().await;
+        }
+        Ok(())
     }
 
     async fn rollback(&mut self) -> Result<()> {
+        self.writing = false;
         sqlx::raw_sql("ROLLBACK")
             .execute(&mut self.conn)
             .await

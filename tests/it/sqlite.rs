@@ -163,9 +163,45 @@ fn readers_keep_the_wal_files_and_see_every_commit() {
     assert_eq!(db.sqlite_pragma("integrity_check"), "ok");
 }
 
+/// Each command is the file's only connection when it opens it, so SQLite
+/// first indexes every frame of the WAL: a write empties the WAL after its
+/// commit, or it would grow with every write and every command read it all.
+/// It never waits to: beside a reader of an older snapshot the write goes
+/// through at once and the WAL stays, until a later write empties it.
+#[test]
+fn writes_leave_the_wal_empty() {
+    let env = env();
+    env.init();
+    let wal = env.data_dir().join("vault.db-wal");
+    let size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    for i in 0..5 {
+        env.put("k", format!("v{i}").as_bytes());
+        assert_eq!(size(), 0, "the WAL after put {i}");
+    }
+    env.vault(&["rm", "k"]).ok();
+    assert_eq!(size(), 0, "the WAL after rm");
+    let db = env.db();
+    let reader = db.hold_read();
+    let started = std::time::Instant::now();
+    env.put("k2", b"v");
+    // SQLite's busy timeout here is 5 s: a put that waited for the reader
+    // would take that long.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the put waited {:?} for a reader",
+        started.elapsed()
+    );
+    assert!(size() > 0, "a reader of an older snapshot keeps the WAL");
+    reader.rollback();
+    env.put("k2", b"w");
+    assert_eq!(size(), 0, "the next write empties it");
+    assert_eq!(env.get("k2"), b"w");
+    assert_eq!(db.sqlite_pragma("integrity_check"), "ok");
+}
+
 /// Every command that only reads opens the file read-only, like `get`: it
 /// leaves the -wal/-shm files for the next command (a read-write connection
-/// closing last checkpoints and deletes them), is not blocked by a writer
+/// closing last may checkpoint and delete them), is not blocked by a writer
 /// holding the write lock, and sees a commit that is only in the WAL.
 #[test]
 fn every_read_only_command_keeps_the_wal_files() {
