@@ -454,14 +454,7 @@ impl Vault {
         let recipient = self.me.recipient().to_owned();
         self.refresh().await?;
         let first = {
-            let sealer = ValueSealer {
-                me: &self.me,
-                trust: &self.trust,
-                values: &values,
-                op,
-                opened: None,
-                ahead: None,
-            };
+            let sealer = ValueSealer::single(&self.me, &self.trust, &values, op);
             self.store.put(&items, mode, &recipient, &sealer).await
         };
         let disagreed = match first {
@@ -479,14 +472,7 @@ impl Vault {
             if !self.trust.refresh(&mut self.store).await? {
                 return Err(disagreed);
             }
-            let sealer = ValueSealer {
-                me: &self.me,
-                trust: &self.trust,
-                values: &values,
-                op,
-                opened: None,
-                ahead: None,
-            };
+            let sealer = ValueSealer::single(&self.me, &self.trust, &values, op);
             self.store.put_chunk(&key, &items, mode, &sealer).await
         }
         .await;
@@ -846,6 +832,21 @@ struct ValueSealer<'a> {
     ahead: Option<&'a Ahead>,
 }
 
+impl<'a> ValueSealer<'a> {
+    /// For one put: the key is opened from the grant the store reads, and
+    /// nothing is sealed ahead.
+    fn single(me: &'a Personal, trust: &'a Trust, values: &'a [Value], op: crate::history::Op) -> Self {
+        ValueSealer {
+            me,
+            trust,
+            values,
+            op,
+            opened: None,
+            ahead: None,
+        }
+    }
+}
+
 /// Opens `me`'s copy of a key the log has retiring.
 pub(crate) fn open_retiring(
     trust: &Trust,
@@ -1115,14 +1116,7 @@ mod tests {
                 version: 1,
             })
             .collect();
-        let sealer = ValueSealer {
-            me: &me,
-            trust: &trust,
-            values: &values,
-            op: crate::history::Op::Put,
-            opened: None,
-            ahead: None,
-        };
+        let sealer = ValueSealer::single(&me, &trust, &values, crate::history::Op::Put);
         let sealed = sealer.seal(&key, &slots).unwrap();
         assert_eq!(sealed.len(), 3);
         for (id, s) in sealed {
