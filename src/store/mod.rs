@@ -214,7 +214,7 @@ pub(crate) trait Backend {
     /// In the caller's transaction: writes re-sealed version rows (secret
     /// id, version, sealed value), each only if it is still under `from`, as
     /// sealed to `to`; how many were written. One statement per row here;
-    /// PostgreSQL writes them all in one.
+    /// PostgreSQL writes them all in one, SQLite a stretch at a time.
     async fn write_resealed_versions(
         &mut self,
         from: Uuid,

@@ -39,7 +39,7 @@ use sqlx::{AssertSqlSafe, Connection, QueryBuilder, Sqlite};
 use uuid::Uuid;
 
 use super::sql::{self, Arg, Row, Tx, bind_all};
-use super::{Backend, BatchOutcome, KeyRecord, ResealCursor, SealedRow, SharedResealer, WriteRow};
+use super::{Backend, BatchOutcome, KeyRecord, ResealCursor, Sealed, SealedRow, SharedResealer, WriteRow};
 use crate::config::DbUrl;
 use crate::error::{Error, Result};
 use crate::pool::Pending;
@@ -116,8 +116,9 @@ const RESEAL_STRETCH: usize = 64;
 /// limit of 32,766 per statement; an import chunk (512) is one statement.
 const ROWS_PER_INSERT: usize = 1024;
 
-/// Replaced rows written by one UPDATE (and pruned by one DELETE): each row
-/// finds its value by a scan of the stretch, so a stretch stays short.
+/// Replaced rows (and re-sealed versions) written by one UPDATE, and pruned
+/// by one DELETE: each row finds its value by a scan of the stretch, so a
+/// stretch stays short.
 const REPLACE_STRETCH: usize = 64;
 
 impl SqliteStore {
@@ -666,6 +667,51 @@ impl Backend for SqliteStore {
             .await
             .map_err(|e| self.err(e))?;
         Ok(true)
+    }
+
+    async fn write_resealed_versions(
+        &mut self,
+        from: Uuid,
+        to: Uuid,
+        rows: &[(Uuid, i64, &Sealed)],
+    ) -> Result<u64> {
+        // A stretch of rows per statement, like the secrets of a rotation
+        // (see `reseal_batch`): a statement per version was a round trip to
+        // sqlx's worker thread per row. `key_id = from` skips a version a
+        // writer moved meanwhile.
+        let mut moved = 0;
+        for stretch in rows.chunks(REPLACE_STRETCH) {
+            let mut update = QueryBuilder::<Sqlite>::new("WITH v(secret_id, version, secret, nonce) AS (");
+            update.push_values(stretch, |mut b, (id, version, s)| {
+                b.push_bind(*id)
+                    .push_bind(*version)
+                    .push_bind(s.secret.as_str())
+                    .push_bind(s.nonce.as_slice());
+            });
+            update
+                .push(
+                    ") UPDATE versions SET \
+                     secret = (SELECT v.secret FROM v \
+                               WHERE v.secret_id = versions.secret_id AND v.version = versions.version), \
+                     nonce = (SELECT v.nonce FROM v \
+                              WHERE v.secret_id = versions.secret_id AND v.version = versions.version), \
+                     key_id = ",
+                )
+                .push_bind(to)
+                // `+key_id`: not by the key_id index. SQLite would otherwise
+                // walk every version under the old key and probe the stretch
+                // for each, instead of looking the stretch's rows up by key.
+                .push(" WHERE +key_id = ")
+                .push_bind(from)
+                .push(" AND (secret_id, version) IN (SELECT secret_id, version FROM v)");
+            moved += update
+                .build()
+                .execute(&mut self.conn)
+                .await
+                .map_err(|e| self.err(e))?
+                .rows_affected();
+        }
+        Ok(moved)
     }
 
     async fn scrub(&mut self) -> Result<()> {

@@ -32,6 +32,7 @@ both!(
     re_attributed_version_is_refused,
     current_statement_swapped_is_refused,
     rotation_reseals_history,
+    rotation_reseals_many_versions,
     killed_rotation_reseals_history,
     member_rm_reseals_history,
     write_by_a_removed_member_is_not_verified,
@@ -962,6 +963,33 @@ fn value_of(secret: usize, version: u64) -> Vec<u8> {
 
 /// No version row's ciphertext is sealed to anything but the current key.
 #[track_caller]
+/// More versions than one statement re-seals on SQLite (a stretch of 64):
+/// every one moves, each to its own row, and opens as what it was.
+fn rotation_reseals_many_versions(env: &Env) {
+    const N: usize = 150;
+    env.init();
+    let file = env.home.path().join("many.env");
+    for round in 1..=3 {
+        let text: String = (0..N).map(|i| format!("K_{i}=r{round}-{i}\n")).collect();
+        std::fs::write(&file, text).unwrap();
+        env.vault(&["import", file.to_str().unwrap()]).ok();
+    }
+    let out = json(&env.vault(&["rotate", "--json"]).ok().stdout);
+    assert_eq!(out["moved"], N);
+    assert_eq!(out["versions_moved"], 2 * N);
+    all_under(env, env.db().current_key());
+    for i in [0, 63, 64, 65, 127, 128, N - 1] {
+        let name = format!("K_{i}");
+        for v in 1..=3u64 {
+            assert_eq!(
+                get_version(env, &name, v),
+                format!("r{v}-{i}").into_bytes(),
+                "{name} v{v}"
+            );
+        }
+    }
+}
+
 fn all_under(env: &Env, key: Uuid) {
     let db = env.db();
     for r in db.versions() {
