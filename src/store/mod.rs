@@ -213,32 +213,14 @@ pub(crate) trait Backend {
     }
     /// In the caller's transaction: writes re-sealed version rows (secret
     /// id, version, sealed value), each only if it is still under `from`, as
-    /// sealed to `to`; how many were written. One statement per row here;
-    /// PostgreSQL writes them all in one, SQLite a stretch at a time.
+    /// sealed to `to`; how many were written. PostgreSQL writes them all in
+    /// one statement, SQLite a stretch at a time.
     async fn write_resealed_versions(
         &mut self,
         from: Uuid,
         to: Uuid,
         rows: &[(Uuid, i64, &Sealed)],
-    ) -> Result<u64> {
-        let update = self.dialect().sql(
-            "UPDATE {s}versions SET secret = $3, nonce = $4, key_id = $5 \
-             WHERE secret_id = $1 AND version = $2 AND key_id = $6",
-        );
-        let mut moved = 0;
-        for (id, version, s) in rows {
-            let args = [
-                Arg::Uuid(*id),
-                Arg::Int(*version),
-                Arg::Text(&s.secret),
-                Arg::Bytes(&s.nonce),
-                Arg::Uuid(to),
-                Arg::Uuid(from),
-            ];
-            moved += self.execute(&update, &args).await?;
-        }
-        Ok(moved)
-    }
+    ) -> Result<u64>;
     /// In the caller's transaction, with the secret's row locked: its
     /// current version, read now (a check-and-set that failed on the
     /// version [`Backend::lock_existing`] gave checks again with this one).
