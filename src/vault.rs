@@ -469,7 +469,7 @@ impl Vault {
         // had not moved, the disagreement is real and is reported.
         let key = self.store.begin_put(&recipient).await?;
         let written = async {
-            if !self.trust.refresh(&mut self.store).await? {
+            if !self.refresh().await? {
                 return Err(disagreed);
             }
             let sealer = ValueSealer::single(&self.me, &self.trust, &values, op);
@@ -516,7 +516,7 @@ impl Vault {
         let opened = match open_current(&self.trust, &self.me, &key, Need::Write) {
             Err(e) if e.kind == crate::error::Kind::Integrity => {
                 async {
-                    if !self.trust.refresh(&mut self.store).await? {
+                    if !self.refresh().await? {
                         return Err(e);
                     }
                     open_current(&self.trust, &self.me, &key, Need::Write)
