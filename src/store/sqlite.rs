@@ -121,6 +121,65 @@ const ROWS_PER_INSERT: usize = 1024;
 /// stretch stays short.
 const REPLACE_STRETCH: usize = 64;
 
+/// Stretches of a rotation's rows being re-sealed on the pool while the
+/// connection writes the one before.
+const RESEAL_AHEAD: usize = 2;
+
+/// A stretch of rows written by one UPDATE: `WITH v(<key>, <values>) AS
+/// (VALUES …) UPDATE <table> SET <column> = <the stretch's value>, …
+/// WHERE … AND (<key>) IN (SELECT <key> FROM v)`. Each row to update is
+/// looked up by its key in the stretch, each value by a scan of the
+/// stretch (which is why a stretch stays short). A join (`UPDATE … FROM
+/// (VALUES …)`), or an index on another column of the WHERE, was planned
+/// as a walk over that column's rows probing the stretch for each (100,000
+/// secrets: 100 s): keep the key lookup the only way in.
+struct Stretch {
+    table: &'static str,
+    key: &'static [&'static str],
+}
+
+const SECRETS: Stretch = Stretch {
+    table: "secrets",
+    key: &["id"],
+};
+const VERSIONS: Stretch = Stretch {
+    table: "versions",
+    key: &["secret_id", "version"],
+};
+
+impl Stretch {
+    /// `WITH v(<key>, <values>) AS (`: the caller then pushes the rows
+    /// (`push_values`, binding in that order) and [`Stretch::set`].
+    fn with(&self, values: &[&str]) -> String {
+        format!("WITH v({}) AS (", [self.key, values].concat().join(", "))
+    }
+
+    /// `) UPDATE <table> SET <column> = <the stretch's value>, …`.
+    fn set(&self, columns: &[&str]) -> String {
+        let set: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{c} = {}", self.value(c)))
+            .collect();
+        format!(") UPDATE {} SET {}", self.table, set.join(", "))
+    }
+
+    /// The stretch's value of `column` for the row being updated.
+    fn value(&self, column: &str) -> String {
+        let on: Vec<String> = self
+            .key
+            .iter()
+            .map(|k| format!("v.{k} = {}.{k}", self.table))
+            .collect();
+        format!("(SELECT v.{column} FROM v WHERE {})", on.join(" AND "))
+    }
+
+    /// `(<key>) IN (SELECT <key> FROM v)`: only the stretch's rows.
+    fn its_rows(&self) -> String {
+        let key = self.key.join(", ");
+        format!("({key}) IN (SELECT {key} FROM v)")
+    }
+}
+
 impl SqliteStore {
     /// Writes `rows` with multi-row INSERTs, [`ROWS_PER_INSERT`] at a time:
     /// `head` names the table and its columns, `bind` binds one row's values
@@ -600,7 +659,7 @@ impl Backend for SqliteStore {
         } else {
             for group in replaced.chunks(REPLACE_STRETCH) {
                 let mut update =
-                    QueryBuilder::<Sqlite>::new("WITH v(id, name, description, secret, nonce) AS (");
+                    QueryBuilder::<Sqlite>::new(SECRETS.with(&["name", "description", "secret", "nonce"]));
                 update.push_values(group, |mut b, r| {
                     b.push_bind(r.id)
                         .push_bind(r.name)
@@ -609,16 +668,15 @@ impl Backend for SqliteStore {
                         .push_bind(r.sealed.nonce.as_slice());
                 });
                 update
-                    .push(
-                        ") UPDATE secrets SET \
-                         name = (SELECT v.name FROM v WHERE v.id = secrets.id), \
-                         description = COALESCE((SELECT v.description FROM v WHERE v.id = secrets.id), description), \
-                         secret = (SELECT v.secret FROM v WHERE v.id = secrets.id), \
-                         nonce = (SELECT v.nonce FROM v WHERE v.id = secrets.id), \
+                    .push(SECRETS.set(&["name", "secret", "nonce"]))
+                    .push(format!(
+                        ", description = COALESCE({}, description), \
                          updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), key_id = ",
-                    )
+                        SECRETS.value("description")
+                    ))
                     .push_bind(key)
-                    .push(" WHERE id IN (SELECT id FROM v)");
+                    .push(" WHERE ")
+                    .push(SECRETS.its_rows());
                 update
                     .build()
                     .execute(&mut self.conn)
@@ -700,7 +758,7 @@ impl Backend for SqliteStore {
         // writer moved meanwhile.
         let mut moved = 0;
         for stretch in rows.chunks(REPLACE_STRETCH) {
-            let mut update = QueryBuilder::<Sqlite>::new("WITH v(secret_id, version, secret, nonce) AS (");
+            let mut update = QueryBuilder::<Sqlite>::new(VERSIONS.with(&["secret", "nonce"]));
             update.push_values(stretch, |mut b, (id, version, s)| {
                 b.push_bind(*id)
                     .push_bind(*version)
@@ -708,21 +766,15 @@ impl Backend for SqliteStore {
                     .push_bind(s.nonce.as_slice());
             });
             update
-                .push(
-                    ") UPDATE versions SET \
-                     secret = (SELECT v.secret FROM v \
-                               WHERE v.secret_id = versions.secret_id AND v.version = versions.version), \
-                     nonce = (SELECT v.nonce FROM v \
-                              WHERE v.secret_id = versions.secret_id AND v.version = versions.version), \
-                     key_id = ",
-                )
+                .push(VERSIONS.set(&["secret", "nonce"]))
+                .push(", key_id = ")
                 .push_bind(to)
-                // `+key_id`: not by the key_id index. SQLite would otherwise
-                // walk every version under the old key and probe the stretch
-                // for each, instead of looking the stretch's rows up by key.
+                // `+key_id`: not by the key_id index (see `Stretch`), which
+                // SQLite otherwise picks here.
                 .push(" WHERE +key_id = ")
                 .push_bind(from)
-                .push(" AND (secret_id, version) IN (SELECT secret_id, version FROM v)");
+                .push(" AND ")
+                .push(VERSIONS.its_rows());
             moved += update
                 .build()
                 .execute(&mut self.conn)
@@ -818,8 +870,8 @@ impl Backend for SqliteStore {
         // time, while this thread writes the stretch before: one after the
         // other, the cores sat idle while the single connection wrote, and
         // the connection while the cores sealed. Two stretches are in
-        // flight, so the pool still has one while this thread collects the
-        // other.
+        // flight (`RESEAL_AHEAD`), so the pool still has one while this
+        // thread collects the other.
         let rows = std::sync::Arc::new(rows);
         let stretches = rows.len().div_ceil(RESEAL_STRETCH);
         let reseal = |i: usize| {
@@ -829,15 +881,16 @@ impl Backend for SqliteStore {
                 Ok(resealer.reseal(&rows[i * RESEAL_STRETCH..end]))
             })
         };
-        let mut in_flight: std::collections::VecDeque<_> = (0..stretches.min(2)).map(reseal).collect();
+        let mut in_flight: std::collections::VecDeque<_> =
+            (0..stretches.min(RESEAL_AHEAD)).map(reseal).collect();
         let mut moved = 0;
         let mut failed = vec![];
         for (i, stretch) in rows.chunks(RESEAL_STRETCH).enumerate() {
             let next = in_flight
                 .pop_front()
                 .ok_or_else(|| Error::internal("a stretch was not re-sealed"))?;
-            if i + 2 < stretches {
-                in_flight.push_back(reseal(i + 2));
+            if i + RESEAL_AHEAD < stretches {
+                in_flight.push_back(reseal(i + RESEAL_AHEAD));
             }
             // Blocks this (the runtime's only) thread until the stretch is
             // sealed; nothing else runs on it meanwhile, and sqlx's SQLite
@@ -860,25 +913,21 @@ impl Backend for SqliteStore {
             if good.is_empty() {
                 continue;
             }
-            // The rows to update are looked up by id (an IN list), each
-            // value by a scan of the stretch: a join (`UPDATE … FROM
-            // (VALUES …)`) was planned as a scan of the old key's rows,
-            // probing the stretch for each (100,000 secrets: 100 s).
-            let mut update = QueryBuilder::<Sqlite>::new("WITH v(id, secret, nonce) AS (");
+            // By key, see `Stretch` (here the (key_id, id) index serves).
+            let mut update = QueryBuilder::<Sqlite>::new(SECRETS.with(&["secret", "nonce"]));
             update.push_values(&good, |mut b, (id, s)| {
                 b.push_bind(*id)
                     .push_bind(s.secret.as_str())
                     .push_bind(s.nonce.as_slice());
             });
             update
-                .push(
-                    ") UPDATE secrets SET secret = (SELECT v.secret FROM v WHERE v.id = secrets.id), \
-                     nonce = (SELECT v.nonce FROM v WHERE v.id = secrets.id), key_id = ",
-                )
+                .push(SECRETS.set(&["secret", "nonce"]))
+                .push(", key_id = ")
                 .push_bind(to)
                 .push(", updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE key_id = ")
                 .push_bind(from)
-                .push(" AND id IN (SELECT id FROM v)");
+                .push(" AND ")
+                .push(SECRETS.its_rows());
             moved += update
                 .build()
                 .execute(&mut *tx)
@@ -984,6 +1033,25 @@ fn split_names(mut chunk: &str, expected: usize) -> Result<Vec<&str>> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_stretch_update_looks_rows_up_by_key() {
+        use super::{SECRETS, VERSIONS};
+        assert_eq!(
+            SECRETS.with(&["secret", "nonce"]),
+            "WITH v(id, secret, nonce) AS ("
+        );
+        assert_eq!(
+            VERSIONS.set(&["secret"]),
+            ") UPDATE versions SET secret = (SELECT v.secret FROM v \
+             WHERE v.secret_id = versions.secret_id AND v.version = versions.version)"
+        );
+        assert_eq!(
+            VERSIONS.its_rows(),
+            "(secret_id, version) IN (SELECT secret_id, version FROM v)"
+        );
+        assert_eq!(SECRETS.its_rows(), "(id) IN (SELECT id FROM v)");
+    }
+
     #[test]
     fn names_split_back_exactly() {
         let chunk = "3:a:b0:2:\u{e9}10:0123456789";
