@@ -160,9 +160,7 @@ pub(crate) trait Backend {
         params: &[String],
         each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
     ) -> Result<()> {
-        let sql = self.dialect().sql(&format!(
-            "SELECT name FROM {{s}}secrets WHERE name IS NOT NULL{range} ORDER BY name{{C}}"
-        ));
+        let sql = names_sql(self.dialect(), range);
         let args: Vec<Arg<'_>> = params.iter().map(|p| Arg::Text(p)).collect();
         self.for_each(&sql, &args, &mut |r| each(r.str0()?)).await
     }
@@ -307,6 +305,14 @@ macro_rules! in_tx {
             }
         }
     }};
+}
+
+/// The names (`name IS NOT NULL`, then `range` from [`sql::name_range`])
+/// in bytewise order, by the name index.
+pub(crate) fn names_sql(dialect: &sql::Dialect, range: &str) -> String {
+    dialect.sql(&format!(
+        "SELECT name FROM {{s}}secrets WHERE name IS NOT NULL{range} ORDER BY name{{C}}"
+    ))
 }
 
 fn key_record(r: &Row, id: &str) -> Result<Option<KeyRecord>> {

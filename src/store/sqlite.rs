@@ -45,6 +45,8 @@ use crate::error::{Error, Result};
 use crate::pool::Pending;
 use crate::secure_fs;
 
+mod raw;
+
 /// How long a writer waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -391,89 +393,28 @@ impl Backend for SqliteStore {
 
     /// sqlx hands SQLite's rows from its worker thread one at a time, about
     /// 1 µs each: for a million names that, not SQLite, was the cost of
-    /// `ls`. So names come `NAMES_PER_ROW` to a row, in keyset-paged chunks
-    /// of the same index range, joined by NUL (which no name vault writes
-    /// holds; SQLite builds this about twice as fast as a length-prefixed
-    /// chunk). Should a name written by other means hold a NUL, the pieces
-    /// do not match the count and that chunk is read again length-prefixed
-    /// (`<bytes>:<name>`, any name survives).
+    /// `ls`. Packing names into chunks (`group_concat`) halved it, but each
+    /// chunk was still built, copied and faulted in three times. So this one
+    /// read takes the connection from sqlx's worker (`lock_handle`, sqlx's
+    /// own way to call SQLite directly) and steps the statement here, each
+    /// name borrowed from SQLite's row on its way out: what the `sqlite3`
+    /// shell does. The worker waits meanwhile; nothing else uses the
+    /// connection.
     async fn names(
         &mut self,
         range: &str,
         params: &[String],
         each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
     ) -> Result<()> {
-        const NAMES_PER_ROW: usize = 10_000;
-        let mut last: Option<String> = None;
-        loop {
-            let after = match last {
-                Some(_) => format!(" AND name > ${}", params.len() + 1),
-                None => String::new(),
-            };
-            let chunk_sql = |joined: &str| {
-                format!(
-                    "SELECT {joined} AS chunk, count(*) AS n \
-                     FROM (SELECT name FROM secrets WHERE name IS NOT NULL{range}{after} \
-                           ORDER BY name LIMIT {NAMES_PER_ROW})"
-                )
-            };
-            let mut args: Vec<Arg<'_>> = params.iter().map(|p| Arg::Text(p)).collect();
-            if let Some(l) = &last {
-                args.push(Arg::Text(l));
-            }
-            let Some(row) = self
-                .fetch_optional(&chunk_sql("group_concat(name, char(0))"), &args)
-                .await?
-            else {
-                return Ok(());
-            };
-            let n: i64 = row.get("n")?;
-            if n == 0 {
-                return Ok(());
-            }
-            // Borrowed from the row, and walked twice rather than collected:
-            // each copy of a chunk of 10,000 names was ~40 more pages to
-            // fault in, which on this kind of VM cost more than the walk.
-            let joined = row.str0()?;
-            let (mut pieces, mut sorted, mut prev) = (0usize, true, None::<&str>);
-            for name in joined.split('\0') {
-                pieces += 1;
-                sorted &= prev.is_none_or(|p| p.as_bytes() <= name.as_bytes());
-                prev = Some(name);
-            }
-            let next = if pieces == n as usize && sorted {
-                for name in joined.split('\0') {
-                    each(name)?;
-                }
-                prev.map(str::to_owned)
-            } else {
-                let reread;
-                let mut names: Vec<&str> = if pieces == n as usize {
-                    joined.split('\0').collect()
-                } else {
-                    let sql = chunk_sql("group_concat(length(CAST(name AS BLOB)) || ':' || name, '')");
-                    reread = self.fetch_optional(&sql, &args).await?;
-                    let row = reread
-                        .as_ref()
-                        .ok_or_else(|| Error::database("the list of names changed while read"))?;
-                    split_names(row.str0()?, n as usize)?
-                };
-                // SQLite concatenates in the order the index range yields (an
-                // ORDER BY inside group_concat would sort every chunk again);
-                // should it ever not, the chunk is sorted here.
-                if !names.is_sorted_by(|a, b| a.as_bytes() <= b.as_bytes()) {
-                    names.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-                }
-                for name in &names {
-                    each(name)?;
-                }
-                names.last().map(|l| (*l).to_owned())
-            };
-            if (n as usize) < NAMES_PER_ROW {
-                return Ok(());
-            }
-            last = next;
-        }
+        let sql = super::names_sql(&self.dialect, range);
+        let path = self.path.clone();
+        let mut handle = self.conn.lock_handle().await.map_err(|e| file_error(&path, e))?;
+        let done = raw::each_text(&mut handle, &sql, params, each);
+        drop(handle);
+        done.map_err(|stop| match stop {
+            raw::Stop::Sqlite { code, message } => code_error(&path, code, &message),
+            raw::Stop::Other(e) => e,
+        })
     }
 
     async fn migrate(&mut self) -> Result<()> {
@@ -962,46 +903,50 @@ fn create_private_db(path: &Path) -> Result<()> {
 
 /// Maps SQLite's result codes to messages about the file.
 pub(crate) fn file_error(path: &Path, e: sqlx::Error) -> Error {
-    let shown = path.display();
     if let sqlx::Error::Database(db) = &e {
-        // Extended result codes carry the primary code in their low byte.
-        let code = db.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0) & 0xff;
-        return match code {
-            26 => Error::database(format!("{shown} is not a SQLite database (or is encrypted)"))
-                .hint("point --database-url at a vault database, or move the file away and run `vault init`"),
-            5 | 6 => Error::database(format!("{shown} is locked by another process"))
-                .hint("wait for the other vault command to finish and try again"),
-            13 => Error::new(
-                crate::error::Kind::Internal,
-                format!("the disk holding {shown} is full; nothing was written"),
-            )
-            .hint("free some disk space and try again"),
-            14 => Error::database(format!("cannot open the database file {shown}"))
-                .hint("check that the path exists and that you may read and write it"),
-            8 => Error::database(format!("{shown} is read-only")).hint("check the file's permissions"),
-            11 => Error::database(format!("{shown} is damaged (SQLite reports corruption)"))
-                .hint("restore it from a backup"),
-            // In WAL mode a full disk often surfaces as a plain I/O error
-            // (SQLite cannot grow the -shm file), not as SQLITE_FULL.
-            10 if disk_is_full(path) => Error::new(
-                crate::error::Kind::Internal,
-                format!("the disk holding {shown} is full; nothing was written"),
-            )
-            .hint("free some disk space and try again"),
-            10 => Error::new(
-                crate::error::Kind::Internal,
-                format!("an I/O error occurred on {shown}: {}", db.message()),
-            )
-            .hint("check the disk and try again"),
-            _ => Error::database(format!("database error on {shown}: {}", db.message()))
-                .hint("check the database file"),
-        };
+        let code = db.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0);
+        return code_error(path, code, db.message());
     }
     match e {
         sqlx::Error::Io(io) => Error::io("use the database", path, &io),
-        other => {
-            Error::database(format!("database error on {shown}: {other}")).hint("check the database file")
-        }
+        other => Error::database(format!("database error on {}: {other}", path.display()))
+            .hint("check the database file"),
+    }
+}
+
+/// What SQLite's (extended) result `code` with `message` means for the
+/// vault in the file at `path`.
+fn code_error(path: &Path, code: i32, message: &str) -> Error {
+    let shown = path.display();
+    // Extended result codes carry the primary code in their low byte.
+    match code & 0xff {
+        26 => Error::database(format!("{shown} is not a SQLite database (or is encrypted)"))
+            .hint("point --database-url at a vault database, or move the file away and run `vault init`"),
+        5 | 6 => Error::database(format!("{shown} is locked by another process"))
+            .hint("wait for the other vault command to finish and try again"),
+        13 => Error::new(
+            crate::error::Kind::Internal,
+            format!("the disk holding {shown} is full; nothing was written"),
+        )
+        .hint("free some disk space and try again"),
+        14 => Error::database(format!("cannot open the database file {shown}"))
+            .hint("check that the path exists and that you may read and write it"),
+        8 => Error::database(format!("{shown} is read-only")).hint("check the file's permissions"),
+        11 => Error::database(format!("{shown} is damaged (SQLite reports corruption)"))
+            .hint("restore it from a backup"),
+        // In WAL mode a full disk often surfaces as a plain I/O error
+        // (SQLite cannot grow the -shm file), not as SQLITE_FULL.
+        10 if disk_is_full(path) => Error::new(
+            crate::error::Kind::Internal,
+            format!("the disk holding {shown} is full; nothing was written"),
+        )
+        .hint("free some disk space and try again"),
+        10 => Error::new(
+            crate::error::Kind::Internal,
+            format!("an I/O error occurred on {shown}: {message}"),
+        )
+        .hint("check the disk and try again"),
+        _ => Error::database(format!("database error on {shown}: {message}")).hint("check the database file"),
     }
 }
 
@@ -1013,22 +958,6 @@ fn disk_is_full(path: &Path) -> bool {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     rustix::fs::statvfs(dir).is_ok_and(|st| st.f_bavail.saturating_mul(st.f_frsize) < 64 * 1024)
-}
-
-/// Splits `<bytes>:<name><bytes>:<name>…` (see [`SqliteStore::names`]).
-fn split_names(mut chunk: &str, expected: usize) -> Result<Vec<&str>> {
-    let bad = || Error::database("the database returned a malformed list of names");
-    let mut names = Vec::with_capacity(expected);
-    while !chunk.is_empty() {
-        let (len, rest) = chunk.split_once(':').ok_or_else(bad)?;
-        let len: usize = len.parse().map_err(|_| bad())?;
-        names.push(rest.get(..len).ok_or_else(bad)?);
-        chunk = &rest[len..];
-    }
-    if names.len() != expected {
-        return Err(bad());
-    }
-    Ok(names)
 }
 
 #[cfg(test)]
@@ -1050,20 +979,6 @@ mod tests {
             "(secret_id, version) IN (SELECT secret_id, version FROM v)"
         );
         assert_eq!(SECRETS.its_rows(), "(id) IN (SELECT id FROM v)");
-    }
-
-    #[test]
-    fn names_split_back_exactly() {
-        let chunk = "3:a:b0:2:\u{e9}10:0123456789";
-        let got = super::split_names(chunk, 4).unwrap();
-        assert_eq!(got, ["a:b", "", "\u{e9}", "0123456789"]);
-        assert!(
-            super::split_names(chunk, 3).is_err(),
-            "a count that does not match"
-        );
-        for bad in ["3:ab", "x:a", "1", "1:\u{e9}"] {
-            assert!(super::split_names(bad, 1).is_err(), "{bad}");
-        }
     }
 
     #[test]

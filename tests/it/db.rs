@@ -310,6 +310,18 @@ impl Db {
         );
     }
 
+    /// Renames a row to bytes that need not be UTF-8, stored as SQLite text
+    /// (PostgreSQL text is always valid in its encoding, so SQLite only).
+    #[track_caller]
+    pub fn rename_to_bytes(&self, name: &str, new_name: &[u8]) {
+        self.only(Backend::Sqlite);
+        self.update_one(
+            "UPDATE {p}secrets SET name = CAST($1 AS TEXT) WHERE name = $2",
+            name,
+            new_name.to_vec(),
+        );
+    }
+
     /// Deletes the row named `name`; returns how many rows went (0 or 1).
     pub fn delete(&self, name: &str) -> u64 {
         let sql = self.sql("DELETE FROM {p}secrets WHERE name = $1");

@@ -14,8 +14,9 @@ both!(
     many_names_list_whole_and_in_order
 );
 
-/// More names than one read of them holds (SQLite hands them over 10,000 to
-/// a row): `ls` and `ls PREFIX` list every one, once, in bytewise order.
+/// Many names (once more than SQLite's chunks of 10,000, and the keyset
+/// paging between them): `ls` and `ls PREFIX` list every one, once, in
+/// bytewise order.
 fn many_names_list_whole_and_in_order(env: &Env) {
     env.init();
     let file = env.home.path().join("many.env");

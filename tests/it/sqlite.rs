@@ -100,9 +100,10 @@ fn a_database_made_by_something_else_is_refused_untouched() {
     assert_eq!(db.tables(), ["secrets"]);
 }
 
-/// `ls` reads names many to a row, joined by NUL: a name holding a NUL
-/// (written behind vault's back; vault refuses control characters) must
-/// still list exactly, escaped, in bytewise order, with its neighbours.
+/// `ls` reads names from SQLite's C API by pointer and length: a name
+/// holding a NUL (written behind vault's back; vault refuses control
+/// characters) must still list exactly, escaped, in bytewise order, with
+/// its neighbours, not cut at the NUL.
 #[test]
 fn ls_lists_a_name_holding_a_nul_exactly() {
     let env = env();
@@ -115,6 +116,26 @@ fn ls_lists_a_name_holding_a_nul_exactly() {
     assert_eq!(out.stdout_str(), "a\n\"a\\u{0}nul\"\na/x\nb\n");
     let out = env.vault(&["ls", "a"]).ok();
     assert_eq!(out.stdout_str(), "a\n\"a\\u{0}nul\"\na/x\n");
+}
+
+/// A name that is not UTF-8 (SQLite stores any bytes as text when written
+/// behind vault's back) stops `ls` with a one-line database error, whole or
+/// by prefix, instead of a panic or a mangled name; the other commands keep
+/// working on the rest.
+#[test]
+fn ls_refuses_a_name_that_is_not_utf8() {
+    let env = env();
+    env.init();
+    for n in ["odd", "b"] {
+        env.put(n, b"v");
+    }
+    // First in bytewise order, so nothing is listed before it.
+    env.db().rename_to_bytes("odd", b"a\xff\xfe");
+    for args in [&["ls"][..], &["ls", "a"]] {
+        env.vault(args).fails(7, "a name that is not valid UTF-8");
+    }
+    assert_eq!(env.vault(&["ls", "b"]).ok().stdout_str(), "b\n");
+    assert_eq!(env.get("b"), b"v");
 }
 
 /// `get` opens the file read-only: SQLite's -wal and -shm files stay for the
