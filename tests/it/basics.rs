@@ -591,3 +591,18 @@ fn config_with_a_password_must_be_private() {
     std::fs::write(&config, &original).unwrap();
     env.vault(&["ls"]).ok();
 }
+
+/// build.rs links the unwinder from the static libgcc_eh so that no command
+/// pays for loading libgcc_s (its constructor's CPUID instructions trap on a
+/// virtual machine): the binary must not name libgcc_s among the libraries
+/// it needs. (Panics are still caught: see `pool`'s unit tests.)
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_binary_does_not_load_libgcc_s() {
+    let bytes = std::fs::read(env!("CARGO_BIN_EXE_vault")).unwrap();
+    let needle = b"libgcc_s.so";
+    assert!(
+        !bytes.windows(needle.len()).any(|w| w == needle),
+        "vault names libgcc_s.so: build.rs no longer links libgcc_eh"
+    );
+}
