@@ -30,6 +30,13 @@ pub struct Anchor {
     pub expected: Option<Fingerprint>,
 }
 
+impl Anchor {
+    /// This client's pin of the vault, if it has one.
+    pub fn load_pin(&self) -> Result<Option<Pin>> {
+        self.pins.load(&self.location)
+    }
+}
+
 /// This client's first contact with a vault: printed once, like ssh's.
 pub struct FirstContact {
     pub location: String,
@@ -50,7 +57,17 @@ impl Trust {
     /// before relying on it, so `get` costs no extra round trip; without
     /// one (first contact), the whole log, verified now. Saves the pin.
     pub async fn load(store: &mut Store, anchor: Anchor) -> Result<(Trust, Option<FirstContact>)> {
-        if let Some(pin) = anchor.pins.load(&anchor.location)? {
+        let pin = anchor.load_pin()?;
+        Trust::load_with(store, anchor, pin).await
+    }
+
+    /// [`Trust::load`] with the pin already read ([`Anchor::load_pin`]).
+    pub async fn load_with(
+        store: &mut Store,
+        anchor: Anchor,
+        pin: Option<Pin>,
+    ) -> Result<(Trust, Option<FirstContact>)> {
+        if let Some(pin) = pin {
             if pin.is_outdated() {
                 let rows = store.log_from(0).await?;
                 return Trust::from_rows(Some(pin), rows, anchor);
