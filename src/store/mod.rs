@@ -152,17 +152,18 @@ pub(crate) trait Backend {
     async fn insert(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<u64>>;
     async fn fetch_all(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>>;
     async fn fetch_optional(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<Row>>;
-    /// Streams the names (`name IS NOT NULL`, then `range` with its
-    /// parameters, from [`sql::name_range`]) to `each` in bytewise order.
-    async fn names(
+    /// Runs `sql`, a read-only statement that stands alone (no transaction
+    /// is open) whose parameters are all text, and streams its first
+    /// column, text, to `each`: the reads of names (`ls`, completion),
+    /// which each backend runs as directly as it can.
+    async fn texts(
         &mut self,
-        range: &str,
-        params: &[String],
+        sql: &str,
+        params: &[&str],
         each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
     ) -> Result<()> {
-        let sql = names_sql(self.dialect(), range);
         let args: Vec<Arg<'_>> = params.iter().map(|p| Arg::Text(p)).collect();
-        self.for_each(&sql, &args, &mut |r| each(r.str0()?)).await
+        self.for_each(sql, &args, &mut |r| each(r.str0()?)).await
     }
     /// Streams rows to `each` without collecting them.
     async fn for_each(
@@ -790,7 +791,9 @@ impl Store {
     ) -> Result<()> {
         // `name IS NOT NULL` lets the planner use the partial name indexes.
         let (range, params) = sql::name_range(self.db.dialect(), prefix, 1);
-        self.db.names(&range, &params, each).await
+        let sql = names_sql(self.db.dialect(), &range);
+        let params: Vec<&str> = params.iter().map(String::as_str).collect();
+        self.db.texts(&sql, &params, each).await
     }
 
     /// The first `limit` levels under `prefix`, bytewise: each is a name's
@@ -838,14 +841,14 @@ impl Store {
                SELECT ({next}), n + 1 FROM walk WHERE lvl IS NOT NULL AND n < {limit} \
              ) SELECT lvl FROM walk WHERE lvl IS NOT NULL"
         ));
-        let mut args = vec![Arg::Text(prefix), Arg::Text("\u{1}")];
+        let mut params = vec![prefix, "\u{1}"];
         if let Some(hi) = &hi {
-            args.push(Arg::Text(hi));
+            params.push(hi);
         }
         let mut out = Vec::new();
         self.db
-            .for_each(&sql, &args, &mut |r| {
-                out.push(r.str0()?.to_owned());
+            .texts(&sql, &params, &mut |level| {
+                out.push(level.to_owned());
                 Ok(())
             })
             .await?;

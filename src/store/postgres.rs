@@ -503,6 +503,58 @@ impl PgStore {
     }
 }
 
+/// `sql` with each parameter `$N` outside quotes replaced by
+/// `E'<params[N-1]>'::text`, backslashes and quotes doubled: an escape
+/// string means the same whatever `standard_conforming_strings` says, and
+/// the connection's encoding is UTF-8, so the text reaches the server
+/// exactly as it would have been bound. Quoted identifiers (a schema named
+/// `a$1`), string literals and a `$` inside a word in `sql` are copied as
+/// they are. `None` when
+/// a parameter holds a NUL (a query's text cannot), or when `sql` names a
+/// parameter that was not given.
+fn inline_text_params(sql: &str, params: &[&str]) -> Option<String> {
+    if params.iter().any(|p| p.contains('\0')) {
+        return None;
+    }
+    let mut out = String::with_capacity(sql.len() + params.iter().map(|p| p.len() + 12).sum::<usize>());
+    let mut quote: Option<char> = None;
+    let mut chars = sql.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '$')
+                if chars.peek().is_some_and(|(_, d)| d.is_ascii_digit())
+                    && !sql[..i]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|p| p.is_alphanumeric() || p == '_' || p == '$') =>
+            {
+                let mut end = i + 1;
+                while let Some((j, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit()) {
+                    end = j + d.len_utf8();
+                    chars.next();
+                }
+                let n: usize = sql[i + 1..end].parse().ok()?;
+                let value = params.get(n.checked_sub(1)?)?;
+                out.push_str("E'");
+                for ch in value.chars() {
+                    match ch {
+                        '\\' => out.push_str("\\\\"),
+                        '\'' => out.push_str("''"),
+                        ch => out.push(ch),
+                    }
+                }
+                out.push_str("'::text");
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    Some(out)
+}
+
 fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
@@ -626,6 +678,36 @@ impl Backend for PgStore {
         }
         .await;
         self.leave(began, out).await
+    }
+
+    /// One simple query, one round trip. The parameters are written into
+    /// the statement as escaped literals ([`inline_text_params`]), so there
+    /// is no Parse/Bind pair to keep on one server connection, and no
+    /// transaction around it for a transaction pooler's sake (see
+    /// [`PgStore::enter`]): BEGIN, Parse and Describe, Bind and Execute,
+    /// COMMIT, four round trips, become one. A TAB or an `ls` against a
+    /// database across a network waits for one round trip instead of four.
+    async fn texts(
+        &mut self,
+        sql: &str,
+        params: &[&str],
+        each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
+    ) -> Result<()> {
+        let Some(sql) = inline_text_params(sql, params) else {
+            // A NUL cannot be written into a query's text: bound, the
+            // server refuses it as it always has.
+            let args: Vec<Arg<'_>> = params.iter().map(|p| Arg::Text(p)).collect();
+            return self.for_each(sql, &args, &mut |r| each(r.str0()?)).await;
+        };
+        let mut rows = sqlx::raw_sql(AssertSqlSafe(sql)).fetch(&mut self.conn);
+        while let Some(r) = rows
+            .try_next()
+            .await
+            .map_err(|e| super::query_error(&self.url, e))?
+        {
+            each(Row::Pg(r).str0()?)?;
+        }
+        Ok(())
     }
 
     async fn migrate(&mut self) -> Result<()> {
@@ -1215,6 +1297,31 @@ mod tests {
             BEGIN_EXCLUSIVE,
             format!("BEGIN; SELECT pg_advisory_xact_lock({LOCK_CLASS}, {KEYS_LOCK})")
         );
+    }
+
+    #[test]
+    fn text_params_are_inlined_as_escape_strings() {
+        let sql =
+            r#"SELECT name FROM "a$1"."s" WHERE name COLLATE "C" >= $1 AND x$2 = '$2' AND n < $2 || $10"#;
+        let params: Vec<String> = (1..=10).map(|i| format!("p{i}")).collect();
+        let params: Vec<&str> = params.iter().map(String::as_str).collect();
+        assert_eq!(
+            inline_text_params(sql, &params).unwrap(),
+            r#"SELECT name FROM "a$1"."s" WHERE name COLLATE "C" >= E'p1'::text AND x$2 = '$2' AND n < E'p2'::text || E'p10'::text"#
+        );
+        // Quotes and backslashes are doubled; everything else is kept as is.
+        assert_eq!(
+            inline_text_params("SELECT $1", &[r"it's a \' back\slash 'é'"]).unwrap(),
+            r"SELECT E'it''s a \\'' back\\slash ''é'''::text"
+        );
+        assert_eq!(
+            inline_text_params("SELECT $1", &["\u{1}"]).unwrap(),
+            "SELECT E'\u{1}'::text"
+        );
+        // A NUL cannot be written into a query, nor a parameter not given.
+        assert_eq!(inline_text_params("SELECT $1", &["a\0b"]), None);
+        assert_eq!(inline_text_params("SELECT $2", &["a"]), None);
+        assert_eq!(inline_text_params("SELECT $0", &["a"]), None);
     }
 
     #[test]

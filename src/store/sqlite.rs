@@ -394,22 +394,21 @@ impl Backend for SqliteStore {
     /// sqlx hands SQLite's rows from its worker thread one at a time, about
     /// 1 µs each: for a million names that, not SQLite, was the cost of
     /// `ls`. Packing names into chunks (`group_concat`) halved it, but each
-    /// chunk was still built, copied and faulted in three times. So this one
-    /// read takes the connection from sqlx's worker (`lock_handle`, sqlx's
-    /// own way to call SQLite directly) and steps the statement here, each
+    /// chunk was still built, copied and faulted in three times. So these
+    /// reads take the connection from sqlx's worker (`lock_handle`, sqlx's
+    /// own way to call SQLite directly) and step the statement here, each
     /// name borrowed from SQLite's row on its way out: what the `sqlite3`
     /// shell does. The worker waits meanwhile; nothing else uses the
     /// connection.
-    async fn names(
+    async fn texts(
         &mut self,
-        range: &str,
-        params: &[String],
+        sql: &str,
+        params: &[&str],
         each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
     ) -> Result<()> {
-        let sql = super::names_sql(&self.dialect, range);
         let path = self.path.clone();
         let mut handle = self.conn.lock_handle().await.map_err(|e| file_error(&path, e))?;
-        let done = raw::each_text(&mut handle, &sql, params, each);
+        let done = raw::each_text(&mut handle, sql, params, each);
         drop(handle);
         done.map_err(|stop| match stop {
             raw::Stop::Sqlite { code, message } => code_error(&path, code, &message),

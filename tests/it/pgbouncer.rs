@@ -217,6 +217,13 @@ fn everyday_commands(p: &Pooled) {
     }
     let ls = p.vault(&["ls"]).ok().stdout_str();
     assert_eq!(ls.lines().count(), 6, "{ls}");
+    // Completion reads the names in one simple query, through the pooler too.
+    let offered = p
+        .vault(&["--", "vault", "get", "app/k"])
+        .env("COMPLETE", "fish")
+        .ok()
+        .stdout_str();
+    assert_eq!(offered.lines().count(), 6, "{offered}");
     p.vault(&["rm", "app/k0"]).ok();
     p.vault(&["get", "app/k0"]).fails(3, "no secret named");
     let env_out = p.vault(&["env", "app/"]).ok().stdout_str();

@@ -576,6 +576,10 @@ fn completion_levels_in_bytewise_order(env: &Env) {
     env.db().rename("esc", "a\u{1}b");
     env.put("esc", b"v");
     env.db().rename("esc", "a0\u{1b}[31m");
+    // Quotes and a backslash, in a name written behind vault's back and in
+    // the prefix typed: matched as text, never read as SQL.
+    env.put("esc", b"v");
+    env.db().rename("esc", "q'u\\o\"te/x");
     // fish's protocol: the words offered, one a line, unquoted.
     let get = |prefix: &str| -> Vec<String> {
         let out = env
@@ -599,10 +603,18 @@ fn completion_levels_in_bytewise_order(env: &Env) {
             "a0",
             "caf\u{e9}/",
             "caf\u{e9}s",
+            "q'u\\o\"te/",
             "z\u{10ffff}/",
             "z\u{10ffff}\u{10ffff}"
         ]
     );
+    assert_eq!(get("q'"), ["q'u\\o\"te/"]);
+    assert_eq!(get("q'u\\o\"te/"), ["q'u\\o\"te/x"]);
+    assert!(get("q''").is_empty());
+    assert!(get("q'u\\\\").is_empty());
+    let listed = env.vault(&["ls", "q'u\\o"]).ok();
+    // `ls` shows a name that is not plain text quoted and escaped.
+    assert_eq!(listed.stdout_str(), "\"q'u\\\\o\\\"te/x\"\n");
     assert_eq!(get("a"), ["a", "a+", "a/", "a0"]);
     assert_eq!(get("a/"), ["a/x", "a/y/"]);
     assert_eq!(get("a/y"), ["a/y/"]);

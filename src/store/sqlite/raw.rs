@@ -1,5 +1,5 @@
 //! The one read that goes around sqlx: a list of names, stepped straight
-//! from SQLite on the calling thread (see `SqliteStore::names` for why).
+//! from SQLite on the calling thread (see `SqliteStore::texts` for why).
 //!
 //! This is the crate's only `unsafe` code. It is kept to what the SQLite C
 //! API needs for one read-only statement: prepare, bind text, step, read a
@@ -65,7 +65,7 @@ unsafe fn last_error(db: *mut ffi::sqlite3) -> Stop {
 pub(super) fn each_text(
     handle: &mut LockedSqliteHandle<'_>,
     sql: &str,
-    params: &[String],
+    params: &[&str],
     each: &mut dyn for<'n> FnMut(&'n str) -> crate::error::Result<()>,
 ) -> Result<(), Stop> {
     let db = handle.as_raw_handle().as_ptr();
