@@ -161,10 +161,7 @@ pub(crate) trait Backend {
         sql: &str,
         params: &[&str],
         each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
-    ) -> Result<()> {
-        let args: Vec<Arg<'_>> = params.iter().map(|p| Arg::Text(p)).collect();
-        self.for_each(sql, &args, &mut |r| each(r.str0()?)).await
-    }
+    ) -> Result<()>;
     /// Streams rows to `each` without collecting them.
     async fn for_each(
         &mut self,
