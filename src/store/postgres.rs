@@ -509,9 +509,9 @@ impl PgStore {
 /// the connection's encoding is UTF-8, so the text reaches the server
 /// exactly as it would have been bound. Quoted identifiers (a schema named
 /// `a$1`), string literals and a `$` inside a word in `sql` are copied as
-/// they are. `None` when
-/// a parameter holds a NUL (a query's text cannot), or when `sql` names a
-/// parameter that was not given.
+/// they are (vault's statements hold no comments, which this does not
+/// parse). `None` when a parameter holds a NUL (a query's text cannot), or
+/// when `sql` names a parameter that was not given.
 fn inline_text_params(sql: &str, params: &[&str]) -> Option<String> {
     if params.iter().any(|p| p.contains('\0')) {
         return None;
