@@ -118,6 +118,8 @@ if want names; then
 	RANGE_SQL="where name >= 'bulk/c042/' and name < 'bulk/c0420'"
 	s_tab_pg() { VAULT_DATABASE_URL=$(url vscale) COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get "$NARROW_P" >/dev/null; }
 	s_tab_lite() { VAULT_DATABASE_URL=$SCALE_LITE COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get "$NARROW_P" >/dev/null; }
+	s_tab_pg_nossl() { VAULT_DATABASE_URL="$(url vscale)?sslmode=disable" COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get "$NARROW_P" >/dev/null; }
+	s_psql_one() { "${PFX[@]}" "$PSQL" -X -A -t -q "$(url vscale)" -c 'select 1' >/dev/null; }
 	s_tab_wide_pg() { VAULT_DATABASE_URL=$(url vscale) COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get bulk/ >/dev/null; }
 	s_tab_wide_lite() { VAULT_DATABASE_URL=$SCALE_LITE COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get bulk/ >/dev/null; }
 	s_ls_range_pg() { VAULT_DATABASE_URL=$(url vscale) "${PFX[@]}" "$VAULT" ls "$RANGE_P" | cat >/dev/null; }
@@ -134,9 +136,13 @@ if want names; then
 		[[ $(VAULT_DATABASE_URL=$u COMPLETE=fish "$VAULT" -- vault get bulk/ | wc -l) == 100 ]] ||
 			die "completion of bulk/ does not offer its 100 levels ($u)"
 	done
-	single "completion, one TAB, a prefix of 10 names, PostgreSQL" "$RUNS" s_tab_pg 10
+	single "completion, one TAB, a prefix of 10 names, PostgreSQL (TLS)" "$RUNS" s_tab_pg 10
 	single "completion, one TAB, a prefix of 10 names, SQLite" "$RUNS" s_tab_lite 10
-	single "completion, one TAB, \`bulk/\` (a screenful: 100 levels), PostgreSQL" "$RUNS" s_tab_wide_pg 10
+	single "completion, one TAB, \`bulk/\` (a screenful: 100 levels), PostgreSQL (TLS)" "$RUNS" s_tab_wide_pg 10
+	# What a PostgreSQL TAB is made of: the same TAB without TLS, and a
+	# bare connection running \`select 1\` over TLS.
+	pair "completion, one TAB, a prefix of 10 names, PostgreSQL (TLS) vs the same TAB with sslmode=disable (info)" "$RUNS" s_tab_pg s_tab_pg_nossl -
+	pair "completion, one TAB, a prefix of 10 names, PostgreSQL (TLS) vs psql running \`select 1\` (TLS) (info)" "$RUNS" s_tab_pg s_psql_one -
 	single "completion, one TAB, \`bulk/\` (a screenful: 100 levels), SQLite" "$RUNS" s_tab_wide_lite 10
 	pair "\`vault ls PREFIX\` ($CS names), PostgreSQL vs psql's index range query" "$RUNS" s_ls_range_pg s_psql_range 1.2
 	pair "\`vault ls PREFIX\` ($CS names), SQLite vs sqlite3's range query" "$RUNS" s_ls_range_lite s_sqlite3_range 1.2

@@ -307,7 +307,7 @@ macro_rules! in_tx {
 
 /// The names (`name IS NOT NULL`, then `range` from [`sql::name_range`])
 /// in bytewise order, by the name index.
-pub(crate) fn names_sql(dialect: &sql::Dialect, range: &str) -> String {
+fn names_sql(dialect: &sql::Dialect, range: &str) -> String {
     dialect.sql(&format!(
         "SELECT name FROM {{s}}secrets WHERE name IS NOT NULL{range} ORDER BY name{{C}}"
     ))
