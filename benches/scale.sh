@@ -113,10 +113,13 @@ if want names || want rotate1m || want load; then
 fi
 
 if want names; then
-	NARROW_P=bulk/c042/0001 # 10 names
+	NARROW_P=bulk/c042/0001   # 10 names
+	NARROW100_P=bulk/c042/000 # 100 names: the target's widest narrow prefix
 	RANGE_P=bulk/c042/      # N/100 names
 	RANGE_SQL="where name >= 'bulk/c042/' and name < 'bulk/c0420'"
 	s_tab_pg() { VAULT_DATABASE_URL=$(url vscale) COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get "$NARROW_P" >/dev/null; }
+	s_tab100_pg() { VAULT_DATABASE_URL=$(url vscale) COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get "$NARROW100_P" >/dev/null; }
+	s_tab100_lite() { VAULT_DATABASE_URL=$SCALE_LITE COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get "$NARROW100_P" >/dev/null; }
 	s_tab_lite() { VAULT_DATABASE_URL=$SCALE_LITE COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get "$NARROW_P" >/dev/null; }
 	s_tab_pg_nossl() { VAULT_DATABASE_URL="$(url vscale)?sslmode=disable" COMPLETE=fish "${PFX[@]}" "$VAULT" -- vault get "$NARROW_P" >/dev/null; }
 	s_psql_one() { "${PFX[@]}" "$PSQL" -X -A -t -q "$(url vscale)" -c 'select 1' >/dev/null; }
@@ -133,17 +136,21 @@ if want names; then
 	for u in "$(url vscale)" "$SCALE_LITE"; do
 		[[ $(VAULT_DATABASE_URL=$u COMPLETE=fish "$VAULT" -- vault get "$NARROW_P" | wc -l) == 10 ]] ||
 			die "completion of $NARROW_P does not offer its 10 names ($u)"
+		[[ $(VAULT_DATABASE_URL=$u COMPLETE=fish "$VAULT" -- vault get "$NARROW100_P" | wc -l) == 100 ]] ||
+			die "completion of $NARROW100_P does not offer its 100 names ($u)"
 		[[ $(VAULT_DATABASE_URL=$u COMPLETE=fish "$VAULT" -- vault get bulk/ | wc -l) == 100 ]] ||
 			die "completion of bulk/ does not offer its 100 levels ($u)"
 	done
 	single "completion, one TAB, a prefix of 10 names, PostgreSQL (TLS)" "$RUNS" s_tab_pg 10
 	single "completion, one TAB, a prefix of 10 names, SQLite" "$RUNS" s_tab_lite 10
+	single "completion, one TAB, a prefix of 100 names, PostgreSQL (TLS)" "$RUNS" s_tab100_pg 10
+	single "completion, one TAB, a prefix of 100 names, SQLite" "$RUNS" s_tab100_lite 10
 	single "completion, one TAB, \`bulk/\` (a screenful: 100 levels), PostgreSQL (TLS)" "$RUNS" s_tab_wide_pg 10
+	single "completion, one TAB, \`bulk/\` (a screenful: 100 levels), SQLite" "$RUNS" s_tab_wide_lite 10
 	# What a PostgreSQL TAB is made of: the same TAB without TLS, and a
 	# bare connection running \`select 1\` over TLS.
 	pair "completion, one TAB, a prefix of 10 names, PostgreSQL (TLS) vs the same TAB with sslmode=disable (info)" "$RUNS" s_tab_pg s_tab_pg_nossl -
 	pair "completion, one TAB, a prefix of 10 names, PostgreSQL (TLS) vs psql running \`select 1\` (TLS) (info)" "$RUNS" s_tab_pg s_psql_one -
-	single "completion, one TAB, \`bulk/\` (a screenful: 100 levels), SQLite" "$RUNS" s_tab_wide_lite 10
 	pair "\`vault ls PREFIX\` ($CS names), PostgreSQL vs psql's index range query" "$RUNS" s_ls_range_pg s_psql_range 1.2
 	pair "\`vault ls PREFIX\` ($CS names), SQLite vs sqlite3's range query" "$RUNS" s_ls_range_lite s_sqlite3_range 1.2
 	pair "\`vault ls\` of every name, PostgreSQL vs psql" "$HEAVY" s_ls_all_pg s_psql_all 1.0

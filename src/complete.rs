@@ -140,10 +140,11 @@ fn names_within((url, schema): &(DbUrl, String), prefix: &str) -> Option<Vec<Str
 const SCREENFUL: usize = 100;
 
 /// The only part that touches the store: the next level of names under
-/// `prefix` (`db/`, `app/`, `top`), read-only, at most a screenful, in one
-/// statement that seeks the name index once per level, so a TAB costs the
-/// same in a vault of a hundred names or a million, and a prefix with a
-/// million names under it costs what a narrow one does.
+/// `prefix` (`db/`, `app/`, `top`), read-only, at most a screenful: a read
+/// of the prefix's first names, then, for a wide prefix only, a walk that
+/// seeks the name index once per level (see `Store::levels`), so a TAB
+/// costs the same in a vault of a hundred names or a million, and a prefix
+/// with a million names under it costs about what a narrow one does.
 async fn fetch_names(url: &DbUrl, schema: &str, prefix: Option<&str>) -> Result<Vec<String>> {
     let opts = store::OpenOptions {
         create: false,
