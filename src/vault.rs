@@ -64,7 +64,7 @@ impl Index {
     }
 
     /// The first `limit` levels under `prefix` (`db/`, `app/`, `top`), in
-    /// one read however many names lie under it (shell completion).
+    /// at most two reads however many names lie under it (shell completion).
     pub async fn levels(&mut self, prefix: &str, limit: usize) -> Result<Vec<String>> {
         self.store.levels(prefix, limit).await
     }
