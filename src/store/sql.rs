@@ -7,10 +7,13 @@
 //! how to write "now", how names sort bytewise, and how a transaction that
 //! must exclude key switches begins ([`Tx`]).
 
+use chrono::{DateTime, NaiveDateTime, Utc};
 use sqlx::postgres::{PgRow, Postgres};
 use sqlx::sqlite::{Sqlite, SqliteRow};
 use sqlx::{Decode, Row as _, Type};
 use uuid::Uuid;
+
+pub(crate) use super::sqlite::DirectRow;
 
 use crate::error::{Error, Result};
 
@@ -45,16 +48,135 @@ pub(crate) use bind_all;
 pub(crate) enum Row {
     Pg(PgRow),
     Lite(SqliteRow),
+    /// Read by vault's own SQLite connection (a store opened read-only).
+    Direct(DirectRow),
 }
 
-/// A type the shared layer reads from rows: decodable from both backends.
+/// A SQLite value as read by vault's own connection (`store::sqlite::raw`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    /// Text as stored; checked to be UTF-8 when decoded, as sqlx does.
+    Text(Vec<u8>),
+    Blob(Vec<u8>),
+}
+
+/// A type the shared layer reads from rows: decodable from both backends,
+/// and from a [`Value`] of vault's own SQLite connection the way sqlx
+/// decodes it from SQLite (the same column reads the same through either).
 pub(crate) trait Column:
     for<'r> Decode<'r, Postgres> + Type<Postgres> + for<'r> Decode<'r, Sqlite> + Type<Sqlite>
 {
+    fn from_value(v: &Value) -> std::result::Result<Self, String>;
 }
-impl<T> Column for T where
-    T: for<'r> Decode<'r, Postgres> + Type<Postgres> + for<'r> Decode<'r, Sqlite> + Type<Sqlite>
+
+fn mismatch(want: &str, v: &Value) -> String {
+    let got = match v {
+        Value::Null => "NULL",
+        Value::Int(_) => "INTEGER",
+        Value::Real(_) => "REAL",
+        Value::Text(_) => "TEXT",
+        Value::Blob(_) => "BLOB",
+    };
+    format!("expected {want}, found {got}")
+}
+
+impl<T: Column> Column for Option<T>
+where
+    Option<T>: for<'r> Decode<'r, Postgres> + Type<Postgres> + for<'r> Decode<'r, Sqlite> + Type<Sqlite>,
 {
+    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+
+impl Column for i64 {
+    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Int(i) => Ok(*i),
+            v => Err(mismatch("INTEGER", v)),
+        }
+    }
+}
+
+impl Column for i32 {
+    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        let wide = i64::from_value(v)?;
+        i32::try_from(wide).map_err(|_| format!("{wide} is out of range for a 32-bit integer"))
+    }
+}
+
+impl Column for bool {
+    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        i64::from_value(v).map(|i| i != 0)
+    }
+}
+
+impl Column for String {
+    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Text(t) => String::from_utf8(t.clone()).map_err(|e| e.to_string()),
+            v => Err(mismatch("TEXT", v)),
+        }
+    }
+}
+
+impl Column for Vec<u8> {
+    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Blob(b) | Value::Text(b) => Ok(b.clone()),
+            v => Err(mismatch("BLOB", v)),
+        }
+    }
+}
+
+impl Column for Uuid {
+    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            // sqlx stores a uuid in SQLite as its 16 bytes.
+            Value::Blob(b) => Uuid::from_slice(b).map_err(|e| e.to_string()),
+            v => Err(mismatch("BLOB", v)),
+        }
+    }
+}
+
+impl Column for DateTime<Utc> {
+    fn from_value(v: &Value) -> std::result::Result<Self, String> {
+        match v {
+            Value::Text(t) => {
+                let t = std::str::from_utf8(t).map_err(|e| e.to_string())?;
+                parse_sqlite_time(t).ok_or_else(|| format!("{t:?} is not a timestamp"))
+            }
+            Value::Int(secs) => {
+                DateTime::from_timestamp(*secs, 0).ok_or_else(|| format!("{secs} is out of range"))
+            }
+            v => Err(mismatch("TEXT", v)),
+        }
+    }
+}
+
+/// A timestamp as SQLite holds one: RFC 3339 (what vault writes, `now` and
+/// sqlx alike), or SQLite's own `YYYY-MM-DD HH:MM:SS[.fff]` in UTC, with an
+/// optional `T` and `Z`, as sqlx reads them.
+fn parse_sqlite_time(t: &str) -> Option<DateTime<Utc>> {
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Some(dt.with_timezone(&Utc));
+    }
+    let bare = t.strip_suffix('Z').unwrap_or(t);
+    [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(bare, f).ok())
+    .map(|n| n.and_utc())
 }
 
 impl Row {
@@ -62,8 +184,13 @@ impl Row {
     /// altered by hand) is a database error, never a panic.
     pub(crate) fn get<T: Column>(&self, col: &str) -> Result<T> {
         let got = match self {
-            Row::Pg(r) => r.try_get(col),
-            Row::Lite(r) => r.try_get(col),
+            Row::Pg(r) => r.try_get(col).map_err(|e| e.to_string()),
+            Row::Lite(r) => r.try_get(col).map_err(|e| e.to_string()),
+            Row::Direct(r) => match r.get(col) {
+                Some(v) => T::from_value(v)
+                    .map_err(|e| format!("error occurred while decoding column \"{col}\": {e}")),
+                None => Err(format!("no column found for name: {col}")),
+            },
         };
         got.map_err(|e| {
             Error::database(format!("the database returned an unexpected `{col}` column: {e}"))
@@ -74,8 +201,13 @@ impl Row {
     /// The first column as borrowed text (streaming names without copies).
     pub(crate) fn str0(&self) -> Result<&str> {
         let got = match self {
-            Row::Pg(r) => r.try_get::<&str, _>(0),
-            Row::Lite(r) => r.try_get::<&str, _>(0),
+            Row::Pg(r) => r.try_get::<&str, _>(0).map_err(|e| e.to_string()),
+            Row::Lite(r) => r.try_get::<&str, _>(0).map_err(|e| e.to_string()),
+            Row::Direct(r) => match r.at(0) {
+                Some(Value::Text(t)) => std::str::from_utf8(t).map_err(|e| e.to_string()),
+                Some(v) => Err(mismatch("TEXT", v)),
+                None => Err("the row has no columns".to_owned()),
+            },
         };
         got.map_err(|e| Error::database(format!("the database returned an unexpected name: {e}")))
     }
@@ -207,6 +339,49 @@ pub(crate) fn quote_ident(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// vault's own SQLite connection decodes what sqlx decodes, and refuses
+    /// a value of another type instead of guessing.
+    #[test]
+    fn sqlite_values_decode_as_sqlx_reads_them() {
+        let text = |t: &str| Value::Text(t.as_bytes().to_vec());
+        let at = |y, mo, d, h, mi, s, ms| {
+            chrono::NaiveDate::from_ymd_opt(y, mo, d)
+                .and_then(|d| d.and_hms_milli_opt(h, mi, s, ms))
+                .map(|n| n.and_utc())
+        };
+        for (stored, want) in [
+            ("2026-12-01T19:51:53.796Z", at(2026, 12, 1, 19, 51, 53, 796)),
+            ("2026-12-01T20:51:53.796+01:00", at(2026, 12, 1, 19, 51, 53, 796)),
+            ("2026-12-01 19:51:53", at(2026, 12, 1, 19, 51, 53, 0)),
+            ("2026-12-01 19:51:53.5", at(2026, 12, 1, 19, 51, 53, 500)),
+            ("2026-12-01T19:51Z", at(2026, 12, 1, 19, 51, 0, 0)),
+            ("yesterday", None),
+        ] {
+            assert_eq!(DateTime::<Utc>::from_value(&text(stored)).ok(), want, "{stored}");
+        }
+        assert_eq!(
+            DateTime::<Utc>::from_value(&Value::Int(86_400)).ok(),
+            at(1970, 1, 2, 0, 0, 0, 0)
+        );
+
+        let id = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
+        assert_eq!(Uuid::from_value(&Value::Blob(id.as_bytes().to_vec())), Ok(id));
+        assert!(Uuid::from_value(&text(&id.to_string())).is_err());
+        assert!(Uuid::from_value(&Value::Blob(vec![1, 2, 3])).is_err());
+
+        assert_eq!(Option::<Uuid>::from_value(&Value::Null), Ok(None));
+        assert!(Uuid::from_value(&Value::Null).is_err());
+        assert_eq!(i64::from_value(&Value::Int(-5)), Ok(-5));
+        assert!(i64::from_value(&text("5")).is_err());
+        assert!(i32::from_value(&Value::Int(1 << 40)).is_err());
+        assert_eq!(bool::from_value(&Value::Int(2)), Ok(true));
+        assert_eq!(String::from_value(&text("a/b")), Ok("a/b".to_owned()));
+        assert!(String::from_value(&Value::Text(vec![0xff])).is_err());
+        assert!(String::from_value(&Value::Blob(b"a".to_vec())).is_err());
+        assert_eq!(Vec::<u8>::from_value(&text("ab")), Ok(b"ab".to_vec()));
+        assert!(Vec::<u8>::from_value(&Value::Real(1.0)).is_err());
+    }
 
     #[test]
     fn successor_bounds_exactly_the_names_under_a_prefix() {

@@ -14,7 +14,11 @@
 //! or deletes the -wal and -shm files, so they stay for the next command
 //! (creating them again was a measurable part of every `get`; see README,
 //! Performance). They hold nothing a reader put there: a reader writes no
-//! WAL frames, and the -shm file is only an index of the WAL.
+//! WAL frames, and the -shm file is only an index of the WAL. Such a
+//! reader's connection is vault's own, on the command's thread (`raw`), not
+//! sqlx's: sqlx gives every connection a worker thread, and starting it and
+//! crossing to it for each statement was a tenth of a `vault get`. Every
+//! store that may write stays on sqlx (migrations, batched writes).
 //!
 //! Each command is the file's only connection when it opens it, so SQLite
 //! rebuilds the -shm index by reading every frame of the WAL. A process
@@ -50,8 +54,20 @@ mod raw;
 /// How long a writer waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+pub(crate) use raw::DirectRow;
+
+/// How a store reaches SQLite.
+enum Conn {
+    /// Through sqlx (and its worker thread): every store that may write.
+    Sqlx(SqliteConnection),
+    /// vault's own read-only connection on this thread (see `raw`): a
+    /// store opened to read, where sqlx's thread and its crossings were a
+    /// tenth of a `vault get`.
+    Direct(raw::Connection),
+}
+
 pub(crate) struct SqliteStore {
-    conn: SqliteConnection,
+    conn: Conn,
     url: DbUrl,
     path: PathBuf,
     /// While `vault rotate` runs: an fd of the database file holding an
@@ -197,7 +213,7 @@ impl SqliteStore {
             insert.push_values(group, |mut b, r| bind(&mut b, r));
             insert
                 .build()
-                .execute(&mut self.conn)
+                .execute(self.sqlx()?)
                 .await
                 .map_err(|e| self.err(e))?;
         }
@@ -222,23 +238,32 @@ impl SqliteStore {
                     .hint("run `vault init` to create one, or pass --database-url"),
             );
         }
-        let mut connect = SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(false)
-            .read_only(opts.read_only)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
-        // A reader needs neither: the file is in WAL mode already (`init`
-        // made it so, and every read-write open keeps it so), and it syncs
-        // nothing. Each would be one more statement on every `get`.
-        if !opts.read_only {
-            connect = connect
+        let conn = if opts.read_only {
+            // A reader opens SQLite itself, on this thread: sqlx's
+            // connection spawns a worker thread and every statement crosses
+            // to it and back, 0.3 ms of a 3 ms `vault get` (paired runs of
+            // the same open and reads both ways). A reader needs no
+            // journal mode or sync setting either: the file is in WAL mode
+            // already (`init` made it so, every read-write open keeps it
+            // so), and it syncs nothing.
+            Conn::Direct(
+                raw::Connection::open_read_only(&path, BUSY_TIMEOUT)
+                    .map_err(|stop| stop_error(&path, stop))?,
+            )
+        } else {
+            let connect = SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(false)
+                .foreign_keys(true)
+                .busy_timeout(BUSY_TIMEOUT)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full);
-        }
-        let conn = SqliteConnection::connect_with(&connect)
-            .await
-            .map_err(|e| file_error(&path, e))?;
+            Conn::Sqlx(
+                SqliteConnection::connect_with(&connect)
+                    .await
+                    .map_err(|e| file_error(&path, e))?,
+            )
+        };
         Ok(SqliteStore {
             conn,
             url: url.clone(),
@@ -253,33 +278,62 @@ impl SqliteStore {
         file_error(&self.path, e)
     }
 
+    /// Runs one statement that takes nothing and returns nothing
+    /// (`BEGIN`, `COMMIT`, `ROLLBACK`).
+    async fn exec(&mut self, sql: &'static str) -> Result<()> {
+        match &mut self.conn {
+            Conn::Sqlx(conn) => sqlx::raw_sql(sql)
+                .execute(conn)
+                .await
+                .map(drop)
+                .map_err(|e| file_error(&self.path, e)),
+            Conn::Direct(conn) => conn
+                .execute(sql, &[])
+                .map(drop)
+                .map_err(|stop| stop_error(&self.path, stop)),
+        }
+    }
+
+    /// sqlx's connection, which every write goes through; a store opened
+    /// to read has none (a write asked of it is vault's own bug).
+    fn sqlx(&mut self) -> Result<&mut SqliteConnection> {
+        match &mut self.conn {
+            Conn::Sqlx(c) => Ok(c),
+            Conn::Direct(_) => Err(Error::internal(format!(
+                "{} was opened to read, and vault tried to write it",
+                self.path.display()
+            ))),
+        }
+    }
+
     /// After a committed write: checkpoints the WAL into the database and
     /// truncates it, so that the next command to open the file has no WAL
     /// to index (see the module's doc). Never waits: when another process
     /// reads or writes meanwhile, the checkpoint is busy and the WAL stays
     /// until a later write. Nothing depends on it, so nothing fails for it.
     async fn empty_wal(&mut self) {
+        let Conn::Sqlx(conn) = &mut self.conn else {
+            return;
+        };
         let _ = sqlx::raw_sql("PRAGMA busy_timeout = 0; PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut self.conn)
+            .execute(&mut *conn)
             .await;
         let restore = format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis());
-        let _ = sqlx::raw_sql(AssertSqlSafe(restore))
-            .execute(&mut self.conn)
-            .await;
+        let _ = sqlx::raw_sql(AssertSqlSafe(restore)).execute(conn).await;
     }
 
     async fn schema_version(&mut self) -> Result<Option<i64>> {
         let has: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
         )
-        .fetch_one(&mut self.conn)
+        .fetch_one(self.sqlx()?)
         .await
         .map_err(|e| self.err(e))?;
         if has == 0 {
             return Ok(None);
         }
         let v: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
-            .fetch_one(&mut self.conn)
+            .fetch_one(self.sqlx()?)
             .await
             .map_err(|e| self.err(e))?;
         Ok(Some(v.unwrap_or(0)))
@@ -312,21 +366,13 @@ impl Backend for SqliteStore {
             Tx::Snapshot => "BEGIN",
             Tx::Write | Tx::KeysShared | Tx::KeysExclusive => "BEGIN IMMEDIATE",
         };
-        sqlx::raw_sql(begin)
-            .execute(&mut self.conn)
-            .await
-            .map(drop)
-            .map_err(|e| self.err(e))?;
+        self.exec(begin).await?;
         self.writing = tx != Tx::Snapshot;
         Ok(())
     }
 
     async fn commit(&mut self) -> Result<()> {
-        sqlx::raw_sql("COMMIT")
-            .execute(&mut self.conn)
-            .await
-            .map(drop)
-            .map_err(|e| self.err(e))?;
+        self.exec("COMMIT").await?;
         if std::mem::take(&mut self.writing) {
             self.empty_wal().await;
         }
@@ -335,46 +381,75 @@ impl Backend for SqliteStore {
 
     async fn rollback(&mut self) -> Result<()> {
         self.writing = false;
-        sqlx::raw_sql("ROLLBACK")
-            .execute(&mut self.conn)
-            .await
-            .map(drop)
-            .map_err(|e| self.err(e))
+        self.exec("ROLLBACK").await
     }
 
     async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
-        bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
-            .execute(&mut self.conn)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(|e| self.err(e))
+        match &mut self.conn {
+            Conn::Sqlx(conn) => bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+                .execute(conn)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(|e| file_error(&self.path, e)),
+            Conn::Direct(conn) => conn
+                .execute(sql, args)
+                .map_err(|stop| stop_error(&self.path, stop)),
+        }
     }
 
     async fn insert(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<u64>> {
-        match bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
-            .execute(&mut self.conn)
-            .await
-        {
-            Ok(r) => Ok(Some(r.rows_affected())),
-            Err(e) if is_unique_violation(&e) => Ok(None),
-            Err(e) => Err(self.err(e)),
+        let done = match &mut self.conn {
+            Conn::Sqlx(conn) => match bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+                .execute(conn)
+                .await
+            {
+                Ok(r) => return Ok(Some(r.rows_affected())),
+                Err(e) if is_unique_violation(&e) => return Ok(None),
+                Err(e) => return Err(self.err(e)),
+            },
+            Conn::Direct(conn) => conn.execute(sql, args),
+        };
+        match done {
+            Ok(n) => Ok(Some(n)),
+            // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY, as
+            // sqlx's `is_unique_violation` reads them.
+            Err(raw::Stop::Sqlite {
+                code: 2067 | 1555, ..
+            }) => Ok(None),
+            Err(stop) => Err(stop_error(&self.path, stop)),
         }
     }
 
     async fn fetch_all(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>> {
-        bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
-            .fetch_all(&mut self.conn)
-            .await
-            .map(|rows| rows.into_iter().map(Row::Lite).collect())
-            .map_err(|e| self.err(e))
+        let mut rows = Vec::new();
+        match &mut self.conn {
+            Conn::Sqlx(conn) => {
+                return bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+                    .fetch_all(conn)
+                    .await
+                    .map(|rows| rows.into_iter().map(Row::Lite).collect())
+                    .map_err(|e| file_error(&self.path, e));
+            }
+            Conn::Direct(conn) => conn
+                .each_row(sql, args, &mut |r| {
+                    rows.push(Row::Direct(r));
+                    Ok(())
+                })
+                .map_err(|stop| stop_error(&self.path, stop))?,
+        }
+        Ok(rows)
     }
 
     async fn fetch_optional(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<Row>> {
-        bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
-            .fetch_optional(&mut self.conn)
-            .await
-            .map(|r| r.map(Row::Lite))
-            .map_err(|e| self.err(e))
+        if let Conn::Sqlx(conn) = &mut self.conn {
+            return bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+                .fetch_optional(conn)
+                .await
+                .map(|r| r.map(Row::Lite))
+                .map_err(|e| file_error(&self.path, e));
+        }
+        // sqlx's fetch_optional reads the first row and drops the rest.
+        Ok(self.fetch_all(sql, args).await?.into_iter().next())
     }
 
     async fn for_each(
@@ -384,36 +459,43 @@ impl Backend for SqliteStore {
         each: &mut dyn for<'r> FnMut(&'r Row) -> Result<()>,
     ) -> Result<()> {
         let path = self.path.clone();
-        let mut rows = bind_all!(sqlx::query(AssertSqlSafe(sql)), args).fetch(&mut self.conn);
-        while let Some(r) = rows.try_next().await.map_err(|e| file_error(&path, e))? {
-            each(&Row::Lite(r))?;
+        match &mut self.conn {
+            Conn::Sqlx(conn) => {
+                let mut rows = bind_all!(sqlx::query(AssertSqlSafe(sql)), args).fetch(conn);
+                while let Some(r) = rows.try_next().await.map_err(|e| file_error(&path, e))? {
+                    each(&Row::Lite(r))?;
+                }
+                Ok(())
+            }
+            Conn::Direct(conn) => conn
+                .each_row(sql, args, &mut |r| each(&Row::Direct(r)))
+                .map_err(|stop| stop_error(&path, stop)),
         }
-        Ok(())
     }
 
     /// sqlx hands SQLite's rows from its worker thread one at a time, about
     /// 1 µs each: for a million names that, not SQLite, was the cost of
     /// `ls`. Packing names into chunks (`group_concat`) halved it, but each
     /// chunk was still built, copied and faulted in three times. So these
-    /// reads take the connection from sqlx's worker (`lock_handle`, sqlx's
-    /// own way to call SQLite directly) and step the statement here, each
-    /// name borrowed from SQLite's row on its way out: what the `sqlite3`
-    /// shell does. The worker waits meanwhile; nothing else uses the
-    /// connection.
+    /// reads step the statement on this thread, each name borrowed from
+    /// SQLite's row on its way out: what the `sqlite3` shell does. A store
+    /// opened to read has its own connection here already; a read-write one
+    /// takes its connection from sqlx's worker (`lock_handle`, sqlx's own
+    /// way to call SQLite directly), which waits meanwhile.
     async fn texts(
         &mut self,
         sql: &str,
         params: &[&str],
         each: &mut dyn for<'n> FnMut(&'n str) -> Result<()>,
     ) -> Result<()> {
-        let path = self.path.clone();
-        let mut handle = self.conn.lock_handle().await.map_err(|e| file_error(&path, e))?;
-        let done = raw::each_text(&mut handle, sql, params, each);
-        drop(handle);
-        done.map_err(|stop| match stop {
-            raw::Stop::Sqlite { code, message } => code_error(&path, code, &message),
-            raw::Stop::Other(e) => e,
-        })
+        let done = match &mut self.conn {
+            Conn::Sqlx(conn) => {
+                let mut handle = conn.lock_handle().await.map_err(|e| file_error(&self.path, e))?;
+                raw::each_text_locked(&mut handle, sql, params, each)
+            }
+            Conn::Direct(conn) => conn.each_text(sql, params, each),
+        };
+        done.map_err(|stop| stop_error(&self.path, stop))
     }
 
     async fn migrate(&mut self) -> Result<()> {
@@ -423,7 +505,7 @@ impl Backend for SqliteStore {
             None => {
                 let tables: i64 =
                     sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
-                        .fetch_one(&mut self.conn)
+                        .fetch_one(self.sqlx()?)
                         .await
                         .map_err(|e| self.err(e))?;
                 if tables > 0 {
@@ -436,7 +518,7 @@ impl Backend for SqliteStore {
             }
         }
         migrator()
-            .run_direct(None, &mut self.conn, false)
+            .run_direct(None, self.sqlx()?, false)
             .await
             .map_err(|e| match e {
                 sqlx::migrate::MigrateError::Execute(inner) => self.err(inner),
@@ -446,15 +528,29 @@ impl Backend for SqliteStore {
     }
 
     async fn check_schema(&mut self) -> Result<()> {
-        let v: std::result::Result<Option<i64>, sqlx::Error> =
-            sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&mut self.conn)
-                .await;
-        match v {
-            Err(sqlx::Error::Database(db)) if db.message().contains("no such table") => {
-                Err(super::not_initialised(&self.url))
+        const VERSION: &str = "SELECT max(version) AS v FROM _sqlx_migrations WHERE success";
+        let v: std::result::Result<Option<i64>, Error> = match &mut self.conn {
+            Conn::Sqlx(conn) => match sqlx::query_scalar(VERSION).fetch_one(conn).await {
+                Err(sqlx::Error::Database(db)) if db.message().contains("no such table") => {
+                    return Err(super::not_initialised(&self.url));
+                }
+                got => got.map_err(|e| file_error(&self.path, e)),
+            },
+            Conn::Direct(conn) => {
+                let mut v = None;
+                match conn.each_row(VERSION, &[], &mut |r| {
+                    v = Row::Direct(r).get("v")?;
+                    Ok(())
+                }) {
+                    Err(raw::Stop::Sqlite { message, .. }) if message.contains("no such table") => {
+                        return Err(super::not_initialised(&self.url));
+                    }
+                    done => done.map(|()| v).map_err(|stop| stop_error(&self.path, stop)),
+                }
             }
-            Err(e) => Err(self.err(e)),
+        };
+        match v {
+            Err(e) => Err(e),
             Ok(Some(v)) if v == super::SCHEMA_VERSION => Ok(()),
             Ok(Some(v)) if v > super::SCHEMA_VERSION => Err(super::newer_schema(&self.url, v)),
             Ok(Some(v)) => Err(super::older_schema(&self.url, v)),
@@ -524,7 +620,7 @@ impl Backend for SqliteStore {
             find.push(")");
             let rows = find
                 .build()
-                .fetch_all(&mut self.conn)
+                .fetch_all(self.sqlx()?)
                 .await
                 .map_err(|e| self.err(e))?;
             for r in rows {
@@ -560,7 +656,7 @@ impl Backend for SqliteStore {
                 archive.push(")").push(tail);
                 archive
                     .build()
-                    .execute(&mut self.conn)
+                    .execute(self.sqlx()?)
                     .await
                     .map_err(|e| self.err(e))?;
             }
@@ -593,7 +689,7 @@ impl Backend for SqliteStore {
             .bind(&r.sealed.secret)
             .bind(key)
             .bind(&r.sealed.nonce)
-            .execute(&mut self.conn)
+            .execute(self.sqlx()?)
             .await
             .map_err(|e| self.err(e))?;
         } else {
@@ -619,7 +715,7 @@ impl Backend for SqliteStore {
                     .push(SECRETS.its_rows());
                 update
                     .build()
-                    .execute(&mut self.conn)
+                    .execute(self.sqlx()?)
                     .await
                     .map_err(|e| self.err(e))?;
             }
@@ -673,14 +769,14 @@ impl Backend for SqliteStore {
             );
             delete
                 .build()
-                .execute(&mut self.conn)
+                .execute(self.sqlx()?)
                 .await
                 .map_err(|e| self.err(e))?;
         }
         let cutoff = chrono::Utc::now().timestamp() - retention.removed_secs;
         sqlx::query("DELETE FROM versions WHERE removed_at IS NOT NULL AND removed_at < $1")
             .bind(cutoff)
-            .execute(&mut self.conn)
+            .execute(self.sqlx()?)
             .await
             .map_err(|e| self.err(e))?;
         Ok(true)
@@ -717,7 +813,7 @@ impl Backend for SqliteStore {
                 .push(VERSIONS.its_rows());
             moved += update
                 .build()
-                .execute(&mut self.conn)
+                .execute(self.sqlx()?)
                 .await
                 .map_err(|e| self.err(e))?
                 .rows_affected();
@@ -739,7 +835,7 @@ impl Backend for SqliteStore {
             "PRAGMA wal_checkpoint(TRUNCATE)",
         ] {
             sqlx::raw_sql(sql)
-                .execute(&mut self.conn)
+                .execute(self.sqlx()?)
                 .await
                 .map_err(|e| self.err(e))?;
         }
@@ -792,7 +888,7 @@ impl Backend for SqliteStore {
         };
         let path = self.path.clone();
         let err = |e| file_error(&path, e);
-        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await.map_err(err)?;
+        let mut tx = self.sqlx()?.begin_with("BEGIN IMMEDIATE").await.map_err(err)?;
         let rows: Vec<SealedRow> = sqlx::query(
             "SELECT id, name, secret, key_id, nonce FROM secrets \
              WHERE key_id = $1 AND ($2 IS NULL OR id > $2) ORDER BY id LIMIT $3",
@@ -910,6 +1006,14 @@ pub(crate) fn file_error(path: &Path, e: sqlx::Error) -> Error {
         sqlx::Error::Io(io) => Error::io("use the database", path, &io),
         other => Error::database(format!("database error on {}: {other}", path.display()))
             .hint("check the database file"),
+    }
+}
+
+/// Why a call on SQLite's C API (`raw`) failed, as an error about the file.
+fn stop_error(path: &Path, stop: raw::Stop) -> Error {
+    match stop {
+        raw::Stop::Sqlite { code, message } => code_error(path, code, &message),
+        raw::Stop::Other(e) => e,
     }
 }
 

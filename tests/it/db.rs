@@ -291,6 +291,23 @@ impl Db {
         self.update_one("UPDATE {p}secrets SET key_id = $1 WHERE name = $2", name, key_id);
     }
 
+    /// Writes `value`, as text, into `column` of `name`'s row: SQLite only,
+    /// whose columns take a value of any type (a writer's forgery, or a
+    /// timestamp in SQLite's own format).
+    #[track_caller]
+    pub fn set_text(&self, name: &str, column: &str, value: &str) {
+        self.only(Backend::Sqlite);
+        assert!(
+            column.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+            "a column name"
+        );
+        self.update_one(
+            &format!("UPDATE {{p}}secrets SET {column} = $1 WHERE name = $2"),
+            name,
+            value.to_owned(),
+        );
+    }
+
     #[track_caller]
     pub fn set_description(&self, name: &str, description: &str) {
         self.update_one(

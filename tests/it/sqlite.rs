@@ -138,6 +138,29 @@ fn ls_refuses_a_name_that_is_not_utf8() {
     assert_eq!(env.get("b"), b"v");
 }
 
+/// A command that only reads opens SQLite itself, not through sqlx, and so
+/// decodes each column itself: it must read what sqlx reads (a timestamp in
+/// SQLite's own `YYYY-MM-DD HH:MM:SS` format, in UTC) and refuse what sqlx
+/// refuses (a key id that is text, not a uuid's 16 bytes) with a one-line
+/// database error naming the column, never a panic or a wrong value.
+#[test]
+fn read_only_commands_decode_columns_like_sqlx() {
+    let env = env();
+    env.init();
+    env.put("k", b"v");
+    env.put("other", b"w");
+    env.db().set_text("k", "updated_at", "2026-01-02 03:04:05");
+    let json: serde_json::Value =
+        serde_json::from_slice(&env.vault(&["ls", "--json", "k"]).ok().stdout).unwrap();
+    assert_eq!(json[0]["updated_at"], "2026-01-02T03:04:05.000000Z", "{json}");
+    assert_eq!(env.get("k"), b"v");
+    env.db().set_text("k", "key_id", "not a uuid");
+    for args in [&["get", "k"][..], &["ls", "--json"], &["export"]] {
+        env.vault(args).fails(7, "unexpected `key_id` column");
+    }
+    assert_eq!(env.get("other"), b"w");
+}
+
 /// `get` opens the file read-only: SQLite's -wal and -shm files stay for the
 /// next command (private like the database) instead of being made again by
 /// every read, and a read-only reader is still a full WAL reader: it sees a
