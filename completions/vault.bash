@@ -224,17 +224,12 @@ _vault() {
             return 0
             ;;
         vault__subcmd__agent)
-            opts="-q -v -h -V --dir --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
-                --dir)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -246,6 +241,11 @@ _vault() {
                     return 0
                     ;;
                 --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --dir)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -316,16 +316,12 @@ _vault() {
             return 0
             ;;
         vault__subcmd__env)
-            opts="-q -v -h -V --format --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
-                --format)
-                    mapfile -t COMPREPLY < <(compgen -W "shell fish dotenv json" -- "${cur}")
-                    return 0
-                    ;;
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -339,6 +335,10 @@ _vault() {
                 --identity)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --format)
+                    mapfile -t COMPREPLY < <(compgen -W "shell fish dotenv json" -- "${cur}")
                     return 0
                     ;;
                 *)
@@ -349,16 +349,12 @@ _vault() {
             return 0
             ;;
         vault__subcmd__export)
-            opts="-q -v -h -V --format --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --format --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
-                --format)
-                    mapfile -t COMPREPLY < <(compgen -W "dotenv json" -- "${cur}")
-                    return 0
-                    ;;
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -372,6 +368,10 @@ _vault() {
                 --identity)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --format)
+                    mapfile -t COMPREPLY < <(compgen -W "dotenv json" -- "${cur}")
                     return 0
                     ;;
                 *)
@@ -382,17 +382,12 @@ _vault() {
             return 0
             ;;
         vault__subcmd__get)
-            opts="-q -v -h --version --json --database-url --schema --identity --quiet --verbose --help"
+            opts="-q -v -h --database-url --schema --identity --quiet --verbose --version --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
-                --version)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -404,6 +399,11 @@ _vault() {
                     return 0
                     ;;
                 --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --version)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -794,7 +794,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__history)
-            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -823,21 +823,12 @@ _vault() {
             return 0
             ;;
         vault__subcmd__import)
-            opts="-q -v -h -V --from-supabase-vault --format --prefix --no-overwrite --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --from-supabase-vault --format --prefix --no-overwrite --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
-                --format)
-                    mapfile -t COMPREPLY < <(compgen -W "dotenv json" -- "${cur}")
-                    return 0
-                    ;;
-                --prefix)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -849,6 +840,15 @@ _vault() {
                     return 0
                     ;;
                 --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --format)
+                    mapfile -t COMPREPLY < <(compgen -W "dotenv json" -- "${cur}")
+                    return 0
+                    ;;
+                --prefix)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -861,17 +861,12 @@ _vault() {
             return 0
             ;;
         vault__subcmd__init)
-            opts="-q -v -h -V --name --passphrase --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --name --passphrase --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
-                --name)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -883,6 +878,11 @@ _vault() {
                     return 0
                     ;;
                 --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --name)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -924,22 +924,12 @@ _vault() {
             return 0
             ;;
         vault__subcmd__log)
-            opts="-n -q -v -h -V --limit --json --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -n -h -V --database-url --schema --identity --quiet --verbose --limit --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
-                --limit)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
-                -n)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -955,6 +945,16 @@ _vault() {
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
+                --limit)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                -n)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -963,7 +963,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__ls)
-            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -1050,17 +1050,12 @@ _vault() {
             return 0
             ;;
         vault__subcmd__member__subcmd__add)
-            opts="-q -v -h -V --name --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --name --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
-                --name)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -1072,6 +1067,11 @@ _vault() {
                     return 0
                     ;;
                 --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --name)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -1154,7 +1154,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__member__subcmd__ls)
-            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -1183,7 +1183,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__member__subcmd__rm)
-            opts="-q -v -h -V --no-rotate --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --no-rotate --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -1241,12 +1241,27 @@ _vault() {
             return 0
             ;;
         vault__subcmd__put)
-            opts="-d -f -q -v -h -V --description --file --no-overwrite --if-version --generate --length --charset --print --json --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -d -f -h -V --database-url --schema --identity --quiet --verbose --description --file --no-overwrite --if-version --generate --length --charset --print --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
+                --database-url)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --schema)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
                 --description)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -1281,21 +1296,6 @@ _vault() {
                     mapfile -t COMPREPLY < <(compgen -W "alnum ascii hex base64" -- "${cur}")
                     return 0
                     ;;
-                --database-url)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
-                --schema)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
-                --identity)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1304,17 +1304,12 @@ _vault() {
             return 0
             ;;
         vault__subcmd__restore)
-            opts="-q -v -h --version --json --database-url --schema --identity --quiet --verbose --help"
+            opts="-q -v -h --database-url --schema --identity --quiet --verbose --version --json --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
-                --version)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -1326,6 +1321,11 @@ _vault() {
                     return 0
                     ;;
                 --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --version)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -1338,7 +1338,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__rm)
-            opts="-q -v -h -V --purge --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --purge --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -1367,7 +1367,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__rotate)
-            opts="-q -v -h -V --dry-run --json --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --dry-run --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
@@ -1396,22 +1396,12 @@ _vault() {
             return 0
             ;;
         vault__subcmd__run)
-            opts="-q -v -h -V --only --prefix --pristine --override --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --only --prefix --pristine --override --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
-                --only)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
-                --prefix)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -1423,6 +1413,16 @@ _vault() {
                     return 0
                     ;;
                 --identity)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --only)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
+                --prefix)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
@@ -1435,17 +1435,12 @@ _vault() {
             return 0
             ;;
         vault__subcmd__unlock)
-            opts="-q -v -h -V --for --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --for --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0
             fi
             case "${prev}" in
-                --for)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
-                    return 0
-                    ;;
                 --database-url)
                     compopt -o filenames 2>/dev/null
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
@@ -1461,6 +1456,11 @@ _vault() {
                     mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
                     return 0
                     ;;
+                --for)
+                    compopt -o filenames 2>/dev/null
+                    mapfile -t COMPREPLY < <(compgen -f -- "${cur}")
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1469,7 +1469,7 @@ _vault() {
             return 0
             ;;
         vault__subcmd__whoami)
-            opts="-q -v -h -V --json --database-url --schema --identity --quiet --verbose --help --version"
+            opts="-q -v -h -V --database-url --schema --identity --quiet --verbose --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 mapfile -t COMPREPLY < <(compgen -W "${opts}" -- "${cur}")
                 return 0

@@ -59,7 +59,14 @@ pub struct Global {
     pub verbose: bool,
 }
 
+// `defer`: each subcommand's arguments are defined only when that
+// subcommand is built (parsed, shown in help or a man page, completed), not
+// on every run. Defining all of them was most of clap's share of a `vault
+// get`: `vault --version` 1.24 -> 1.16 ms (paired). Whatever walks the tree
+// builds it first (`Command::build`); the only visible change is the order
+// of options in the static completion scripts (the global ones first).
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Create your identity and the vault (safe to run again)
     Init(InitArgs),
@@ -431,6 +438,7 @@ pub struct RotateArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum MemberCommand {
     /// Grant the vault key to a new member (no secret is re-sealed)
     Add(MemberAddArgs),

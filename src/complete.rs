@@ -43,8 +43,11 @@ fn command() -> clap::Command {
     fn names(a: clap::Arg) -> clap::Arg {
         a.add(ArgValueCompleter::new(secret_names))
     }
-    Cli::command()
-        .mut_subcommand("put", |c| c.mut_arg("name", names))
+    // Built first: the subcommands' arguments are deferred (src/cli.rs)
+    // and exist only once built.
+    let mut cli = Cli::command();
+    cli.build();
+    cli.mut_subcommand("put", |c| c.mut_arg("name", names))
         .mut_subcommand("get", |c| c.mut_arg("name", names))
         .mut_subcommand("ls", |c| c.mut_arg("prefix", names))
         .mut_subcommand("rm", |c| c.mut_arg("names", names))
