@@ -468,7 +468,7 @@ fi
 CPU=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 PGV=$("$PSQL" --version | awk '{ print $3 }')
 {
-	echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($CPU), PostgreSQL $PGV on 127.0.0.1 (TCP, trust auth, ssl=on), \`$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')\`; $RUNS pairs per row ($FAST_RUNS for `get` on SQLite vs `age -d`, $HEAVY for 10,000/100,000 rows)."
+	echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($CPU), PostgreSQL $PGV on 127.0.0.1 (TCP, trust auth, ssl=on), \`$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')\`; $RUNS pairs per row ($FAST_RUNS for \`get\` on SQLite vs \`age -d\`, $HEAVY for 10,000/100,000 rows)."
 	echo
 	printf '%s\n' "${HEADER[@]}" "${ROWS[@]}"
 	echo
