@@ -441,15 +441,17 @@ impl Backend for SqliteStore {
     }
 
     async fn fetch_optional(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<Row>> {
-        if let Conn::Sqlx(conn) = &mut self.conn {
-            return bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
+        match &mut self.conn {
+            Conn::Sqlx(conn) => bind_all!(sqlx::query(AssertSqlSafe(sql)), args)
                 .fetch_optional(conn)
                 .await
                 .map(|r| r.map(Row::Lite))
-                .map_err(|e| file_error(&self.path, e));
+                .map_err(|e| file_error(&self.path, e)),
+            Conn::Direct(conn) => conn
+                .first_row(sql, args)
+                .map(|r| r.map(Row::Direct))
+                .map_err(|stop| stop_error(&self.path, stop)),
         }
-        // sqlx's fetch_optional reads the first row and drops the rest.
-        Ok(self.fetch_all(sql, args).await?.into_iter().next())
     }
 
     async fn for_each(

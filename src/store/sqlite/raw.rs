@@ -88,6 +88,19 @@ impl Connection {
         unsafe { each_row(self.0.as_ptr(), sql, args, each) }
     }
 
+    /// Runs `sql`, one statement, with `args`, as far as its first row.
+    pub(super) fn first_row(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<DirectRow>, Stop> {
+        // SAFETY: `&mut self`: live, and only this thread uses it; the
+        // statement is finalized before this returns.
+        let mut stmt = unsafe { Statement::prepare(self.0.as_ptr(), sql)? };
+        stmt.bind(&binds(args))?;
+        if stmt.step()? {
+            stmt.row().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
     /// Runs `sql`, one statement, with `args`, to its end; the rows it changed.
     pub(super) fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, Stop> {
         // SAFETY: as above.
