@@ -531,32 +531,29 @@ impl Backend for SqliteStore {
 
     async fn check_schema(&mut self) -> Result<()> {
         const VERSION: &str = "SELECT max(version) AS v FROM _sqlx_migrations WHERE success";
-        let v: std::result::Result<Option<i64>, Error> = match &mut self.conn {
+        let v: Option<i64> = match &mut self.conn {
             Conn::Sqlx(conn) => match sqlx::query_scalar(VERSION).fetch_one(conn).await {
                 Err(sqlx::Error::Database(db)) if db.message().contains("no such table") => {
                     return Err(super::not_initialised(&self.url));
                 }
-                got => got.map_err(|e| file_error(&self.path, e)),
+                got => got.map_err(|e| file_error(&self.path, e))?,
             },
-            Conn::Direct(conn) => {
-                let mut v = None;
-                match conn.each_row(VERSION, &[], &mut |r| {
-                    v = Row::Direct(r).get("v")?;
-                    Ok(())
-                }) {
-                    Err(raw::Stop::Sqlite { message, .. }) if message.contains("no such table") => {
-                        return Err(super::not_initialised(&self.url));
-                    }
-                    done => done.map(|()| v).map_err(|stop| stop_error(&self.path, stop)),
+            Conn::Direct(conn) => match conn.first_row(VERSION, &[]) {
+                Err(raw::Stop::Sqlite { message, .. }) if message.contains("no such table") => {
+                    return Err(super::not_initialised(&self.url));
                 }
-            }
+                // An aggregate always returns its one row.
+                got => match got.map_err(|stop| stop_error(&self.path, stop))? {
+                    Some(r) => Row::Direct(r).get("v")?,
+                    None => None,
+                },
+            },
         };
         match v {
-            Err(e) => Err(e),
-            Ok(Some(v)) if v == super::SCHEMA_VERSION => Ok(()),
-            Ok(Some(v)) if v > super::SCHEMA_VERSION => Err(super::newer_schema(&self.url, v)),
-            Ok(Some(v)) => Err(super::older_schema(&self.url, v)),
-            Ok(None) => Err(super::not_initialised(&self.url)),
+            Some(v) if v == super::SCHEMA_VERSION => Ok(()),
+            Some(v) if v > super::SCHEMA_VERSION => Err(super::newer_schema(&self.url, v)),
+            Some(v) => Err(super::older_schema(&self.url, v)),
+            None => Err(super::not_initialised(&self.url)),
         }
     }
 

@@ -77,6 +77,16 @@ impl Connection {
         Ok(conn)
     }
 
+    /// `sql`, one statement, prepared with `args` bound.
+    fn statement(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Statement, Stop> {
+        // SAFETY: `&mut self`: live, and only this thread uses it. Each
+        // caller drops the statement (finalizing it) before it returns, so
+        // before the connection can be closed.
+        let mut stmt = unsafe { Statement::prepare(self.0.as_ptr(), sql)? };
+        stmt.bind(&binds(args))?;
+        Ok(stmt)
+    }
+
     /// Runs `sql`, one statement, with `args`, and hands each row to `each`.
     pub(super) fn each_row(
         &mut self,
@@ -84,16 +94,16 @@ impl Connection {
         args: &[Arg<'_>],
         each: &mut dyn FnMut(DirectRow) -> crate::error::Result<()>,
     ) -> Result<(), Stop> {
-        // SAFETY: `&mut self`: live, and only this thread uses it.
-        unsafe { each_row(self.0.as_ptr(), sql, args, each) }
+        let mut stmt = self.statement(sql, args)?;
+        while stmt.step()? {
+            each(stmt.row()?).map_err(Stop::Other)?;
+        }
+        Ok(())
     }
 
     /// Runs `sql`, one statement, with `args`, as far as its first row.
     pub(super) fn first_row(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<DirectRow>, Stop> {
-        // SAFETY: `&mut self`: live, and only this thread uses it; the
-        // statement is finalized before this returns.
-        let mut stmt = unsafe { Statement::prepare(self.0.as_ptr(), sql)? };
-        stmt.bind(&binds(args))?;
+        let mut stmt = self.statement(sql, args)?;
         if stmt.step()? {
             stmt.row().map(Some)
         } else {
@@ -103,8 +113,11 @@ impl Connection {
 
     /// Runs `sql`, one statement, with `args`, to its end; the rows it changed.
     pub(super) fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, Stop> {
-        // SAFETY: as above.
-        unsafe { execute(self.0.as_ptr(), sql, args) }
+        let mut stmt = self.statement(sql, args)?;
+        while stmt.step()? {}
+        drop(stmt);
+        // SAFETY: live and ours, as above.
+        Ok(u64::try_from(unsafe { ffi::sqlite3_changes64(self.0.as_ptr()) }).unwrap_or(0))
     }
 
     /// See [`each_text`].
@@ -363,38 +376,6 @@ fn binds<'a>(args: &'a [Arg<'a>]) -> Vec<Bind<'a>> {
             Arg::Bytes(b) => Bind::Blob(b),
         })
         .collect()
-}
-
-/// Runs `sql`, one statement, with `args`, and hands each row to `each`.
-///
-/// # Safety
-/// `db` is a live connection that is ours for the whole call.
-unsafe fn each_row(
-    db: *mut ffi::sqlite3,
-    sql: &str,
-    args: &[Arg<'_>],
-    each: &mut dyn FnMut(DirectRow) -> crate::error::Result<()>,
-) -> Result<(), Stop> {
-    // SAFETY: per this function's contract.
-    let mut stmt = unsafe { Statement::prepare(db, sql)? };
-    stmt.bind(&binds(args))?;
-    while stmt.step()? {
-        each(stmt.row()?).map_err(Stop::Other)?;
-    }
-    Ok(())
-}
-
-/// Runs `sql`, one statement, with `args`, to its end; the rows it changed.
-///
-/// # Safety
-/// `db` is a live connection that is ours for the whole call.
-unsafe fn execute(db: *mut ffi::sqlite3, sql: &str, args: &[Arg<'_>]) -> Result<u64, Stop> {
-    // SAFETY: per this function's contract.
-    let mut stmt = unsafe { Statement::prepare(db, sql)? };
-    stmt.bind(&binds(args))?;
-    while stmt.step()? {}
-    // SAFETY: as above.
-    Ok(u64::try_from(unsafe { ffi::sqlite3_changes64(db) }).unwrap_or(0))
 }
 
 /// Runs `sql`, one read-only statement whose first column is text, with
